@@ -1,0 +1,264 @@
+package dev.lazyattention.attention;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Where a block of queries sits: its absolute positions, how many cached keys precede it, which keys are
+ * padding. It also builds (once, lazily) the tensors that depend only on these positions, so that every
+ * layer of a forward pass shares one copy: RoPE tables, the causal mask, {@code 1/i}, distance indices.
+ *
+ * <p>Positions are absolute: queries cover {@code [positionOffset, positionOffset + queryLength)} and keys
+ * cover {@code [positionOffset - pastLength, positionOffset + queryLength)}. The 1-based query position
+ * {@code i} of the paper is {@code positionOffset + t + 1}.
+ *
+ * <p>Not thread-safe: one context belongs to one forward pass.
+ */
+public final class AttentionContext {
+
+    /** Added to scores that must get no weight; finite so that a fully masked row cannot produce NaN. */
+    static final float MASKED = -1e30f;
+
+    private final NDManager manager;
+    private final long batchSize;
+    private final int queryLength;
+    private final int pastLength;
+    private final long positionOffset;
+    private final NDArray keyPaddingMask;
+    private final boolean returnWeights;
+
+    private final Map<Rope, NDArray[]> ropeTables = new HashMap<>();
+    private final Map<Integer, NDArray> distanceIndices = new HashMap<>();
+    private NDArray causalMask;
+    private NDArray causalKeep;
+    private NDArray paddingMask;
+    private NDArray paddingKeep;
+    private NDArray keep;
+    private NDArray inverseQueryPositions;
+
+    private AttentionContext(Builder b) {
+        this.manager = b.manager;
+        this.batchSize = b.batchSize;
+        this.queryLength = b.queryLength;
+        this.pastLength = b.pastLength;
+        this.positionOffset = b.positionOffset;
+        this.keyPaddingMask = b.keyPaddingMask;
+        this.returnWeights = b.returnWeights;
+    }
+
+    /** A context for {@code queryLength} new tokens after {@code pastLength} cached ones. */
+    public static Builder builder(NDManager manager, long batchSize, int queryLength) {
+        return new Builder(manager, batchSize, queryLength);
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public long batchSize() {
+        return batchSize;
+    }
+
+    public int queryLength() {
+        return queryLength;
+    }
+
+    public int pastLength() {
+        return pastLength;
+    }
+
+    public int keyLength() {
+        return pastLength + queryLength;
+    }
+
+    /** Absolute position of the first query. */
+    public long positionOffset() {
+        return positionOffset;
+    }
+
+    /** Whether layers should return their attention weights A. */
+    public boolean returnWeights() {
+        return returnWeights;
+    }
+
+    /** [B, Tk] boolean, true for real keys; null when there is no padding. */
+    public NDArray keyPaddingMask() {
+        return keyPaddingMask;
+    }
+
+    /** {cos, sin}, each [Tq, D] float32, for the query positions. */
+    public NDArray[] ropeTables(Rope rope) {
+        return ropeTables.computeIfAbsent(rope, r -> r.tables(manager, positionOffset, queryLength));
+    }
+
+    /** [Tq, Tk] float32: 0 where key j may be seen by query t, {@link #MASKED} for future keys. */
+    public NDArray causalMask() {
+        if (causalMask == null) {
+            float[] mask = new float[queryLength * keyLength()];
+            for (int t = 0; t < queryLength; t++) {
+                for (int j = pastLength + t + 1; j < keyLength(); j++) {
+                    mask[t * keyLength() + j] = MASKED;
+                }
+            }
+            causalMask = manager.create(mask, new Shape(queryLength, keyLength()));
+        }
+        return causalMask;
+    }
+
+    /** [Tq, Tk] float32: 1 where key j may be seen by query t, else 0. */
+    public NDArray causalKeep() {
+        if (causalKeep == null) {
+            float[] keep = new float[queryLength * keyLength()];
+            for (int t = 0; t < queryLength; t++) {
+                for (int j = 0; j <= pastLength + t; j++) {
+                    keep[t * keyLength() + j] = 1f;
+                }
+            }
+            causalKeep = manager.create(keep, new Shape(queryLength, keyLength()));
+        }
+        return causalKeep;
+    }
+
+    /** [B, 1, 1, Tk] float32: 0 for real keys, {@link #MASKED} for padding; null without padding. */
+    public NDArray paddingMask() {
+        if (keyPaddingMask == null) {
+            return null;
+        }
+        if (paddingMask == null) {
+            paddingMask = paddingKeep().sub(1f).mul(-MASKED); // [B, 1, 1, Tk]
+        }
+        return paddingMask;
+    }
+
+    /** [B, 1, 1, Tk] float32: 1 for real keys, 0 for padding; null without padding. */
+    public NDArray paddingKeep() {
+        if (keyPaddingMask == null) {
+            return null;
+        }
+        if (paddingKeep == null) {
+            paddingKeep = keyPaddingMask.toType(DataType.FLOAT32, false)
+                    .reshape(batchSize, 1, 1, keyLength()); // [B, 1, 1, Tk]
+        }
+        return paddingKeep;
+    }
+
+    /** [B, 1, Tq, Tk] float32 (or [Tq, Tk] without padding): 1 where a real key may be seen, else 0. */
+    public NDArray keep() {
+        if (keyPaddingMask == null) {
+            return causalKeep();
+        }
+        if (keep == null) {
+            keep = causalKeep().mul(paddingKeep()); // [B, 1, Tq, Tk]
+        }
+        return keep;
+    }
+
+    /** [Tq, 1] float32: {@code 1 / i} with {@code i} the 1-based absolute query position. */
+    public NDArray inverseQueryPositions() {
+        if (inverseQueryPositions == null) {
+            float[] inv = new float[queryLength];
+            for (int t = 0; t < queryLength; t++) {
+                inv[t] = (float) (1.0 / (positionOffset + t + 1));
+            }
+            inverseQueryPositions = manager.create(inv, new Shape(queryLength, 1));
+        }
+        return inverseQueryPositions;
+    }
+
+    /**
+     * [Tq, Tk] int64: the distance {@code i - j} between query t and key j, with distances at or beyond
+     * {@code biasLength} and future keys mapped to {@code biasLength} (a zero column appended to the
+     * bias).
+     */
+    public NDArray distanceIndex(int biasLength) {
+        return distanceIndices.computeIfAbsent(biasLength, lb -> {
+            long[] index = new long[queryLength * keyLength()];
+            for (int t = 0; t < queryLength; t++) {
+                for (int j = 0; j < keyLength(); j++) {
+                    int distance = pastLength + t - j;
+                    index[t * keyLength() + j] = distance < 0 || distance >= lb ? lb : distance;
+                }
+            }
+            return manager.create(index, new Shape(queryLength, keyLength()));
+        });
+    }
+
+    /** Builder of {@link AttentionContext}. */
+    public static final class Builder {
+        private final NDManager manager;
+        private final long batchSize;
+        private final int queryLength;
+        private int pastLength;
+        private long positionOffset;
+        private boolean positionOffsetSet;
+        private NDArray keyPaddingMask;
+        private boolean returnWeights;
+
+        private Builder(NDManager manager, long batchSize, int queryLength) {
+            if (batchSize < 1 || queryLength < 1) {
+                throw new IllegalArgumentException(
+                        "Attention needs at least one sequence of at least one token, got batch " + batchSize
+                                + " and length " + queryLength);
+            }
+            this.manager = manager;
+            this.batchSize = batchSize;
+            this.queryLength = queryLength;
+        }
+
+        /** Number of cached keys and values before the new tokens (default 0). */
+        public Builder optPastLength(int pastLength) {
+            if (pastLength < 0) {
+                throw new IllegalArgumentException("pastLength must be >= 0, got " + pastLength);
+            }
+            this.pastLength = pastLength;
+            return this;
+        }
+
+        /** Absolute position of the first new token (default: {@code pastLength}). */
+        public Builder optPositionOffset(long positionOffset) {
+            if (positionOffset < 0) {
+                throw new IllegalArgumentException("positionOffset must be >= 0, got " + positionOffset);
+            }
+            this.positionOffset = positionOffset;
+            this.positionOffsetSet = true;
+            return this;
+        }
+
+        /** [B, Tk] boolean (or 0/1 numbers): true for real keys, false for padding. */
+        public Builder optKeyPaddingMask(NDArray keyPaddingMask) {
+            this.keyPaddingMask = keyPaddingMask;
+            return this;
+        }
+
+        /** Asks every layer to return its attention weights A [B, H, Tq, Tk] float32. */
+        public Builder optReturnWeights(boolean returnWeights) {
+            this.returnWeights = returnWeights;
+            return this;
+        }
+
+        public AttentionContext build() {
+            if (!positionOffsetSet) {
+                positionOffset = pastLength;
+            }
+            if (positionOffset < pastLength) {
+                throw new IllegalArgumentException(
+                        "positionOffset " + positionOffset + " is smaller than pastLength " + pastLength
+                                + ": cached keys would sit before position 0");
+            }
+            if (keyPaddingMask != null) {
+                Shape expected = new Shape(batchSize, pastLength + queryLength);
+                if (!keyPaddingMask.getShape().equals(expected)) {
+                    throw new IllegalArgumentException(
+                            "keyPaddingMask has shape " + keyPaddingMask.getShape() + ", expected " + expected
+                                    + " (batch, past + new tokens)");
+                }
+            }
+            return new AttentionContext(this);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.lazyattention.attention;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+
+/**
+ * Elastic-Softmax of Lazy Attention: {@code A[h,i,j] = ReLU(softmax_j(S[h,i,:]) + tau[h] / i)} on the causal
+ * entries {@code j <= i} and 0 elsewhere. Weights below the per-head, per-position threshold
+ * {@code -tau/i} become exact zeros, and a row may sum to less than 1, even to 0.
+ *
+ * <p>Everything here runs in float32 whatever the dtype of the scores: in bfloat16 the sum
+ * {@code P + tau/i} rounds to the wrong side of 0 for weights near the threshold. The causal mask is
+ * applied again after the ReLU, because a positive tau would otherwise give future keys a weight of
+ * {@code tau/i}.
+ *
+ * <p>Usable on its own over any scores tensor, e.g. in another block:
+ *
+ * <pre>{@code
+ * NDArray weights = ElasticSoftmax.causal(scores, tau, 0); // scores [B, H, T, T], tau [H]
+ * }</pre>
+ */
+public final class ElasticSoftmax {
+
+    private ElasticSoftmax() {}
+
+    /**
+     * Causal Elastic-Softmax of raw scores whose queries start at absolute position {@code positionOffset}.
+     * With {@code Tk > Tq} the first {@code Tk - Tq} keys are earlier (cached) positions.
+     *
+     * @param scores [..., H, Tq, Tk] raw scores (bias included, no mask), any floating dtype
+     * @param tau [H] thresholds
+     * @param positionOffset absolute 0-based position of the first query
+     * @return [..., H, Tq, Tk] float32 weights
+     */
+    public static NDArray causal(NDArray scores, NDArray tau, long positionOffset) {
+        Shape shape = scores.getShape();
+        int dims = shape.dimension();
+        if (dims < 3) {
+            throw new IllegalArgumentException("scores must be [..., H, Tq, Tk], got shape " + shape);
+        }
+        int tq = Math.toIntExact(shape.get(dims - 2));
+        int tk = Math.toIntExact(shape.get(dims - 1));
+        if (tk < tq) {
+            throw new IllegalArgumentException(
+                    "scores have " + tk + " keys for " + tq + " queries; causal attention needs Tk >= Tq");
+        }
+        AttentionContext context = AttentionContext.builder(scores.getManager(), 1, tq)
+                .optPastLength(tk - tq)
+                .optPositionOffset(positionOffset)
+                .build();
+        NDArray masked = scores.toType(DataType.FLOAT32, false).add(context.causalMask()); // [..., H, Tq, Tk]
+        return apply(masked, tau, context.inverseQueryPositions(), context.causalKeep());
+    }
+
+    /**
+     * Elastic-Softmax of masked scores, as a layer uses it.
+     *
+     * @param maskedScores [..., H, Tq, Tk] float32 scores, future keys pushed to a very negative value
+     * @param tau [H] thresholds (any floating dtype; used in float32)
+     * @param inverseQueryPositions [Tq, 1] float32, {@code 1 / i} for 1-based absolute positions
+     * @param keep [Tq, Tk] float32, 1 on causal entries and 0 elsewhere
+     * @return [..., H, Tq, Tk] float32 weights
+     */
+    static NDArray apply(NDArray maskedScores, NDArray tau, NDArray inverseQueryPositions, NDArray keep) {
+        long heads = tau.getShape().get(0);
+        NDArray p = maskedScores.softmax(-1); // [..., H, Tq, Tk]
+        NDArray threshold = tau.toType(DataType.FLOAT32, false).reshape(heads, 1, 1)
+                .mul(inverseQueryPositions); // [H, Tq, 1]
+        // Masking the threshold instead of A is the same (P is exactly 0 on future keys) and costs
+        // [H, Tq, Tk] instead of [B, H, Tq, Tk].
+        NDArray maskedThreshold = threshold.mul(keep); // [H, Tq, Tk]
+        return Activation.relu(p.add(maskedThreshold)); // [..., H, Tq, Tk]
+    }
+}

@@ -1,0 +1,536 @@
+package dev.lazyattention.attention;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.ConstantInitializer;
+import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.util.PairList;
+import dev.lazyattention.util.Views;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+/**
+ * Causal self-attention with Lazy Attention (arXiv 2601.00919): RoPE, a learnable per-head bias for every
+ * query-key distance, and Elastic-Softmax {@code ReLU(softmax + tau_h / i)}. The {@link AttentionVariant}
+ * switches either part off; {@link AttentionVariant#SOFTMAX} is standard RoPE attention.
+ *
+ * <pre>
+ * q, k, v = x Wq, x Wk, x Wv            (no bias; k, v have G heads, G divides H)
+ * q, k    = RoPE(q), RoPE(k)             (absolute positions)
+ * S       = q k^T / sqrt(D) + b[h, i-j]  (b is 0 for i-j >= Lb; S = -inf for j > i)
+ * A       = ReLU(softmax(S) + tau_h / i) (float32; masked again after the ReLU)
+ * y       = (A v merged over heads) Wo   (no renormalisation)
+ * </pre>
+ *
+ * <h2>Use as a DJL block</h2>
+ *
+ * {@code forward(ps, new NDList(x), training)} with {@code x [B, T, C]} returns {@code [y]}. Optional
+ * inputs, found by name in the input list: {@value #PAST_KEYS} and {@value #PAST_VALUES} ({@code [B, G, P,
+ * D]}, a KV cache) and {@value #KEY_PADDING_MASK} ({@code [B, P + T]}, true for real tokens). Optional
+ * parameters: {@value #POSITION_OFFSET} (absolute position of the first token, default P), {@value
+ * #RETURN_WEIGHTS} and {@value #RETURN_KEY_VALUES} (booleans). When keys and values are returned the
+ * output is {@code [y, keys, values]}; the attention weights {@code [B, H, T, P + T]} come last.
+ *
+ * <p>Models with several layers call {@link #forward(ParameterStore, NDArray, CachedKeyValues,
+ * AttentionContext, boolean)} with one shared {@link AttentionContext}.
+ */
+public final class LazyAttentionBlock extends AbstractBlock {
+
+    /** Name of the optional cached keys in the input list. */
+    public static final String PAST_KEYS = "past_keys";
+    /** Name of the optional cached values in the input list. */
+    public static final String PAST_VALUES = "past_values";
+    /** Name of the optional key padding mask in the input list. */
+    public static final String KEY_PADDING_MASK = "key_padding_mask";
+    /** Parameter: absolute position of the first input token (a Number). */
+    public static final String POSITION_OFFSET = "position_offset";
+    /** Parameter: append the attention weights to the output (a Boolean). */
+    public static final String RETURN_WEIGHTS = "return_weights";
+    /** Parameter: append keys and values of all positions to the output (a Boolean). */
+    public static final String RETURN_KEY_VALUES = "return_key_values";
+
+    /** Version 1: the configuration below, then the input shapes. */
+    private static final byte VERSION = 1;
+
+    private final int hiddenSize;
+    private final int numHeads;
+    private final int numKvHeads;
+    private final int headDim;
+    private final AttentionVariant variant;
+    private final int biasLength;
+    private final int maxPositions;
+    private final float tauInit;
+    private final float biasInitStd;
+    private final Rope rope;
+    private final ScoreNormalizer normalizer;
+
+    private final Linear query;
+    private final Linear key;
+    private final Linear value;
+    private final Linear output;
+    private final Parameter tau;
+    private final Parameter distanceBias;
+
+    private LazyAttentionBlock(Builder b) {
+        super(VERSION);
+        hiddenSize = b.hiddenSize;
+        numHeads = b.numHeads;
+        numKvHeads = b.numKvHeads;
+        headDim = b.headDim;
+        variant = b.variant;
+        biasLength = b.biasLength;
+        maxPositions = b.maxPositions;
+        tauInit = b.tauInit;
+        biasInitStd = b.biasInitStd;
+        rope = new Rope(headDim, b.ropeBase);
+        normalizer = variant.hasElasticSoftmax() ? ScoreNormalizer.ELASTIC : ScoreNormalizer.SOFTMAX;
+
+        query = addChildBlock("query", projection((long) numHeads * headDim, b.weightInitStd));
+        key = addChildBlock("key", projection((long) numKvHeads * headDim, b.weightInitStd));
+        value = addChildBlock("value", projection((long) numKvHeads * headDim, b.weightInitStd));
+        output = addChildBlock("output", projection(hiddenSize, b.weightInitStd));
+        tau = variant.hasElasticSoftmax()
+                ? addParameter(Parameter.builder()
+                        .setName("tau")
+                        .setType(Parameter.Type.OTHER)
+                        .optShape(new Shape(numHeads))
+                        .optInitializer(new ConstantInitializer(tauInit))
+                        .build())
+                : null;
+        distanceBias = variant.hasDistanceBias()
+                ? addParameter(Parameter.builder()
+                        .setName("distance_bias")
+                        .setType(Parameter.Type.OTHER)
+                        .optShape(new Shape(numHeads, biasLength))
+                        .optInitializer(new NormalInitializer(biasInitStd))
+                        .build())
+                : null;
+    }
+
+    private static Linear projection(long units, float initStd) {
+        Linear linear = Linear.builder().setUnits(units).optBias(false).build();
+        linear.setInitializer(new NormalInitializer(initStd), Parameter.Type.WEIGHT);
+        return linear;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ---------------------------------------------------------------- forward
+
+    /**
+     * One attention call.
+     *
+     * @param x [B, T, C] input
+     * @param past keys and values of the {@code context.pastLength()} earlier positions, or null
+     * @param context positions, padding and options shared by all layers of the pass
+     */
+    public AttentionOutput forward(
+            ParameterStore ps, NDArray x, CachedKeyValues past, AttentionContext context, boolean training) {
+        checkInput(x.getShape(), past, context);
+        NDManager manager = context.manager();
+        long b = x.getShape().get(0);
+        int t = context.queryLength();
+        int tk = context.keyLength();
+
+        NDArray q = query.forward(ps, new NDList(x), training).head(); // [B, T, H*D]
+        NDArray k = key.forward(ps, new NDList(x), training).head(); // [B, T, G*D]
+        NDArray v = value.forward(ps, new NDList(x), training).head(); // [B, T, G*D]
+        q = q.reshape(b, t, numHeads, headDim).transpose(0, 2, 1, 3); // [B, H, T, D]
+        k = k.reshape(b, t, numKvHeads, headDim).transpose(0, 2, 1, 3); // [B, G, T, D]
+        v = v.reshape(b, t, numKvHeads, headDim).transpose(0, 2, 1, 3); // [B, G, T, D]
+
+        NDArray[] cosSin = context.ropeTables(rope); // 2 x [T, D]
+        q = Rope.apply(q, cosSin[0], cosSin[1]).mul(1.0 / Math.sqrt(headDim)); // [B, H, T, D], scaled once here
+        k = Rope.apply(k, cosSin[0], cosSin[1]); // [B, G, T, D]
+        if (past != null) {
+            k = NDArrays.concat(new NDList(past.keys(), k), 2); // [B, G, Tk, D]
+            v = NDArrays.concat(new NDList(past.values(), v), 2); // [B, G, Tk, D]
+        }
+
+        NDArray scores = headScores(q, k, b, t, tk) // [B, H, T, Tk]
+                .toType(DataType.FLOAT32, false)
+                .add(scoreBias(ps, manager, context, x, training)); // [B, H, T, Tk]
+        if (context.keyPaddingMask() != null) {
+            scores = scores.add(context.paddingMask()); // [B, H, T, Tk]
+        }
+        NDArray tauValue = tau == null ? null : Views.of(ps.getValue(tau, x.getDevice(), training), manager);
+        NDArray weights = normalizer.normalize(scores, tauValue, context); // [B, H, T, Tk] float32
+
+        NDArray o = weightedValues(weights.toType(x.getDataType(), false), v, b, t, tk); // [B, H, T, D]
+        o = o.transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim); // [B, T, H*D]
+        NDArray y = output.forward(ps, new NDList(o), training).head(); // [B, T, C]
+        return new AttentionOutput(y, new CachedKeyValues(k, v), context.returnWeights() ? weights : null);
+    }
+
+    /** q k^T per head; with GQA each key head serves H/G query heads without copying keys. */
+    private NDArray headScores(NDArray q, NDArray k, long b, int t, int tk) {
+        if (numKvHeads == numHeads) {
+            return q.matMul(k.transpose(0, 1, 3, 2)); // [B, H, T, Tk]
+        }
+        int group = numHeads / numKvHeads;
+        NDArray qg = q.reshape(b, numKvHeads, group, t, headDim); // [B, G, H/G, T, D]
+        NDArray kt = k.expandDims(2).transpose(0, 1, 2, 4, 3); // [B, G, 1, D, Tk]
+        return qg.matMul(kt).reshape(b, numHeads, t, tk); // [B, H, T, Tk]
+    }
+
+    /** A v per head, merged back to H heads. */
+    private NDArray weightedValues(NDArray weights, NDArray v, long b, int t, int tk) {
+        if (numKvHeads == numHeads) {
+            return weights.matMul(v); // [B, H, T, D]
+        }
+        int group = numHeads / numKvHeads;
+        NDArray wg = weights.reshape(b, numKvHeads, group, t, tk); // [B, G, H/G, T, Tk]
+        return wg.matMul(v.expandDims(2)).reshape(b, numHeads, t, headDim); // [B, H, T, D]
+    }
+
+    /** The causal mask, plus the distance bias b[h, i - j] for variants that learn one. */
+    private NDArray scoreBias(
+            ParameterStore ps, NDManager manager, AttentionContext context, NDArray x, boolean training) {
+        if (distanceBias == null) {
+            return context.causalMask(); // [T, Tk]
+        }
+        NDArray bias = Views.of(ps.getValue(distanceBias, x.getDevice(), training), manager)
+                .toType(DataType.FLOAT32, false); // [H, Lb]
+        int t = context.queryLength();
+        int tk = context.keyLength();
+        NDArray padded = bias.concat(manager.zeros(new Shape(numHeads, 1), DataType.FLOAT32, x.getDevice()), 1); // [H, Lb+1]
+        NDArray index = context.distanceIndex(biasLength)
+                .reshape(1, (long) t * tk)
+                .broadcast(numHeads, (long) t * tk); // [H, T*Tk]
+        return padded.gather(index, 1).reshape(numHeads, t, tk).add(context.causalMask()); // [H, T, Tk]
+    }
+
+    private void checkInput(Shape x, CachedKeyValues past, AttentionContext context) {
+        if (x.dimension() != 3 || x.get(2) != hiddenSize) {
+            throw new IllegalArgumentException(
+                    "LazyAttentionBlock input must be [batch, time, " + hiddenSize + "], got " + x);
+        }
+        if (x.get(0) != context.batchSize() || x.get(1) != context.queryLength()) {
+            throw new IllegalArgumentException(
+                    "input " + x + " does not match the attention context (batch " + context.batchSize()
+                            + ", length " + context.queryLength() + ")");
+        }
+        int pastLength = past == null ? 0 : past.length();
+        if (pastLength != context.pastLength()) {
+            throw new IllegalArgumentException(
+                    pastLength + " cached positions given but the context expects " + context.pastLength());
+        }
+        if (past != null) {
+            Shape expected = new Shape(x.get(0), numKvHeads, pastLength, headDim);
+            if (!past.keys().getShape().equals(expected) || !past.values().getShape().equals(expected)) {
+                throw new IllegalArgumentException(
+                        "cached keys " + past.keys().getShape() + " and values " + past.values().getShape()
+                                + " must both be " + expected);
+            }
+        }
+        long end = context.positionOffset() + context.queryLength();
+        if (end > maxPositions) {
+            throw new IllegalArgumentException(
+                    "positions up to " + end + " exceed the configured maximum of " + maxPositions
+                            + " (maxPositions)");
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.head();
+        NDArray pastKeys = inputs.get(PAST_KEYS);
+        NDArray pastValues = inputs.get(PAST_VALUES);
+        if ((pastKeys == null) != (pastValues == null)) {
+            throw new IllegalArgumentException(PAST_KEYS + " and " + PAST_VALUES + " must be given together");
+        }
+        CachedKeyValues past = pastKeys == null ? null : new CachedKeyValues(pastKeys, pastValues);
+        Shape shape = x.getShape();
+        if (shape.dimension() != 3) {
+            throw new IllegalArgumentException(
+                    "LazyAttentionBlock input must be [batch, time, " + hiddenSize + "], got " + shape);
+        }
+        AttentionContext.Builder context = AttentionContext.builder(x.getManager(), shape.get(0),
+                        Math.toIntExact(shape.get(1)))
+                .optPastLength(past == null ? 0 : past.length())
+                .optKeyPaddingMask(inputs.get(KEY_PADDING_MASK))
+                .optReturnWeights(flag(params, RETURN_WEIGHTS));
+        Object offset = params == null ? null : params.get(POSITION_OFFSET);
+        if (offset != null) {
+            context.optPositionOffset(((Number) offset).longValue());
+        }
+        AttentionOutput out = forward(ps, x, past, context.build(), training);
+        NDList result = new NDList(out.output());
+        if (past != null || flag(params, RETURN_KEY_VALUES)) {
+            result.add(out.present().keys());
+            result.add(out.present().values());
+        }
+        if (out.weights() != null) {
+            result.add(out.weights());
+        }
+        return result;
+    }
+
+    private static boolean flag(PairList<String, Object> params, String name) {
+        return params != null && Boolean.TRUE.equals(params.get(name));
+    }
+
+    // ---------------------------------------------------------------- DJL plumbing
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape x = inputShapes[0];
+        if (x.dimension() != 3 || x.get(2) != hiddenSize) {
+            throw new IllegalArgumentException(
+                    "LazyAttentionBlock input must be [batch, time, " + hiddenSize + "], got " + x);
+        }
+        query.initialize(manager, dataType, x);
+        key.initialize(manager, dataType, x);
+        value.initialize(manager, dataType, x);
+        output.initialize(manager, dataType, new Shape(x.get(0), x.get(1), (long) numHeads * headDim));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void saveMetadata(DataOutputStream os) throws IOException {
+        os.writeInt(hiddenSize);
+        os.writeInt(numHeads);
+        os.writeInt(numKvHeads);
+        os.writeInt(headDim);
+        os.writeUTF(variant.id());
+        os.writeInt(biasLength);
+        os.writeDouble(rope.base());
+        os.writeInt(maxPositions);
+        saveInputShapes(os);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void loadMetadata(byte loadVersion, DataInputStream is) throws IOException, MalformedModelException {
+        if (loadVersion != 1) {
+            throw new MalformedModelException(
+                    "LazyAttentionBlock parameters have format version " + loadVersion + "; this library reads 1");
+        }
+        expect("hiddenSize", hiddenSize, is.readInt());
+        expect("numHeads", numHeads, is.readInt());
+        expect("numKvHeads", numKvHeads, is.readInt());
+        expect("headDim", headDim, is.readInt());
+        String savedVariant = is.readUTF();
+        if (!savedVariant.equals(variant.id())) {
+            throw new MalformedModelException(
+                    "saved attention variant is " + savedVariant + " but this block is " + variant.id());
+        }
+        expect("biasLength", biasLength, is.readInt());
+        double savedBase = is.readDouble();
+        if (savedBase != rope.base()) {
+            throw new MalformedModelException("saved ropeBase is " + savedBase + " but this block has " + rope.base());
+        }
+        is.readInt(); // maxPositions: a runtime limit, the block's own setting wins
+        readInputShapes(is);
+    }
+
+    private static void expect(String name, int mine, int saved) throws MalformedModelException {
+        if (mine != saved) {
+            throw new MalformedModelException(
+                    "saved " + name + " is " + saved + " but this block has " + mine);
+        }
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public int hiddenSize() {
+        return hiddenSize;
+    }
+
+    public int numHeads() {
+        return numHeads;
+    }
+
+    public int numKvHeads() {
+        return numKvHeads;
+    }
+
+    public int headDim() {
+        return headDim;
+    }
+
+    public AttentionVariant variant() {
+        return variant;
+    }
+
+    public int biasLength() {
+        return biasLength;
+    }
+
+    public int maxPositions() {
+        return maxPositions;
+    }
+
+    public Rope rope() {
+        return rope;
+    }
+
+    /** The tau parameter [H], or null for variants without Elastic-Softmax. */
+    public Parameter tau() {
+        return tau;
+    }
+
+    /** The distance bias parameter [H, Lb], or null for variants without it. */
+    public Parameter distanceBias() {
+        return distanceBias;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return "LazyAttentionBlock(variant=" + variant.id() + ", hidden=" + hiddenSize + ", heads=" + numHeads
+                + ", kvHeads=" + numKvHeads + ", headDim=" + headDim + ", biasLength=" + biasLength
+                + ", ropeBase=" + rope.base() + ")";
+    }
+
+    /**
+     * Builder of {@link LazyAttentionBlock}: {@code set*} options are required, {@code opt*} ones have
+     * the defaults of DESIGN §3 (tau = -1, bias ~ N(0, 1e-3), weights ~ N(0, 0.02), RoPE base 10000).
+     */
+    public static final class Builder {
+        private int hiddenSize = -1;
+        private int numHeads = -1;
+        private int headDim = -1;
+        private int numKvHeads = -1;
+        private AttentionVariant variant = AttentionVariant.LAZY;
+        private double ropeBase = 10000;
+        private int biasLength = 256;
+        private int maxPositions = 8192;
+        private float tauInit = -1f;
+        private float biasInitStd = 1e-3f;
+        private float weightInitStd = 0.02f;
+
+        private Builder() {}
+
+        /** Model width C (required). */
+        public Builder setHiddenSize(int hiddenSize) {
+            this.hiddenSize = hiddenSize;
+            return this;
+        }
+
+        /** Number of query heads H (required). */
+        public Builder setNumHeads(int numHeads) {
+            this.numHeads = numHeads;
+            return this;
+        }
+
+        /** Head size D (default C / H, which then must divide exactly). */
+        public Builder optHeadDim(int headDim) {
+            this.headDim = headDim;
+            return this;
+        }
+
+        /** Number of key/value heads G for grouped-query attention (default H; must divide H). */
+        public Builder optNumKvHeads(int numKvHeads) {
+            this.numKvHeads = numKvHeads;
+            return this;
+        }
+
+        /** Which parts of Lazy Attention to use (default {@link AttentionVariant#LAZY}). */
+        public Builder optVariant(AttentionVariant variant) {
+            this.variant = variant;
+            return this;
+        }
+
+        /** RoPE base (default 10000). */
+        public Builder optRopeBase(double ropeBase) {
+            this.ropeBase = ropeBase;
+            return this;
+        }
+
+        /** Number of distances Lb with a learned bias; farther keys get none (default 256). */
+        public Builder optBiasLength(int biasLength) {
+            this.biasLength = biasLength;
+            return this;
+        }
+
+        /** Largest absolute position + 1 the block accepts (default 8192). */
+        public Builder optMaxPositions(int maxPositions) {
+            this.maxPositions = maxPositions;
+            return this;
+        }
+
+        /** Initial value of every tau (default -1). */
+        public Builder optTauInit(float tauInit) {
+            this.tauInit = tauInit;
+            return this;
+        }
+
+        /** Standard deviation of the initial distance bias (default 1e-3). */
+        public Builder optBiasInitStd(float biasInitStd) {
+            this.biasInitStd = biasInitStd;
+            return this;
+        }
+
+        /** Standard deviation of the initial projection weights (default 0.02). */
+        public Builder optWeightInitStd(float weightInitStd) {
+            this.weightInitStd = weightInitStd;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the bad value and the limit */
+        public LazyAttentionBlock build() {
+            if (hiddenSize < 1) {
+                throw new IllegalArgumentException("hiddenSize must be set and >= 1, got " + hiddenSize);
+            }
+            if (numHeads < 1) {
+                throw new IllegalArgumentException("numHeads must be set and >= 1, got " + numHeads);
+            }
+            if (headDim == -1) {
+                if (hiddenSize % numHeads != 0) {
+                    throw new IllegalArgumentException(
+                            "hiddenSize " + hiddenSize + " is not divisible by numHeads " + numHeads
+                                    + "; choose another head count or set headDim");
+                }
+                headDim = hiddenSize / numHeads;
+            }
+            if (headDim < 2 || headDim % 2 != 0) {
+                throw new IllegalArgumentException("headDim must be even and >= 2 for RoPE, got " + headDim);
+            }
+            if (numKvHeads == -1) {
+                numKvHeads = numHeads;
+            }
+            if (numKvHeads < 1 || numHeads % numKvHeads != 0) {
+                throw new IllegalArgumentException(
+                        "numHeads " + numHeads + " is not divisible by numKvHeads " + numKvHeads);
+            }
+            if (biasLength < 1) {
+                throw new IllegalArgumentException("biasLength (Lb) must be >= 1, got " + biasLength);
+            }
+            if (maxPositions < 1) {
+                throw new IllegalArgumentException("maxPositions must be >= 1, got " + maxPositions);
+            }
+            if (variant == null) {
+                throw new IllegalArgumentException("variant must not be null");
+            }
+            if (!Float.isFinite(tauInit) || !(biasInitStd >= 0) || !(weightInitStd > 0)) {
+                throw new IllegalArgumentException(
+                        "tauInit must be finite and the init standard deviations >= 0, got tauInit=" + tauInit
+                                + ", biasInitStd=" + biasInitStd + ", weightInitStd=" + weightInitStd);
+            }
+            return new LazyAttentionBlock(this);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.lazyattention.attention;
+
+import ai.djl.ndarray.NDArray;
+
+/** Turns masked float32 attention scores into attention weights; one implementation per normalisation. */
+interface ScoreNormalizer {
+
+    /**
+     * @param scores [B, H, Tq, Tk] float32, future and padded keys already pushed to a very negative value
+     * @param tau [H] float32 thresholds, or null when the normalisation has none
+     * @param context positions of the queries and keys
+     * @return [B, H, Tq, Tk] float32 weights, exactly 0 on future keys
+     */
+    NDArray normalize(NDArray scores, NDArray tau, AttentionContext context);
+
+    /** Ordinary softmax: every row sums to 1. */
+    ScoreNormalizer SOFTMAX = (scores, tau, context) -> {
+        NDArray p = scores.softmax(-1); // [B, H, Tq, Tk]
+        // Without padding, P is exactly 0 on future keys. With padding, a padding query whose every key is
+        // masked gets a uniform row: zero it.
+        return context.keyPaddingMask() == null ? p : p.mul(context.keep());
+    };
+
+    /** Elastic-Softmax, see {@link ElasticSoftmax}. */
+    ScoreNormalizer ELASTIC = (scores, tau, context) -> {
+        NDArray a = ElasticSoftmax.apply(scores, tau, context.inverseQueryPositions(), context.causalKeep());
+        // A positive tau would give padded keys a weight of tau/i: mask them again, like future keys.
+        return context.keyPaddingMask() == null ? a : a.mul(context.keep());
+    };
+}

@@ -1,0 +1,147 @@
+package dev.lazyattention.attention;
+
+/**
+ * Lazy Attention in plain Java float64, written from DESIGN.md §3 loop by loop without DJL, as the
+ * independent reference for the block. Weights use DJL's Linear layout {@code [out, in]} (y = W x).
+ */
+final class ReferenceAttention {
+
+    int hidden;
+    int heads;
+    int kvHeads;
+    int headDim;
+    int biasLength;
+    double ropeBase = 10000;
+    boolean distanceBias;
+    boolean elastic;
+
+    double[][] wq; // [H*D][C]
+    double[][] wk; // [G*D][C]
+    double[][] wv; // [G*D][C]
+    double[][] wo; // [C][H*D]
+    double[] tau; // [H]
+    double[][] bias; // [H][Lb]
+
+    /** Attention weights of the last call: [b][h][i][j] over all keys. */
+    double[][][][] lastWeights;
+
+    static ReferenceAttention random(
+            java.util.Random random, int hidden, int heads, int kvHeads, int headDim, int biasLength,
+            AttentionVariant variant) {
+        ReferenceAttention r = new ReferenceAttention();
+        r.hidden = hidden;
+        r.heads = heads;
+        r.kvHeads = kvHeads;
+        r.headDim = headDim;
+        r.biasLength = biasLength;
+        r.distanceBias = variant.hasDistanceBias();
+        r.elastic = variant.hasElasticSoftmax();
+        // Larger than the init scale so that scores spread, the bias matters and ReLU cuts many weights.
+        r.wq = gaussian(random, heads * headDim, hidden, 0.5);
+        r.wk = gaussian(random, kvHeads * headDim, hidden, 0.5);
+        r.wv = gaussian(random, kvHeads * headDim, hidden, 0.5);
+        r.wo = gaussian(random, hidden, heads * headDim, 0.5);
+        r.tau = new double[heads];
+        for (int h = 0; h < heads; h++) {
+            r.tau[h] = -1.5 + 2.0 * random.nextDouble(); // in [-1.5, 0.5): both signs
+        }
+        r.bias = gaussian(random, heads, biasLength, 0.7);
+        return r;
+    }
+
+    static double[][] gaussian(java.util.Random random, int rows, int cols, double std) {
+        double[][] m = new double[rows][cols];
+        for (double[] row : m) {
+            for (int c = 0; c < cols; c++) {
+                row[c] = std * random.nextGaussian();
+            }
+        }
+        return m;
+    }
+
+    /** y[b][t][c] for x[b][t][c] whose first token sits at absolute position {@code offset}. */
+    double[][][] forward(double[][][] x, int offset) {
+        int batch = x.length;
+        int time = x[0].length;
+        int group = heads / kvHeads;
+        double[][][] y = new double[batch][time][hidden];
+        lastWeights = new double[batch][heads][time][time];
+        for (int b = 0; b < batch; b++) {
+            double[][] q = new double[time][];
+            double[][] k = new double[time][];
+            double[][] v = new double[time][];
+            for (int t = 0; t < time; t++) {
+                q[t] = matVec(wq, x[b][t]);
+                k[t] = matVec(wk, x[b][t]);
+                v[t] = matVec(wv, x[b][t]);
+                rope(q[t], heads, offset + t);
+                rope(k[t], kvHeads, offset + t);
+            }
+            double[][] merged = new double[time][heads * headDim];
+            for (int h = 0; h < heads; h++) {
+                int g = h / group;
+                for (int i = 0; i < time; i++) {
+                    double[] s = new double[i + 1];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j <= i; j++) {
+                        double dot = 0;
+                        for (int d = 0; d < headDim; d++) {
+                            dot += q[i][h * headDim + d] * k[j][g * headDim + d];
+                        }
+                        s[j] = dot / Math.sqrt(headDim);
+                        int distance = i - j;
+                        if (distanceBias && distance < biasLength) {
+                            s[j] += bias[h][distance];
+                        }
+                        max = Math.max(max, s[j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j <= i; j++) {
+                        s[j] = Math.exp(s[j] - max);
+                        sum += s[j];
+                    }
+                    int position = offset + i + 1; // 1-based absolute query position
+                    for (int j = 0; j <= i; j++) {
+                        double p = s[j] / sum;
+                        double a = elastic ? Math.max(0, p + tau[h] / position) : p;
+                        lastWeights[b][h][i][j] = a;
+                        for (int d = 0; d < headDim; d++) {
+                            merged[i][h * headDim + d] += a * v[j][g * headDim + d];
+                        }
+                    }
+                }
+            }
+            for (int t = 0; t < time; t++) {
+                y[b][t] = matVec(wo, merged[t]);
+            }
+        }
+        return y;
+    }
+
+    /** Rotate-half RoPE of every head in place. */
+    private void rope(double[] vector, int numHeads, int position) {
+        int half = headDim / 2;
+        for (int h = 0; h < numHeads; h++) {
+            int base0 = h * headDim;
+            for (int i = 0; i < half; i++) {
+                double angle = position * Math.pow(ropeBase, -2.0 * i / headDim);
+                double a = vector[base0 + i];
+                double b = vector[base0 + i + half];
+                vector[base0 + i] = a * Math.cos(angle) - b * Math.sin(angle);
+                vector[base0 + i + half] = b * Math.cos(angle) + a * Math.sin(angle);
+            }
+        }
+    }
+
+    private static double[] matVec(double[][] w, double[] x) {
+        double[] out = new double[w.length];
+        for (int r = 0; r < w.length; r++) {
+            double acc = 0;
+            for (int c = 0; c < x.length; c++) {
+                acc += w[r][c] * x[c];
+            }
+            out[r] = acc;
+        }
+        return out;
+    }
+}
