@@ -32,15 +32,25 @@ final class AttentionHarness implements AutoCloseable {
 
     /** Copies the reference's parameters into the block. */
     static void load(LazyAttentionBlock block, ReferenceAttention ref) {
-        parameter(block, "query_weight").set(flat(ref.wq));
-        parameter(block, "key_weight").set(flat(ref.wk));
-        parameter(block, "value_weight").set(flat(ref.wv));
-        parameter(block, "output_weight").set(flat(ref.wo));
+        copyInto(parameter(block, "query_weight"), flat(ref.wq));
+        copyInto(parameter(block, "key_weight"), flat(ref.wk));
+        copyInto(parameter(block, "value_weight"), flat(ref.wv));
+        copyInto(parameter(block, "output_weight"), flat(ref.wo));
         if (block.tau() != null) {
-            block.tau().getArray().set(toFloat(ref.tau));
+            copyInto(block.tau().getArray(), toFloat(ref.tau));
         }
         if (block.distanceBias() != null) {
-            block.distanceBias().getArray().set(flat(ref.bias));
+            copyInto(block.distanceBias().getArray(), flat(ref.bias));
+        }
+    }
+
+    /**
+     * Copies values into a long-lived tensor. {@code NDArray.set(float[])} would instead make the tensor
+     * use a Java direct buffer, which the garbage collector may free while native code still uses it.
+     */
+    static void copyInto(NDArray target, float[] values) {
+        try (NDArray source = target.getManager().create(values, target.getShape())) {
+            target.set(new ai.djl.ndarray.index.NDIndex("..."), source);
         }
     }
 

@@ -27,8 +27,8 @@ class AttentionPropertiesTest {
         double[][][] x = AttentionHarness.random(random, 2, 11, 16);
         try (AttentionHarness harness = new AttentionHarness()) {
             LazyAttentionBlock lazy = harness.block(ref, AttentionVariant.LAZY);
-            lazy.tau().getArray().set(new float[4]);
-            lazy.distanceBias().getArray().set(new float[4 * 8]);
+            AttentionHarness.copyInto(lazy.tau().getArray(), new float[4]);
+            AttentionHarness.copyInto(lazy.distanceBias().getArray(), new float[4 * 8]);
             LazyAttentionBlock softmax = harness.block(ref, AttentionVariant.SOFTMAX);
             float[] a = harness.run(lazy, harness.array(x), null).head().toFloatArray();
             float[] s = harness.run(softmax, harness.array(x), null).head().toFloatArray();

@@ -1,0 +1,54 @@
+package dev.lazyattention.eval;
+
+/**
+ * How sequences are scored: window length and stride for sequences longer than a window, sequences per
+ * forward pass, and what to compute besides log-probabilities.
+ *
+ * <p>Sliding windows: a sequence longer than {@code windowLength} is scored in windows that start every
+ * {@code stride} tokens; each window scores only the tokens that no earlier window scored, so every
+ * token is scored exactly once and, after the first window, with at least {@code windowLength - stride}
+ * tokens of context. Nothing is truncated.
+ */
+public record ScoringOptions(int windowLength, int stride, int batchSize, boolean attentionStats, int topK) {
+
+    public ScoringOptions {
+        if (windowLength < 2) {
+            throw new IllegalArgumentException("windowLength must be >= 2, got " + windowLength);
+        }
+        if (stride < 1 || stride >= windowLength) {
+            throw new IllegalArgumentException(
+                    "stride must be in [1, windowLength - 1] = [1, " + (windowLength - 1) + "], got " + stride);
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+        }
+        if (topK < 0) {
+            throw new IllegalArgumentException("topK must be >= 0, got " + topK);
+        }
+    }
+
+    /** Windows of the model's context length, stride half of it, 8 sequences per pass, no extras. */
+    public static ScoringOptions defaults(int contextLength) {
+        return new ScoringOptions(contextLength, Math.max(1, contextLength / 2), 8, false, 0);
+    }
+
+    public ScoringOptions withWindow(int length) {
+        return new ScoringOptions(length, Math.max(1, Math.min(stride, length - 1)), batchSize, attentionStats, topK);
+    }
+
+    public ScoringOptions withStride(int s) {
+        return new ScoringOptions(windowLength, s, batchSize, attentionStats, topK);
+    }
+
+    public ScoringOptions withBatchSize(int b) {
+        return new ScoringOptions(windowLength, stride, b, attentionStats, topK);
+    }
+
+    public ScoringOptions withAttentionStats(boolean on) {
+        return new ScoringOptions(windowLength, stride, batchSize, on, topK);
+    }
+
+    public ScoringOptions withTopK(int k) {
+        return new ScoringOptions(windowLength, stride, batchSize, attentionStats, k);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.lazyattention.generate;
+
+/**
+ * How to generate: at most {@code maxNewTokens} tokens; {@code temperature} 0 is greedy (argmax), otherwise
+ * logits are divided by it and, after optional top-k and top-p (nucleus) filtering, a token is drawn with a
+ * {@code java.util.Random} seeded by {@code seed}; {@code stopAtEndOfText} ends at {@code <|endoftext|>};
+ * {@code useCache} false recomputes the whole window at each step (slow; for checks); {@code recordLogits}
+ * keeps every step's logits in the result.
+ */
+public record GenerationOptions(int maxNewTokens, double temperature, int topK, double topP, long seed,
+        boolean stopAtEndOfText, boolean useCache, boolean recordLogits) {
+
+    public GenerationOptions {
+        if (maxNewTokens < 0) {
+            throw new IllegalArgumentException("maxNewTokens must be >= 0, got " + maxNewTokens);
+        }
+        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        }
+        if (topK < 0) {
+            throw new IllegalArgumentException("topK must be >= 0 (0 = off), got " + topK);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("topP must be in (0, 1], got " + topP);
+        }
+    }
+
+    /** Greedy, 50 tokens, stop at end of text, with the KV cache. */
+    public static GenerationOptions greedy(int maxNewTokens) {
+        return new GenerationOptions(maxNewTokens, 0, 0, 1, 0, true, true, false);
+    }
+
+    /** Sampling with temperature, top-k and top-p. */
+    public static GenerationOptions sampling(int maxNewTokens, double temperature, int topK, double topP, long seed) {
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, true, true, false);
+    }
+
+    public GenerationOptions withCache(boolean on) {
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stopAtEndOfText, on, recordLogits);
+    }
+
+    public GenerationOptions withRecordedLogits(boolean on) {
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stopAtEndOfText, useCache, on);
+    }
+
+    public GenerationOptions withStopAtEndOfText(boolean on) {
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, on, useCache, recordLogits);
+    }
+}

@@ -1,0 +1,418 @@
+package dev.lazyattention.model;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.lazyattention.attention.AttentionVariant;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Architecture of a {@link LazyLm}: sizes, attention variant and its options. Immutable; {@link #toBuilder()}
+ * derives variants. Stored as {@code config.json} in the model file.
+ *
+ * <p>Presets: {@code tiny} (tests, trains in seconds), {@code small} (CPU experiments, about 6.8 M
+ * parameters with a 4096-token vocabulary, context 256), {@code base} (GPU, about 110 M parameters).
+ */
+public final class LmConfig {
+
+    /** Format of {@code config.json}; a reader accepts this version and older ones. */
+    public static final int FORMAT_VERSION = 1;
+
+    /** Largest value accepted for any size, so that a corrupt or hostile file cannot ask for absurd memory. */
+    static final int SIZE_LIMIT = 1 << 20;
+    /** Largest number of layers accepted. */
+    static final int LAYER_LIMIT = 1024;
+
+    private final int vocabSize;
+    private final int numLayers;
+    private final int hiddenSize;
+    private final int numHeads;
+    private final int numKvHeads;
+    private final int mlpHiddenSize;
+    private final int contextLength;
+    private final AttentionVariant attention;
+    private final int biasLength;
+    private final double ropeBase;
+    private final float tauInit;
+    private final float biasInitStd;
+    private final float normEpsilon;
+
+    private LmConfig(Builder b) {
+        vocabSize = b.vocabSize;
+        numLayers = b.numLayers;
+        hiddenSize = b.hiddenSize;
+        numHeads = b.numHeads;
+        numKvHeads = b.numKvHeads;
+        mlpHiddenSize = b.mlpHiddenSize;
+        contextLength = b.contextLength;
+        attention = b.attention;
+        biasLength = b.biasLength;
+        ropeBase = b.ropeBase;
+        tauInit = b.tauInit;
+        biasInitStd = b.biasInitStd;
+        normEpsilon = b.normEpsilon;
+    }
+
+    /** A named preset ({@code tiny}, {@code small}, {@code base}) with the given vocabulary size. */
+    public static Builder preset(String name) {
+        String key = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        switch (key) {
+            case "tiny":
+                return new Builder().vocabSize(512).numLayers(2).hiddenSize(64).numHeads(4).numKvHeads(2)
+                        .mlpHiddenSize(176).contextLength(64).biasLength(64);
+            case "small":
+                return new Builder().vocabSize(4096).numLayers(6).hiddenSize(256).numHeads(8).numKvHeads(8)
+                        .mlpHiddenSize(688).contextLength(256).biasLength(256);
+            case "base":
+                return new Builder().vocabSize(16384).numLayers(12).hiddenSize(768).numHeads(12).numKvHeads(12)
+                        .mlpHiddenSize(2048).contextLength(1024).biasLength(1024);
+            default:
+                throw new IllegalArgumentException(
+                        "Unknown preset '" + name + "'; expected one of tiny, small, base");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().vocabSize(vocabSize).numLayers(numLayers).hiddenSize(hiddenSize).numHeads(numHeads)
+                .numKvHeads(numKvHeads).mlpHiddenSize(mlpHiddenSize).contextLength(contextLength)
+                .attention(attention).biasLength(biasLength).ropeBase(ropeBase).tauInit(tauInit)
+                .biasInitStd(biasInitStd).normEpsilon(normEpsilon);
+    }
+
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    public int numLayers() {
+        return numLayers;
+    }
+
+    public int hiddenSize() {
+        return hiddenSize;
+    }
+
+    public int numHeads() {
+        return numHeads;
+    }
+
+    public int numKvHeads() {
+        return numKvHeads;
+    }
+
+    public int headDim() {
+        return hiddenSize / numHeads;
+    }
+
+    public int mlpHiddenSize() {
+        return mlpHiddenSize;
+    }
+
+    public int contextLength() {
+        return contextLength;
+    }
+
+    public AttentionVariant attention() {
+        return attention;
+    }
+
+    public int biasLength() {
+        return biasLength;
+    }
+
+    public double ropeBase() {
+        return ropeBase;
+    }
+
+    public float tauInit() {
+        return tauInit;
+    }
+
+    public float biasInitStd() {
+        return biasInitStd;
+    }
+
+    public float normEpsilon() {
+        return normEpsilon;
+    }
+
+    /** Number of learnable parameters of a model with this configuration, computed from the sizes. */
+    public long parameterCount() {
+        long c = hiddenSize;
+        long kv = (long) numKvHeads * headDim();
+        long attentionWeights = c * c * 2 + c * kv * 2; // Wq, Wo, Wk, Wv
+        long lazyExtras = (attention.hasElasticSoftmax() ? numHeads : 0)
+                + (attention.hasDistanceBias() ? (long) numHeads * biasLength : 0);
+        long mlp = 3 * c * mlpHiddenSize;
+        long norms = 2 * c;
+        long perLayer = attentionWeights + lazyExtras + mlp + norms;
+        return (long) vocabSize * c * 2 + perLayer * numLayers + c;
+    }
+
+    /** The configuration as the JSON object of {@code config.json}. */
+    public String toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", FORMAT_VERSION);
+        m.put("architecture", "LazyLm");
+        m.put("vocabSize", vocabSize);
+        m.put("numLayers", numLayers);
+        m.put("hiddenSize", hiddenSize);
+        m.put("numHeads", numHeads);
+        m.put("numKvHeads", numKvHeads);
+        m.put("mlpHiddenSize", mlpHiddenSize);
+        m.put("contextLength", contextLength);
+        m.put("attention", attention.id());
+        m.put("biasLength", biasLength);
+        m.put("ropeBase", ropeBase);
+        m.put("tauInit", tauInit);
+        m.put("biasInitStd", biasInitStd);
+        m.put("normEpsilon", normEpsilon);
+        Gson gson = new GsonBuilder().setPrettyPrinting().create();
+        return gson.toJson(m);
+    }
+
+    /**
+     * Reads {@code config.json}.
+     *
+     * @param source names the file in error messages
+     * @throws IllegalArgumentException naming the source and the bad field
+     */
+    public static LmConfig fromJson(String json, String source) {
+        JsonObject o;
+        try {
+            JsonElement e = JsonParser.parseString(json);
+            if (!e.isJsonObject()) {
+                throw new IllegalArgumentException(source + ": expected a JSON object");
+            }
+            o = e.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException(source + ": not valid JSON (" + e.getMessage() + ")", e);
+        }
+        int format = intField(o, "format", source);
+        if (format < 1 || format > FORMAT_VERSION) {
+            throw new IllegalArgumentException(
+                    source + ": format " + format + " is not supported (this library reads 1 to " + FORMAT_VERSION + ")");
+        }
+        String architecture = stringField(o, "architecture", source);
+        if (!architecture.equals("LazyLm")) {
+            throw new IllegalArgumentException(source + ": architecture '" + architecture + "' is not LazyLm");
+        }
+        Builder b = new Builder()
+                .vocabSize(intField(o, "vocabSize", source))
+                .numLayers(intField(o, "numLayers", source))
+                .hiddenSize(intField(o, "hiddenSize", source))
+                .numHeads(intField(o, "numHeads", source))
+                .numKvHeads(intField(o, "numKvHeads", source))
+                .mlpHiddenSize(intField(o, "mlpHiddenSize", source))
+                .contextLength(intField(o, "contextLength", source))
+                .biasLength(intField(o, "biasLength", source))
+                .ropeBase(numberField(o, "ropeBase", source))
+                .tauInit((float) numberField(o, "tauInit", source))
+                .biasInitStd((float) numberField(o, "biasInitStd", source))
+                .normEpsilon((float) numberField(o, "normEpsilon", source));
+        try {
+            b.attention(AttentionVariant.parse(stringField(o, "attention", source)));
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonElement field(JsonObject o, String name, String source) {
+        JsonElement e = o.get(name);
+        if (e == null || e.isJsonNull()) {
+            throw new IllegalArgumentException(source + ": missing field '" + name + "'");
+        }
+        return e;
+    }
+
+    private static int intField(JsonObject o, String name, String source) {
+        double v = numberField(o, name, source);
+        if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(source + ": field '" + name + "' must be an integer, got " + v);
+        }
+        return (int) v;
+    }
+
+    private static double numberField(JsonObject o, String name, String source) {
+        try {
+            return field(o, name, source).getAsDouble();
+        } catch (NumberFormatException | UnsupportedOperationException | IllegalStateException e) {
+            throw new IllegalArgumentException(source + ": field '" + name + "' must be a number", e);
+        }
+    }
+
+    private static String stringField(JsonObject o, String name, String source) {
+        JsonElement e = field(o, name, source);
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw new IllegalArgumentException(source + ": field '" + name + "' must be a string");
+        }
+        return e.getAsString();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof LmConfig && ((LmConfig) other).toJson().equals(toJson());
+    }
+
+    @Override
+    public int hashCode() {
+        return toJson().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT,
+                "LmConfig(%s, layers=%d, hidden=%d, heads=%d/%d kv, mlp=%d, context=%d, vocab=%d, Lb=%d)",
+                attention.id(), numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
+                vocabSize, biasLength);
+    }
+
+    /** Builder of {@link LmConfig}; {@link #build()} checks every field against its limits. */
+    public static final class Builder {
+        private int vocabSize = 512;
+        private int numLayers = 2;
+        private int hiddenSize = 64;
+        private int numHeads = 4;
+        private int numKvHeads = -1;
+        private int mlpHiddenSize = -1;
+        private int contextLength = 64;
+        private AttentionVariant attention = AttentionVariant.LAZY;
+        private int biasLength = -1;
+        private double ropeBase = 10000;
+        private float tauInit = -1f;
+        private float biasInitStd = 1e-3f;
+        private float normEpsilon = 1e-5f;
+
+        private Builder() {}
+
+        public Builder vocabSize(int v) {
+            vocabSize = v;
+            return this;
+        }
+
+        public Builder numLayers(int v) {
+            numLayers = v;
+            return this;
+        }
+
+        public Builder hiddenSize(int v) {
+            hiddenSize = v;
+            return this;
+        }
+
+        public Builder numHeads(int v) {
+            numHeads = v;
+            return this;
+        }
+
+        /** Key/value heads for grouped-query attention (default: numHeads). */
+        public Builder numKvHeads(int v) {
+            numKvHeads = v;
+            return this;
+        }
+
+        /** Width of the SwiGLU layer (default: 8/3 of hiddenSize rounded up to a multiple of 16). */
+        public Builder mlpHiddenSize(int v) {
+            mlpHiddenSize = v;
+            return this;
+        }
+
+        public Builder contextLength(int v) {
+            contextLength = v;
+            return this;
+        }
+
+        public Builder attention(AttentionVariant v) {
+            attention = v;
+            return this;
+        }
+
+        /** Distances with a learned bias (default: the context length). */
+        public Builder biasLength(int v) {
+            biasLength = v;
+            return this;
+        }
+
+        public Builder ropeBase(double v) {
+            ropeBase = v;
+            return this;
+        }
+
+        public Builder tauInit(float v) {
+            tauInit = v;
+            return this;
+        }
+
+        public Builder biasInitStd(float v) {
+            biasInitStd = v;
+            return this;
+        }
+
+        public Builder normEpsilon(float v) {
+            normEpsilon = v;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the field, its value and the limit */
+        public LmConfig build() {
+            if (numKvHeads == -1) {
+                numKvHeads = numHeads;
+            }
+            if (mlpHiddenSize == -1) {
+                mlpHiddenSize = (hiddenSize * 8 / 3 + 15) / 16 * 16;
+            }
+            if (biasLength == -1) {
+                biasLength = contextLength;
+            }
+            range("vocabSize", vocabSize, 2, SIZE_LIMIT);
+            range("numLayers", numLayers, 1, LAYER_LIMIT);
+            range("hiddenSize", hiddenSize, 2, SIZE_LIMIT);
+            range("numHeads", numHeads, 1, hiddenSize);
+            range("mlpHiddenSize", mlpHiddenSize, 1, SIZE_LIMIT);
+            range("contextLength", contextLength, 2, SIZE_LIMIT);
+            range("biasLength", biasLength, 1, SIZE_LIMIT);
+            if (hiddenSize % numHeads != 0) {
+                throw new IllegalArgumentException(
+                        "hiddenSize " + hiddenSize + " is not divisible by numHeads " + numHeads);
+            }
+            if ((hiddenSize / numHeads) % 2 != 0) {
+                throw new IllegalArgumentException(
+                        "head size hiddenSize/numHeads = " + hiddenSize / numHeads + " must be even for RoPE");
+            }
+            range("numKvHeads", numKvHeads, 1, numHeads);
+            if (numHeads % numKvHeads != 0) {
+                throw new IllegalArgumentException(
+                        "numHeads " + numHeads + " is not divisible by numKvHeads " + numKvHeads);
+            }
+            if (attention == null) {
+                throw new IllegalArgumentException("attention variant must be set");
+            }
+            if (!(ropeBase > 1) || Double.isInfinite(ropeBase)) {
+                throw new IllegalArgumentException("ropeBase must be a finite number > 1, got " + ropeBase);
+            }
+            if (!Float.isFinite(tauInit) || !(biasInitStd >= 0) || Float.isInfinite(biasInitStd)
+                    || !(normEpsilon > 0) || Float.isInfinite(normEpsilon)) {
+                throw new IllegalArgumentException("tauInit, biasInitStd and normEpsilon must be finite "
+                        + "(and the last two > 0 / >= 0), got " + tauInit + ", " + biasInitStd + ", " + normEpsilon);
+            }
+            return new LmConfig(this);
+        }
+
+        private static void range(String name, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(
+                        name + " = " + value + " is outside the accepted range [" + min + ", " + max + "]");
+            }
+        }
+    }
+}
