@@ -199,7 +199,8 @@ public final class LazyLanguageModel implements AutoCloseable {
     }
 
     private static byte[] servingProperties() {
-        String s = "# Lets DJL's Criteria load this file: Criteria.builder().optModelPath(path to the zip)\n"
+        String s = "# DJL's Criteria loads this file: Criteria.builder().optModelPath(zip)\n"
+                + "#   .optTranslatorFactory(new dev.lazyattention.io.LazyLmTranslatorFactory())\n"
                 + "engine=PyTorch\n"
                 + "option.modelName=" + ModelFileFormat.DJL_MODEL_NAME + "\n"
                 + "blockFactory=dev.lazyattention.io.LazyLmBlockFactory\n"

@@ -26,8 +26,9 @@ import java.util.regex.Matcher;
  * were U+FFFD (bytes EF BF BD). {@link String#getBytes} would write {@code '?'} instead; U+FFFD keeps
  * the replacement visible after decoding.
  *
- * <p>Instances are immutable and safe to share between threads. Each keeps a bounded cache of the
- * tokens of short pieces, because natural text repeats the same words over and over.
+ * <p>Instances come from {@link BpeTrainer#train} or {@link TokenizerJson#load}. They are immutable
+ * and safe to share between threads. Each keeps a bounded cache of the tokens of short pieces,
+ * because natural text repeats the same words over and over.
  */
 public final class BpeTokenizer {
 
@@ -77,7 +78,7 @@ public final class BpeTokenizer {
             if (idsByString.put(tokenStrings[id], id) != null) {
                 throw new IllegalArgumentException("token '" + tokenStrings[id] + "' appears twice in the vocabulary");
             }
-            if (tokenBytes[id].length == 1 && id != endOfTextId) {
+            if (tokenBytes[id].length == 1) {
                 byteIds[tokenBytes[id][0] & 0xFF] = id;
             }
         }

@@ -31,10 +31,6 @@ final class LongIntMap {
         return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
-    int size() {
-        return size;
-    }
-
     /** Returns the value for {@code key}, or {@link #MISSING}. */
     int get(long key) {
         for (int i = slot(key); ; i = (i + 1) & mask) {

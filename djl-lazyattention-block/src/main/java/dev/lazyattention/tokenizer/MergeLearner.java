@@ -83,7 +83,7 @@ final class MergeLearner {
             }
             Pair pair = head.pair();
             if (head.count() != pair.count) {
-                continue;
+                continue; // stale: the entry queued when the count last changed is still waiting
             }
             if (pair.count < minFrequency) {
                 return;
@@ -109,8 +109,8 @@ final class MergeLearner {
             mergeRight.add(pair.right);
             mergeResult.add(merged);
         } else {
-            // The pair came back because a later merge produced a token that already existed; its rule
-            // is already in the list, so the words are merged again without a new rule.
+            // The pair came back because a merge reused an existing token (see tokenFor); its rule is
+            // already in the list, so the words are merged again without a new rule.
             merged = mergeResult.get(pair.rank);
         }
         IntList containing = pair.words;
@@ -118,7 +118,8 @@ final class MergeLearner {
         for (int k = 0; k < containing.size(); k++) {
             mergeInWord(containing.get(k), pair.left, pair.right, merged);
         }
-        // Every occurrence is gone now; the decrements above also counted overlapping runs like "a a a".
+        // Left-to-right replacement leaves no occurrence behind. Setting the count outright also discards
+        // what overlapping runs like "a a a" subtracted from this pair itself.
         pair.count = 0;
         queueTouchedPairs();
     }
@@ -188,7 +189,11 @@ final class MergeLearner {
         mergeNumber++;
     }
 
-    /** Returns the id of the concatenated token, adding it unless another merge already made the same bytes. */
+    /**
+     * Returns the id of the concatenated token, adding it unless another merge already made the same
+     * bytes. Left-to-right merging makes that rare at most, but a second token with the same bytes
+     * would make the vocabulary ambiguous, so it is guarded against (as Hugging Face's trainer does).
+     */
     private int tokenFor(int left, int right) {
         byte[] a = tokens.get(left);
         byte[] b = tokens.get(right);

@@ -3,7 +3,6 @@ package dev.lazyattention.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.lazyattention.io.ModelEntries;
@@ -24,35 +23,37 @@ import java.util.Map;
  */
 public final class Checkpoint {
 
-    private static final Gson GSON = new Gson();
-
     private final LazyLanguageModel model;
     private final int step;
     private final long seed;
     private final double elapsedSeconds;
     private final byte[] optimizerState;
+    private final TrainOptions options;
 
-    private Checkpoint(LazyLanguageModel model, int step, long seed, double elapsedSeconds, byte[] optimizerState) {
+    private Checkpoint(LazyLanguageModel model, int step, long seed, double elapsedSeconds, byte[] optimizerState,
+            TrainOptions options) {
         this.model = model;
         this.step = step;
         this.seed = seed;
         this.elapsedSeconds = elapsedSeconds;
         this.optimizerState = optimizerState;
+        this.options = options;
     }
 
-    static void write(Path file, LazyLanguageModel model, int step, long seed, double elapsedSeconds,
+    static void write(Path file, LazyLanguageModel model, int step, TrainOptions options, double elapsedSeconds,
             ResumableAdamW optimizer) throws IOException {
         JsonObject state = new JsonObject();
         state.addProperty("format", 1);
         state.addProperty("step", step);
-        state.addProperty("seed", seed);
+        state.addProperty("seed", options.seed());
         state.addProperty("elapsedSeconds", elapsedSeconds);
+        state.add("options", JsonParser.parseString(options.toJson()));
         byte[] moments;
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             moments = optimizer.exportState(manager).encode();
         }
         Map<String, byte[]> extra = new LinkedHashMap<>();
-        extra.put(ModelFileFormat.TRAINING_STATE, GSON.toJson(state).getBytes(StandardCharsets.UTF_8));
+        extra.put(ModelFileFormat.TRAINING_STATE, state.toString().getBytes(StandardCharsets.UTF_8));
         extra.put(ModelFileFormat.OPTIMIZER_STATE, moments);
         ModelFile.write(file, model.toEntries(extra));
     }
@@ -69,16 +70,18 @@ public final class Checkpoint {
         int step;
         long seed;
         double elapsed;
+        TrainOptions options;
         try {
             JsonObject state = JsonParser.parseString(stateJson).getAsJsonObject();
             step = state.get("step").getAsInt();
             seed = state.get("seed").getAsLong();
             elapsed = state.get("elapsedSeconds").getAsDouble();
+            options = TrainOptions.fromJson(state.get("options").toString());
         } catch (RuntimeException e) {
             throw new ModelFileException(file.toString(), ModelFileFormat.TRAINING_STATE, "unreadable: " + e, e);
         }
         LazyLanguageModel model = LazyLanguageModel.fromEntries(entries, file.toString(), device);
-        return new Checkpoint(model, step, seed, elapsed, moments);
+        return new Checkpoint(model, step, seed, elapsed, moments, options);
     }
 
     public LazyLanguageModel model() {
@@ -92,6 +95,11 @@ public final class Checkpoint {
 
     public long seed() {
         return seed;
+    }
+
+    /** The options the run was started with (a copy). */
+    public TrainOptions options() {
+        return options.copy();
     }
 
     public double elapsedSeconds() {

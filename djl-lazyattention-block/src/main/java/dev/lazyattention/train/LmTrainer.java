@@ -211,7 +211,7 @@ public final class LmTrainer {
                 keepGoing = monitor.onStep(step, loss);
                 if ((options.checkpointEvery > 0 && step % options.checkpointEvery == 0) || step == options.steps
                         || !keepGoing) {
-                    Checkpoint.write(checkpointFile(), lm, step, options.seed, priorSeconds + seconds, optimizer);
+                    Checkpoint.write(checkpointFile(), lm, step, options, priorSeconds + seconds, optimizer);
                 }
                 if (bar != null) {
                     bar.update(step - 1, String.format(Locale.ROOT, "loss %.3f, %,.0f tok/s, ETA %s", loss,

@@ -39,6 +39,20 @@ public final class TrainOptions {
 
     public TrainOptions() {}
 
+    /** The options as JSON (stored in checkpoints so that a resumed run uses the same ones). */
+    public String toJson() {
+        return new com.google.gson.Gson().toJson(this);
+    }
+
+    /** Options from {@link #toJson()}. */
+    public static TrainOptions fromJson(String json) {
+        TrainOptions o = new com.google.gson.Gson().fromJson(json, TrainOptions.class);
+        if (o == null) {
+            throw new IllegalArgumentException("no training options in the checkpoint");
+        }
+        return o;
+    }
+
     public TrainOptions copy() {
         TrainOptions o = new TrainOptions();
         o.steps = steps;
@@ -174,6 +188,14 @@ public final class TrainOptions {
 
     public long seed() {
         return seed;
+    }
+
+    public int evalEvery() {
+        return evalEvery;
+    }
+
+    public int checkpointEvery() {
+        return checkpointEvery;
     }
 
     public float learningRate() {

@@ -1,0 +1,18 @@
+package dev.lazyattention.cli;
+
+import ai.djl.Device;
+import dev.lazyattention.util.DeviceChoice;
+import picocli.CommandLine.Option;
+
+/** {@code --device auto|cpu|gpu}, shared by every command that loads a model. */
+final class DeviceOption {
+
+    @Option(names = "--device", paramLabel = "auto|cpu|gpu",
+            description = "Where to run (default: ${DEFAULT-VALUE}; also -Dlazyattention.device).",
+            defaultValue = "${sys:lazyattention.device:-auto}")
+    String device;
+
+    Device resolve() {
+        return DeviceChoice.resolve(device, "--device");
+    }
+}

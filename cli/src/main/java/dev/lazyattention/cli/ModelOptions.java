@@ -1,0 +1,67 @@
+package dev.lazyattention.cli;
+
+import dev.lazyattention.attention.AttentionVariant;
+import dev.lazyattention.model.LmConfig;
+import picocli.CommandLine.Option;
+
+/** Architecture options: a preset and overrides of its fields. */
+final class ModelOptions {
+
+    @Option(names = "--preset", paramLabel = "tiny|small|base", defaultValue = "small",
+            description = "Model size preset (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--attention", paramLabel = "VARIANT", defaultValue = "lazy",
+            description = "lazy, softmax, bias_only or elastic_only (default: ${DEFAULT-VALUE}).")
+    String attention;
+
+    @Option(names = "--layers", description = "Override the preset's number of layers.")
+    Integer layers;
+
+    @Option(names = "--hidden", description = "Override the preset's hidden size.")
+    Integer hidden;
+
+    @Option(names = "--heads", description = "Override the preset's number of heads.")
+    Integer heads;
+
+    @Option(names = "--kv-heads", description = "Key/value heads for grouped-query attention.")
+    Integer kvHeads;
+
+    @Option(names = "--context", description = "Override the preset's context length.")
+    Integer context;
+
+    @Option(names = "--bias-length", description = "Distances with a learned bias (default: the context length).")
+    Integer biasLength;
+
+    /** The preset with overrides, for a tokenizer of {@code vocabSize} tokens. */
+    LmConfig config(int vocabSize) {
+        LmConfig.Builder b = LmConfig.preset(preset).attention(AttentionVariant.parse(attention)).vocabSize(vocabSize);
+        if (layers != null) {
+            b.numLayers(layers);
+        }
+        if (heads != null) {
+            b.numHeads(heads);
+        }
+        if (hidden != null) {
+            b.hiddenSize(hidden).mlpHiddenSize(-1);
+        }
+        if (kvHeads != null) {
+            b.numKvHeads(kvHeads);
+        }
+        if (context != null) {
+            b.contextLength(context);
+            if (biasLength == null) {
+                b.biasLength(context);
+            }
+        }
+        if (biasLength != null) {
+            b.biasLength(biasLength);
+        }
+        return b.build();
+    }
+
+    /** The vocabulary size that goes with the preset. */
+    int presetVocabSize() {
+        return LmConfig.preset(preset).build().vocabSize();
+    }
+}

@@ -1,0 +1,155 @@
+package dev.lazyattention.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.lazyattention.testing.SyntheticCorpus;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The lazyattn command end to end on a tiny model, and its answers to bad input. */
+class CliTest {
+
+    @TempDir
+    static Path dir;
+
+    static Path trainFile;
+    static Path validFile;
+    static Path model;
+
+    /** Exit code, standard output and standard error of one command. */
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @BeforeAll
+    static void trainTiny() throws IOException {
+        trainFile = dir.resolve("train.txt");
+        validFile = dir.resolve("valid.txt");
+        Files.writeString(trainFile, String.join("\n\n", SyntheticCorpus.documents(300, 1)));
+        Files.writeString(validFile, String.join("\n\n", SyntheticCorpus.documents(20, 2)));
+        Run r = run("train", "--train", trainFile.toString(), "--valid", validFile.toString(), "--preset", "tiny",
+                "--context", "32", "--vocab-size", "320", "--steps", "12", "--batch-size", "8", "--eval-every", "6",
+                "--out", dir.resolve("run").toString(), "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        model = dir.resolve("run").resolve("model.lazylm.zip");
+        assertTrue(Files.exists(model), r.out());
+        assertTrue(r.out().contains("Done: 12 steps"), r.out());
+    }
+
+    @Test
+    void evalPrintsOneJsonObjectWithTheMetricNamesOfTheDesign() {
+        Run r = run("eval", "--model", model.toString(), "--json", validFile.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        for (String key : List.of("loss", "perplexity", "bitsPerByte", "sparsity", "sparsityPerLayer", "sinkMass",
+                "sinkRate", "survivingMass")) {
+            assertTrue(o.has(key), key + " in " + r.out());
+        }
+        assertEquals(Math.exp(o.get("loss").getAsDouble()), o.get("perplexity").getAsDouble(), 1e-6);
+        assertEquals(2, o.getAsJsonArray("sparsityPerLayer").size());
+    }
+
+    @Test
+    void generateInspectAndChooseWork() throws IOException {
+        Run g = run("generate", "--model", model.toString(), "--prompt", "The quick fox", "--max-tokens", "10",
+                "--seed", "3");
+        assertEquals(0, g.code(), g.err());
+        assertTrue(g.out().startsWith("The quick fox"), g.out());
+
+        Run i = run("inspect", "--model", model.toString());
+        assertEquals(0, i.code(), i.err());
+        assertTrue(i.out().contains("tau layer 0") && i.out().contains("tau layer 1"), i.out());
+
+        Path items = dir.resolve("items.jsonl");
+        Files.writeString(items, "{\"goal\": \"The quick fox\", \"sol1\": \"sees the dog.\", \"sol2\": \"zzq vvk.\"}\n"
+                + "{\"goal\": \"The old farmer\", \"sol1\": \"xxj qqp.\", \"sol2\": \"helps the child.\"}\n");
+        Path labels = dir.resolve("labels.lst");
+        Files.writeString(labels, "0\n1\n");
+        Run c = run("choose", "--model", model.toString(), "--items", items.toString(), "--labels", labels.toString(),
+                "--json");
+        assertEquals(0, c.code(), c.err());
+        JsonObject o = JsonParser.parseString(c.out()).getAsJsonObject();
+        assertEquals(2, o.get("items").getAsInt());
+        assertEquals(1.0, o.get("acc").getAsDouble(), "a trained model prefers its grammar to letter soup");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"train", "eval", "generate", "choose", "inspect", "demo"})
+    void everyCommandHasHelp(String command) {
+        Run r = run(command, "--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("Usage: lazyattn " + command), r.out());
+    }
+
+    @Test
+    void badInputGivesAClearErrorAndANonZeroExitCode() throws IOException {
+        Path out = dir.resolve("bad");
+        assertFails(run("train", "--train", dir.resolve("missing.txt").toString(), "--out", out.toString()),
+                "missing.txt: file not found");
+        Path empty = dir.resolve("empty.txt");
+        Files.writeString(empty, "  \n");
+        assertFails(run("train", "--train", empty.toString(), "--out", out.toString()), "empty.txt: the file has no text");
+        Path binary = dir.resolve("binary.bin");
+        Files.write(binary, new byte[] {1, 2, 0, 4});
+        assertFails(run("train", "--train", binary.toString(), "--out", out.toString()), "looks binary");
+        assertFails(run("train", "--train", trainFile.toString(), "--preset", "huge", "--out", out.toString()),
+                "Unknown preset 'huge'");
+        assertFails(run("train", "--train", trainFile.toString(), "--attention", "sparse", "--out", out.toString()),
+                "Unknown attention variant 'sparse'");
+        assertFails(run("train", "--train", trainFile.toString(), "--steps", "0", "--out", out.toString()),
+                "--steps must be >= 1");
+        assertFalse(Files.exists(out.resolve("model.lazylm.zip")), "nothing half-written");
+
+        byte[] before = Files.readAllBytes(model);
+        assertFails(run("train", "--train", trainFile.toString(), "--preset", "tiny", "--out",
+                model.getParent().toString()), "already holds");
+        assertEquals(new String(before, StandardCharsets.ISO_8859_1),
+                new String(Files.readAllBytes(model), StandardCharsets.ISO_8859_1), "the earlier model is untouched");
+
+        assertFails(run("eval", "--model", model.toString(), "--window", "999", validFile.toString()),
+                "longer than the model's context length 32");
+        assertFails(run("generate", "--model", model.toString(), "--prompt", "The dog sees the cat. ".repeat(30)),
+                "must fit the model's context of 32 tokens");
+        assertFails(run("eval", "--model", dir.resolve("nope.lazylm.zip").toString(), validFile.toString()),
+                "nope.lazylm.zip: file not found");
+        assertFails(run("train", "--train", trainFile.toString(), "--out", dir.resolve("fresh").toString(), "--resume"),
+                "does not exist");
+
+        Run unknown = run("train", "--train", trainFile.toString(), "--out", out.toString(), "--no-such-option");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("Unknown option: '--no-such-option'"), unknown.err());
+    }
+
+    private static void assertFails(Run r, String message) {
+        assertEquals(1, r.code(), "exit code; stderr: " + r.err());
+        assertTrue(r.err().contains(message), "expected '" + message + "' in: " + r.err());
+    }
+}
