@@ -52,10 +52,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
     int steps;
 
-    @Option(names = "--batch-size", defaultValue = "16", description = "Windows per batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "4",
+            description = "Windows per forward pass (default: ${DEFAULT-VALUE}; small batches keep tensors under glibc's mmap threshold on CPU).")
     int batchSize;
 
-    @Option(names = "--grad-accum", defaultValue = "1", description = "Batches per optimizer step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--grad-accum", defaultValue = "4", description = "Batches per optimizer step (default: ${DEFAULT-VALUE}).")
     int gradAccumulation;
 
     @Option(names = "--seq-len", description = "Window length (default: the context length).")

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.lazyattention.util.Tensors;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -105,7 +106,7 @@ public final class AttentionContext {
                     mask[t * keyLength() + j] = MASKED;
                 }
             }
-            causalMask = manager.create(mask, new Shape(queryLength, keyLength()));
+            causalMask = Tensors.of(manager, mask, new Shape(queryLength, keyLength()));
         }
         return causalMask;
     }
@@ -119,7 +120,7 @@ public final class AttentionContext {
                     keep[t * keyLength() + j] = 1f;
                 }
             }
-            causalKeep = manager.create(keep, new Shape(queryLength, keyLength()));
+            causalKeep = Tensors.of(manager, keep, new Shape(queryLength, keyLength()));
         }
         return causalKeep;
     }
@@ -165,7 +166,7 @@ public final class AttentionContext {
             for (int t = 0; t < queryLength; t++) {
                 inv[t] = (float) (1.0 / (positionOffset + t + 1));
             }
-            inverseQueryPositions = manager.create(inv, new Shape(queryLength, 1));
+            inverseQueryPositions = Tensors.of(manager, inv, new Shape(queryLength, 1));
         }
         return inverseQueryPositions;
     }
@@ -184,7 +185,7 @@ public final class AttentionContext {
                     index[t * keyLength() + j] = distance < 0 || distance >= lb ? lb : distance;
                 }
             }
-            return manager.create(index, new Shape(queryLength, keyLength()));
+            return Tensors.of(manager, index, new Shape(queryLength, keyLength()));
         });
     }
 

@@ -14,6 +14,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
+import dev.lazyattention.util.Tensors;
 import dev.lazyattention.util.Views;
 
 import java.io.DataInputStream;
@@ -153,7 +154,8 @@ public final class LazyAttentionBlock extends AbstractBlock {
         v = v.reshape(b, t, numKvHeads, headDim).transpose(0, 2, 1, 3); // [B, G, T, D]
 
         NDArray[] cosSin = context.ropeTables(rope); // 2 x [T, D]
-        q = Rope.apply(q, cosSin[0], cosSin[1]).mul(1.0 / Math.sqrt(headDim)); // [B, H, T, D], scaled once here
+        NDArray scale = Tensors.scalar(manager, (float) (1.0 / Math.sqrt(headDim))).toType(q.getDataType(), false);
+        q = Rope.apply(q, cosSin[0], cosSin[1]).mul(scale); // [B, H, T, D], scaled once here
         k = Rope.apply(k, cosSin[0], cosSin[1]); // [B, G, T, D]
         if (past != null) {
             k = NDArrays.concat(new NDList(past.keys(), k), 2); // [B, G, Tk, D]

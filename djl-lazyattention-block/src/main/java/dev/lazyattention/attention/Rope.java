@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.lazyattention.util.Tensors;
 
 /**
  * Rotary position embedding in the rotate-half layout: dimension {@code k} and {@code k + D/2} of a head
@@ -68,7 +69,7 @@ public final class Rope {
             }
         }
         Shape shape = new Shape(length, headDim);
-        return new NDArray[] {manager.create(cos, shape), manager.create(sin, shape)};
+        return new NDArray[] {Tensors.of(manager, cos, shape), Tensors.of(manager, sin, shape)};
     }
 
     /**

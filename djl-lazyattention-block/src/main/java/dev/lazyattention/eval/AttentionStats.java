@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 
 import java.util.List;
 import java.util.Locale;
+import dev.lazyattention.util.Tensors;
 
 /**
  * Attention diagnostics of DESIGN §6, accumulated over forward passes:
@@ -72,8 +73,8 @@ public final class AttentionStats {
                 }
             }
         }
-        NDArray validMask = manager.create(valid, new Shape(b, 1, t, t)); // [B, 1, T, T]
-        NDArray queryMask = manager.create(queries, new Shape(b, 1, t)); // [B, 1, T]
+        NDArray validMask = Tensors.of(manager, valid, new Shape(b, 1, t, t)); // [B, 1, T, T]
+        NDArray queryMask = Tensors.of(manager, queries, new Shape(b, 1, t)); // [B, 1, T]
         for (int layer = 0; layer < weights.size(); layer++) {
             NDArray a = weights.get(layer); // [B, H, T, T]
             float[] zeroCounts = a.eq(0f).toType(DataType.FLOAT32, false).mul(validMask)

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import dev.lazyattention.util.Tensors;
 
 /**
  * Log-probabilities of token sequences under a model, the engine behind evaluation, the CoreNLP annotator
@@ -149,9 +150,9 @@ public final class SequenceScorer {
             AttentionContext context = AttentionContext.builder(manager, rows, width)
                     .optReturnWeights(options.attentionStats())
                     .build();
-            LmOutput out = lm.block().forward(ps, manager.create(input, shape), null, context, false);
+            LmOutput out = lm.block().forward(ps, Tensors.of(manager, input, shape), null, context, false);
             NDArray logSoftmax = out.logits().logSoftmax(-1); // [B, T, V]
-            float[] picked = logSoftmax.gather(manager.create(labels, shape).expandDims(-1), -1)
+            float[] picked = logSoftmax.gather(Tensors.of(manager, labels, shape).expandDims(-1), -1)
                     .toFloatArray(); // [B, T]
             for (int b = 0; b < rows; b++) {
                 Window w = batch.get(b);

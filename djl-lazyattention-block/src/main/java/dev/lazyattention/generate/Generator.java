@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import dev.lazyattention.util.Tensors;
 
 /**
  * Generates text with a KV cache: the prompt is encoded once, then each step feeds one token at its
@@ -94,7 +95,7 @@ public final class Generator {
                             .optPastLength(pastLength)
                             .optPositionOffset(from - windowStart)
                             .build();
-                    LmOutput out = lm.block().forward(ps, step.create(input, new Shape(1, input.length)), past, ctx, false);
+                    LmOutput out = lm.block().forward(ps, Tensors.of(step, input, new Shape(1, input.length)), past, ctx, false);
                     logits = out.logits().get(new NDIndex("0, -1")).toFloatArray(); // [V]
                     if (options.useCache()) {
                         List<CachedKeyValues> next = new ArrayList<>(out.present().size());

@@ -21,6 +21,7 @@ import java.lang.reflect.Type;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import dev.lazyattention.util.Tensors;
 
 /**
  * Translators for a model file loaded through DJL's {@code Criteria}:
@@ -112,10 +113,10 @@ public final class LazyLmTranslatorFactory implements TranslatorFactory {
                 input[i + 1] = ids[i];
                 labels[i] = ids[i];
             }
-            NDArray labelArray = ctx.getNDManager().create(labels, new Shape(1, labels.length));
+            NDArray labelArray = Tensors.of(ctx.getNDManager(), labels, new Shape(1, labels.length));
             ctx.setAttachment("labels", labelArray);
             ctx.setAttachment("count", ids.length);
-            return new NDList(ctx.getNDManager().create(input, new Shape(1, input.length)));
+            return new NDList(Tensors.of(ctx.getNDManager(), input, new Shape(1, input.length)));
         }
 
         @Override

@@ -10,6 +10,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import dev.lazyattention.util.Tensors;
 
 /**
  * Root-mean-square layer norm, {@code y = x / sqrt(mean(x^2) + eps) * g}, computed in float32. Written here
@@ -39,8 +40,9 @@ public final class RmsNorm extends AbstractBlock {
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray g = ps.getValue(gain, x.getDevice(), training); // [C]
         NDArray x32 = x.toType(DataType.FLOAT32, false); // [..., C]
-        NDArray inverseRms = x32.square().mean(new int[] {-1}, true).add(epsilon).pow(-0.5f); // [..., 1]
-        return x32.mul(inverseRms).mul(g).toType(x.getDataType(), false); // [..., C]
+        NDArray eps = Tensors.scalar(x.getManager(), epsilon);
+        NDArray rms = x32.square().mean(new int[] {-1}, true).add(eps).sqrt(); // [..., 1]
+        return x32.div(rms).mul(g).toType(x.getDataType(), false); // [..., C]
     }
 
     @Override

@@ -43,7 +43,7 @@ public final class SwiGlu extends AbstractBlock {
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray g = gate.forward(ps, new NDList(x), training).head(); // [B, T, F]
         NDArray u = up.forward(ps, new NDList(x), training).head(); // [B, T, F]
-        NDArray h = Activation.swish(g, 1f).mul(u); // [B, T, F]
+        NDArray h = g.mul(Activation.sigmoid(g)).mul(u); // [B, T, F], silu(g) * u
         return down.forward(ps, new NDList(h), training).head(); // [B, T, C]
     }
 

@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import dev.lazyattention.util.Tensors;
 
 /**
  * Trains a {@link LazyLanguageModel} with DJL's {@link Trainer}: random windows from {@link TokenWindows},
@@ -161,7 +162,8 @@ public final class LmTrainer {
                         try (GradientCollector collector = trainer.newGradientCollector()) {
                             NDArray logits = trainer.forward(batch.getData()).head(); // [B, T, V]
                             NDArray batchLoss = trainer.getLoss().evaluate(batch.getLabels(), new NDList(logits));
-                            collector.backward(batchLoss.div(options.gradientAccumulation));
+                            NDArray share = Tensors.scalar(batchLoss.getManager(), 1f / options.gradientAccumulation);
+                            collector.backward(batchLoss.mul(share));
                             float value = batchLoss.getFloat();
                             finite &= Float.isFinite(value);
                             loss += value / options.gradientAccumulation;
@@ -172,8 +174,9 @@ public final class LmTrainer {
                 if (!finite || !Double.isFinite(norm)) {
                     if (options.nonFinite == TrainOptions.NonFinitePolicy.STOP) {
                         throw new TrainingDivergedException(String.format(Locale.ROOT,
-                                "training diverged at step %d: loss %s, gradient norm %s; nothing was saved from "
+                                "training diverged at step %d: loss %s, gradient norm %s%s; nothing was saved from "
                                         + "this step, the last good checkpoint is %s", step, loss, norm,
+                                nonFiniteGradients(lm, trainer.getManager()),
                                 Files.exists(checkpointFile()) ? checkpointFile() : "(none yet)"));
                     }
                     zeroGradients(lm, trainer.getManager());
@@ -265,6 +268,21 @@ public final class LmTrainer {
         }
     }
 
+    /** Names the parameters whose gradient holds NaN or infinity, for the divergence message. */
+    private static String nonFiniteGradients(LazyLanguageModel lm, NDManager parent) {
+        List<String> names = new ArrayList<>();
+        try (NDManager manager = parent.newSubManager()) {
+            for (Pair<String, Parameter> p : lm.block().getParameters()) {
+                NDArray grad = p.getValue().getArray().getGradient();
+                grad.attach(manager);
+                if (grad.isNaN().logicalOr(grad.isInfinite()).any().getBoolean()) {
+                    names.add(p.getKey());
+                }
+            }
+        }
+        return names.isEmpty() ? "" : " (non-finite gradient in " + String.join(", ", names) + ")";
+    }
+
     private static void zeroGradients(LazyLanguageModel lm, NDManager parent) {
         try (NDManager manager = parent.newSubManager()) {
             for (Pair<String, Parameter> p : lm.block().getParameters()) {
@@ -307,8 +325,8 @@ public final class LmTrainer {
             try (NDManager manager = lm.newManager()) {
                 Shape shape = new Shape(part.size(), length);
                 ParameterStore ps = lm.parameterStore(manager);
-                NDArray logits = lm.block().forward(ps, new NDList(manager.create(input, shape)), false).head();
-                total += NextTokenLoss.tokenNll(logits, manager.create(label, shape)).sum().getFloat();
+                NDArray logits = lm.block().forward(ps, new NDList(Tensors.of(manager, input, shape)), false).head();
+                total += NextTokenLoss.tokenNll(logits, Tensors.of(manager, label, shape)).sum().getFloat();
                 count += (long) part.size() * length;
             }
         }

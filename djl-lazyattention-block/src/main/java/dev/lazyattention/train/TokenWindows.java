@@ -8,6 +8,7 @@ import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
 
 import java.util.SplittableRandom;
+import dev.lazyattention.util.Tensors;
 
 /**
  * A DJL dataset of fixed-length windows at random places in a token stream: record {@code n} is the
@@ -55,8 +56,8 @@ public final class TokenWindows extends RandomAccessDataset {
             label[t] = tokens[start + t + 1];
         }
         return new Record(
-                new NDList(manager.create(input, new Shape(length))), // [T]
-                new NDList(manager.create(label, new Shape(length)))); // [T]
+                new NDList(Tensors.of(manager, input, new Shape(length))), // [T]
+                new NDList(Tensors.of(manager, label, new Shape(length)))); // [T]
     }
 
     /** {@inheritDoc} */
