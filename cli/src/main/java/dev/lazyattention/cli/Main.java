@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             ChooseCommand.class,
             InspectCommand.class,
             DemoCommand.class,
+            ExperimentCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+
 import java.util.List;
 import java.util.Locale;
 import dev.lazyattention.util.Tensors;
@@ -46,14 +47,25 @@ public final class AttentionStats {
         sinkSum = new double[layers][heads];
     }
 
+    /** Where the attention of one query goes: the accumulators it counts in (none to skip it). */
+    @FunctionalInterface
+    public interface QueryTarget {
+        /**
+         * @param row batch row
+         * @param query query position within the row
+         * @return accumulators that count this query, or an empty array
+         */
+        AttentionStats[] of(int row, int query);
+    }
+
     /**
-     * Adds one forward pass, keeping rows apart.
+     * Adds one forward pass query by query.
      *
      * @param weights per layer A [B, H, T, T] float32 (no cached keys)
      * @param lengths real length of each row (right padding beyond)
-     * @param target per row, the accumulator it goes to (null to skip the row)
+     * @param target which accumulators each real query counts in
      */
-    public static void accumulate(List<NDArray> weights, int[] lengths, AttentionStats[] target) {
+    public static void accumulate(List<NDArray> weights, int[] lengths, QueryTarget target) {
         if (weights.isEmpty()) {
             return;
         }
@@ -64,40 +76,42 @@ public final class AttentionStats {
         int h = Math.toIntExact(shape.get(1));
         int t = Math.toIntExact(shape.get(2));
         float[] valid = new float[b * t * t];
-        float[] queries = new float[b * t];
         for (int row = 0; row < b; row++) {
             for (int i = 0; i < lengths[row]; i++) {
-                queries[row * t + i] = 1f;
                 for (int j = 0; j <= i; j++) {
                     valid[(row * t + i) * t + j] = 1f;
                 }
             }
         }
         NDArray validMask = Tensors.of(manager, valid, new Shape(b, 1, t, t)); // [B, 1, T, T]
-        NDArray queryMask = Tensors.of(manager, queries, new Shape(b, 1, t)); // [B, 1, T]
+        AttentionStats[][][] targets = new AttentionStats[b][t][];
+        for (int row = 0; row < b; row++) {
+            for (int q = 0; q < lengths[row]; q++) {
+                targets[row][q] = target.of(row, q);
+            }
+        }
         for (int layer = 0; layer < weights.size(); layer++) {
             NDArray a = weights.get(layer); // [B, H, T, T]
-            float[] zeroCounts = a.eq(0f).toType(DataType.FLOAT32, false).mul(validMask)
-                    .sum(new int[] {1, 2, 3}).toFloatArray(); // [B]
-            float[] rowSums = a.sum(new int[] {-1}).mul(queryMask).sum(new int[] {1, 2}).toFloatArray(); // [B]
-            float[] sinks = t < 2 ? new float[b * h]
-                    : a.get(new NDIndex(":, :, 1:, 0")).mul(queryMask.get(new NDIndex(":, :, 1:")))
-                            .sum(new int[] {2}).toFloatArray(); // [B, H]
+            float[] zeros = a.eq(0f).toType(DataType.FLOAT32, false).mul(validMask)
+                    .sum(new int[] {1, 3}).toFloatArray(); // [B, T]
+            float[] rowSums = a.sum(new int[] {1, 3}).toFloatArray(); // [B, T]
+            float[] sinks = a.get(new NDIndex(":, :, :, 0")).toFloatArray(); // [B, H, T]
             for (int row = 0; row < b; row++) {
-                AttentionStats s = target[row];
-                if (s == null) {
-                    continue;
-                }
-                long n = lengths[row];
-                s.zeros[layer] += zeroCounts[row];
-                s.causal[layer] += (double) h * n * (n + 1) / 2;
-                s.rowSum += rowSums[row];
-                s.rows += (double) h * n;
-                for (int head = 0; head < h; head++) {
-                    s.sinkSum[layer][head] += sinks[row * h + head];
-                }
-                if (layer == 0) {
-                    s.sinkQueries += Math.max(0, n - 1);
+                for (int q = 0; q < lengths[row]; q++) {
+                    for (AttentionStats s : targets[row][q]) {
+                        s.zeros[layer] += zeros[row * t + q];
+                        s.causal[layer] += (double) h * (q + 1);
+                        s.rowSum += rowSums[row * t + q];
+                        s.rows += h;
+                        if (q >= 1) {
+                            for (int head = 0; head < h; head++) {
+                                s.sinkSum[layer][head] += sinks[(row * h + head) * t + q];
+                            }
+                            if (layer == 0) {
+                                s.sinkQueries++;
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -6,10 +6,12 @@ import java.util.List;
  * Scores of one {@link ScoringRequest}.
  *
  * @param logProbabilities natural-log probability of each scored token, in order
- * @param attention attention diagnostics over the windows of this sequence, or null unless asked for
- * @param nextTokens the most likely tokens after the last one, or an empty list unless asked for
+ * @param attention attention diagnostics over the queries of the scored part, or null unless asked for
+ * @param segmentAttention per segment, its queries' attention diagnostics (empty without segments)
+ * @param predictions per prediction position, the most likely next tokens (empty unless asked for)
  */
-public record SequenceScore(double[] logProbabilities, AttentionStats attention, List<TokenPrediction> nextTokens) {
+public record SequenceScore(double[] logProbabilities, AttentionStats attention, List<AttentionStats> segmentAttention,
+        List<List<TokenPrediction>> predictions) {
 
     /** Sum of the log-probabilities (natural log). */
     public double logProbability() {
@@ -18,5 +20,10 @@ public record SequenceScore(double[] logProbabilities, AttentionStats attention,
             sum += lp;
         }
         return sum;
+    }
+
+    /** The most likely tokens after the last prediction position (the last token by default). */
+    public List<TokenPrediction> nextTokens() {
+        return predictions.isEmpty() ? List.of() : predictions.get(predictions.size() - 1);
     }
 }

@@ -9,6 +9,7 @@ import dev.lazyattention.attention.AttentionContext;
 import dev.lazyattention.model.LazyLanguageModel;
 import dev.lazyattention.model.LmOutput;
 import dev.lazyattention.tokenizer.BpeTokenizer;
+import dev.lazyattention.util.Tensors;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,13 +17,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import dev.lazyattention.util.Tensors;
 
 /**
  * Log-probabilities of token sequences under a model, the engine behind evaluation, the CoreNLP annotator
  * and the OpenNLP language model. Long sequences are scored in sliding windows (see {@link
  * ScoringOptions}); windows of many sequences are batched with right padding, which causal attention
  * never looks at, so batched results equal unbatched ones.
+ *
+ * <p>Every position from {@code firstTarget - 1} to the end counts once in the attention diagnostics: in
+ * the window that scores the token it predicts (the last position in the last window).
  *
  * <p>Thread-safe: it holds no mutable state; concurrent calls share the model.
  */
@@ -48,10 +51,40 @@ public final class SequenceScorer {
         return lm;
     }
 
-    /** One forward window: tokens [start, end) of a request, scoring targets [from, end). */
-    private record Window(int request, int start, int end, int from) {
+    /**
+     * One forward window: tokens [start, end) of a request. It scores targets [from, end) and owns the
+     * positions [from - 1, end - 1), or [from - 1, end) when it is the request's last window.
+     */
+    private record Window(int request, int start, int end, int from, boolean last) {
         int length() {
             return end - start;
+        }
+
+        boolean owns(int position) {
+            return position >= from - 1 && (position < end - 1 || (last && position == end - 1));
+        }
+    }
+
+    /** Per request, what the batches fill in. */
+    private static final class Result {
+        final double[] logProbs;
+        final AttentionStats attention;
+        final List<AttentionStats> segments = new ArrayList<>();
+        final List<List<TokenPrediction>> predictions = new ArrayList<>();
+
+        Result(ScoringRequest r, boolean stats, boolean predict, int layers, int heads) {
+            logProbs = new double[r.targets()];
+            attention = stats ? new AttentionStats(layers, heads) : null;
+            if (stats) {
+                for (int s = 0; s < r.segmentCount(); s++) {
+                    segments.add(new AttentionStats(layers, heads));
+                }
+            }
+            if (predict) {
+                for (int i = 0; i < r.predictionPositions().length; i++) {
+                    predictions.add(List.of());
+                }
+            }
         }
     }
 
@@ -66,18 +99,11 @@ public final class SequenceScorer {
             }
         }
         List<Window> windows = new ArrayList<>();
+        List<Result> results = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
             windows.addAll(windowsOf(i, requests.get(i)));
-        }
-        double[][] logProbs = new double[requests.size()][];
-        AttentionStats[] stats = new AttentionStats[requests.size()];
-        List<List<TokenPrediction>> next = new ArrayList<>();
-        for (int i = 0; i < requests.size(); i++) {
-            logProbs[i] = new double[requests.get(i).targets()];
-            if (options.attentionStats()) {
-                stats[i] = new AttentionStats(lm.config().numLayers(), lm.config().numHeads());
-            }
-            next.add(List.of());
+            results.add(new Result(requests.get(i), options.attentionStats(), options.topK() > 0,
+                    lm.config().numLayers(), lm.config().numHeads()));
         }
         // Similar lengths together waste less padding; results go back by request index.
         windows.sort((a, b) -> Integer.compare(b.length(), a.length()));
@@ -85,8 +111,7 @@ public final class SequenceScorer {
         try {
             lm.withReadLock(() -> {
                 for (int from = 0; from < windows.size(); from += batchSize) {
-                    runBatch(requests, windows.subList(from, Math.min(windows.size(), from + batchSize)),
-                            logProbs, stats, next);
+                    runBatch(requests, windows.subList(from, Math.min(windows.size(), from + batchSize)), results);
                 }
                 return null;
             });
@@ -94,8 +119,8 @@ public final class SequenceScorer {
             throw new UncheckedIOException(e);
         }
         List<SequenceScore> out = new ArrayList<>(requests.size());
-        for (int i = 0; i < requests.size(); i++) {
-            out.add(new SequenceScore(logProbs[i], stats[i], next.get(i)));
+        for (Result r : results) {
+            out.add(new SequenceScore(r.logProbs, r.attention, r.segments, r.predictions));
         }
         return out;
     }
@@ -114,18 +139,17 @@ public final class SequenceScorer {
         while (from < n) {
             int start = Math.max(0, from - context);
             int end = Math.min(n, start + length);
-            list.add(new Window(index, start, end, from));
+            list.add(new Window(index, start, end, from, end == n));
             from = end;
         }
-        boolean needsPass = options.topK() > 0 || options.attentionStats();
-        if (list.isEmpty() && needsPass) {
-            list.add(new Window(index, Math.max(0, n - length), n, n));
+        if (list.isEmpty() && (options.topK() > 0 || options.attentionStats())) {
+            // Nothing to score, but the last position still predicts and attends.
+            list.add(new Window(index, Math.max(0, n - length), n, n, true));
         }
         return list;
     }
 
-    private void runBatch(List<ScoringRequest> requests, List<Window> batch, double[][] logProbs,
-            AttentionStats[] stats, List<List<TokenPrediction>> next) {
+    private void runBatch(List<ScoringRequest> requests, List<Window> batch, List<Result> results) {
         int rows = batch.size();
         int width = batch.get(0).length(); // sorted longest first
         int pad = lm.tokenizer().endOfTextId();
@@ -158,21 +182,32 @@ public final class SequenceScorer {
                 Window w = batch.get(b);
                 ScoringRequest r = requests.get(w.request());
                 for (int t = w.from(); t < w.end(); t++) {
-                    logProbs[w.request()][t - r.firstTarget()] = picked[b * width + (t - 1 - w.start())];
+                    results.get(w.request()).logProbs[t - r.firstTarget()] = picked[b * width + (t - 1 - w.start())];
                 }
             }
             if (options.attentionStats()) {
-                AttentionStats[] target = new AttentionStats[rows];
-                for (int b = 0; b < rows; b++) {
-                    target[b] = stats[batch.get(b).request()];
-                }
-                AttentionStats.accumulate(out.attentionWeights(), lengths, target);
+                AttentionStats.accumulate(out.attentionWeights(), lengths, (row, query) -> {
+                    Window w = batch.get(row);
+                    int position = w.start() + query;
+                    if (!w.owns(position)) {
+                        return new AttentionStats[0];
+                    }
+                    Result result = results.get(w.request());
+                    int[] segments = requests.get(w.request()).segments();
+                    int segment = segments == null ? -1 : segments[position];
+                    return segment < 0 ? new AttentionStats[] {result.attention}
+                            : new AttentionStats[] {result.attention, result.segments.get(segment)};
+                });
             }
             if (options.topK() > 0) {
                 for (int b = 0; b < rows; b++) {
                     Window w = batch.get(b);
-                    if (w.end() == requests.get(w.request()).tokens().length) {
-                        next.set(w.request(), topK(logSoftmax.get(b).get(w.length() - 1), options.topK()));
+                    int[] positions = requests.get(w.request()).predictionPositions();
+                    for (int i = 0; i < positions.length; i++) {
+                        if (w.owns(positions[i]) && positions[i] >= w.start()) {
+                            results.get(w.request()).predictions.set(i,
+                                    topK(logSoftmax.get(b).get(positions[i] - w.start()), options.topK()));
+                        }
                     }
                 }
             }

@@ -18,6 +18,11 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
 import ai.djl.training.util.ProgressBar;
 import ai.djl.util.Pair;
+import dev.lazyattention.eval.AttentionStats;
+import dev.lazyattention.eval.ScoringOptions;
+import dev.lazyattention.eval.ScoringRequest;
+import dev.lazyattention.eval.SequenceScore;
+import dev.lazyattention.eval.SequenceScorer;
 import dev.lazyattention.model.LazyLanguageModel;
 
 import java.io.IOException;
@@ -208,6 +213,13 @@ public final class LmTrainer {
                     Map<String, Object> values = new LinkedHashMap<>();
                     values.put("loss", lastValidLoss);
                     values.put("perplexity", Math.exp(lastValidLoss));
+                    if (options.validationAttentionStats) {
+                        AttentionStats stats = validationAttention(lm, validWindows);
+                        values.put("sparsity", stats.sparsity());
+                        values.put("sparsityPerLayer", stats.sparsityPerLayer());
+                        values.put("sinkMass", stats.sinkMass());
+                        values.put("survivingMass", stats.survivingMass());
+                    }
                     log.write(event("valid", step, values));
                     monitor.onValidation(step, lastValidLoss);
                 }
@@ -305,6 +317,21 @@ public final class LmTrainer {
             windows.add(w);
         }
         return windows;
+    }
+
+    /** Attention diagnostics over the validation windows. */
+    private static AttentionStats validationAttention(LazyLanguageModel lm, List<int[]> windows) {
+        List<ScoringRequest> requests = new ArrayList<>();
+        for (int[] w : windows) {
+            requests.add(new ScoringRequest(java.util.Arrays.copyOf(w, w.length - 1), 1)); // the window's inputs
+        }
+        AttentionStats total = new AttentionStats(lm.config().numLayers(), lm.config().numHeads());
+        ScoringOptions options = ScoringOptions.defaults(lm.config().contextLength())
+                .withAttentionStats(true).withBatchSize(4);
+        for (SequenceScore score : new SequenceScorer(lm, options).score(requests)) {
+            total.merge(score.attention());
+        }
+        return total;
     }
 
     /** Mean next-token loss over the windows. */

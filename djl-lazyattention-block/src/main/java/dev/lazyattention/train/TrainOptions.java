@@ -36,6 +36,7 @@ public final class TrainOptions {
     int logEvery = 10;
     boolean progressBar = true;
     NonFinitePolicy nonFinite = NonFinitePolicy.STOP;
+    boolean validationAttentionStats;
 
     public TrainOptions() {}
 
@@ -74,6 +75,7 @@ public final class TrainOptions {
         o.logEvery = logEvery;
         o.progressBar = progressBar;
         o.nonFinite = nonFinite;
+        o.validationAttentionStats = validationAttentionStats;
         return o;
     }
 
@@ -166,6 +168,12 @@ public final class TrainOptions {
 
     public TrainOptions progressBar(boolean v) {
         progressBar = v;
+        return this;
+    }
+
+    /** Also log sparsity, sinkMass and survivingMass at every validation (to follow them over training). */
+    public TrainOptions validationAttentionStats(boolean v) {
+        validationAttentionStats = v;
         return this;
     }
 
