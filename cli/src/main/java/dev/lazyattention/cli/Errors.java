@@ -1,5 +1,6 @@
 package dev.lazyattention.cli;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /** Turns exceptions into one line for the user (the stack trace with -Dlazyattention.stacktrace=true). */
@@ -7,18 +8,28 @@ final class Errors {
 
     private Errors() {}
 
+    /**
+     * The most useful message in the cause chain: the outermost one that explains bad input, past generic
+     * wrappers (CoreNLP, for one, wraps an annotator's configuration error in its own reflection error).
+     */
     static String describe(Throwable e) {
-        Throwable t = e;
-        while ((t instanceof UncheckedIOException || t.getClass() == RuntimeException.class) && t.getCause() != null) {
-            t = t.getCause();
+        Throwable chosen = e;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if ((t instanceof IllegalArgumentException || t instanceof IOException || t instanceof IllegalStateException)
+                    && t.getMessage() != null && !(t instanceof UncheckedIOException)) {
+                chosen = t;
+                break;
+            }
         }
-        String message = t.getMessage();
+        String message = chosen.getMessage();
         if (message == null || message.isBlank()) {
-            message = t.getClass().getSimpleName();
-        } else if (t instanceof java.nio.file.NoSuchFileException) {
-            message = message + ": file not found";
-        } else if (t instanceof java.nio.file.AccessDeniedException) {
-            message = message + ": permission denied";
+            return chosen.getClass().getSimpleName();
+        }
+        if (chosen instanceof java.nio.file.NoSuchFileException) {
+            return message + ": file not found";
+        }
+        if (chosen instanceof java.nio.file.AccessDeniedException) {
+            return message + ": permission denied";
         }
         return message;
     }

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             DemoCommand.class,
             ExperimentCommand.class,
+            AnnotateCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

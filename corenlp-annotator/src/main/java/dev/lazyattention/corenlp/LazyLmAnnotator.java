@@ -1,0 +1,265 @@
+package dev.lazyattention.corenlp;
+
+import dev.lazyattention.eval.AttentionStats;
+import dev.lazyattention.eval.ScoringOptions;
+import dev.lazyattention.eval.ScoringRequest;
+import dev.lazyattention.eval.SequenceScore;
+import dev.lazyattention.eval.SequenceScorer;
+import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.tokenizer.BpeTokenizer;
+import dev.lazyattention.tokenizer.Encoding;
+import edu.stanford.nlp.ling.CoreAnnotation;
+import edu.stanford.nlp.ling.CoreAnnotations;
+import edu.stanford.nlp.ling.CoreLabel;
+import edu.stanford.nlp.pipeline.Annotation;
+import edu.stanford.nlp.pipeline.Annotator;
+import edu.stanford.nlp.util.CoreMap;
+import edu.stanford.nlp.util.logging.Redwood;
+
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Scores every token, sentence and document with a Lazy Attention language model. Use it in any pipeline:
+ *
+ * <pre>
+ * customAnnotatorClass.lazylm = dev.lazyattention.corenlp.LazyLmAnnotator
+ * annotators = tokenize,ssplit,lazylm
+ * lazylm.model = /path/to/model.lazylm.zip
+ * </pre>
+ *
+ * Properties are listed in {@link LazyLmSettings}; results in {@link LazyLmAnnotations}. A sentence is the
+ * text from its first to its last token; each CoreNLP token owns the whitespace before it (see {@link
+ * PieceAlignment}), so a sentence's token values add up to its log-probability. In document scope the
+ * whitespace between sentences belongs to the next sentence's first token.
+ *
+ * <p>This is an {@link Annotator} rather than a {@code SentenceAnnotator}: batching sentences into one
+ * forward pass and scoring them after the text before them both need the whole document at once.
+ * Failures while scoring (not configuration errors) are logged and give NaN values; no exception escapes.
+ */
+public class LazyLmAnnotator implements Annotator {
+
+    private static final Redwood.RedwoodChannels LOG = Redwood.channels(LazyLmAnnotator.class);
+
+    private final LazyLmSettings settings;
+    private final LazyLanguageModel model;
+    private final SequenceScorer scorer;
+    private final ExecutorService pool;
+
+    /** The constructor CoreNLP calls for {@code customAnnotatorClass.<name>}. */
+    public LazyLmAnnotator(String name, Properties props) {
+        settings = new LazyLmSettings(name, props);
+        try {
+            model = ModelCache.get(settings.model, settings.device, settings.key("device"));
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            String cause = e instanceof UncheckedIOException ? e.getCause().getMessage() : e.getMessage();
+            throw new IllegalArgumentException(settings.key("model") + "=" + settings.model + ": " + cause, e);
+        }
+        int context = model.config().contextLength();
+        int window = settings.maxLength == null ? context : settings.maxLength;
+        if (window < 2 || window > context) {
+            throw new IllegalArgumentException(settings.key("maxLength") + "=" + window
+                    + ": must be in [2, " + context + "], the model's context length");
+        }
+        scorer = new SequenceScorer(model, new ScoringOptions(window, Math.max(1, window / 2), settings.batchSize,
+                settings.attentionStats, settings.topK));
+        pool = settings.threads > 1 ? Executors.newFixedThreadPool(settings.threads, r -> {
+            Thread t = new Thread(r, "lazylm-annotator");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void annotate(Annotation annotation) {
+        List<CoreMap> sentences = annotation.get(CoreAnnotations.SentencesAnnotation.class);
+        if (sentences == null) {
+            sentences = List.of();
+        }
+        DocumentText text = DocumentText.of(annotation, sentences);
+        try {
+            if (settings.scope == LazyLmSettings.Scope.SENTENCE) {
+                annotateSentences(annotation, sentences, text);
+            } else {
+                annotateDocument(annotation, sentences, text);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("lazylm: scoring failed, values are NaN: " + e);
+            markFailed(annotation, sentences);
+        }
+    }
+
+    private void annotateSentences(Annotation annotation, List<CoreMap> sentences, DocumentText text) {
+        BpeTokenizer tokenizer = model.tokenizer();
+        List<ScoringRequest> requests = new ArrayList<>();
+        List<Encoding> encodings = new ArrayList<>();
+        for (int s = 0; s < sentences.size(); s++) {
+            Encoding e = tokenizer.encodeWithOffsets(text.sentenceText(s));
+            encodings.add(e);
+            requests.add(new ScoringRequest(withBoundary(e.ids(), tokenizer), 1));
+        }
+        List<SequenceScore> scores = scoreInParallel(requests);
+        Totals document = new Totals(model);
+        for (int s = 0; s < sentences.size(); s++) {
+            Encoding e = encodings.get(s);
+            int offset = text.sentenceStart(s);
+            int[] starts = Arrays.stream(e.charStart()).map(c -> c + offset).toArray();
+            int[] ends = Arrays.stream(e.charEnd()).map(c -> c + offset).toArray();
+            SequenceScore score = scores.get(s);
+            Totals sentence = fillSentence(sentences.get(s), text, s, starts, ends, score.logProbabilities(),
+                    text.sentenceStart(s), score.attention(), score.nextTokens());
+            document.add(sentence);
+        }
+        document.writeDocument(annotation);
+    }
+
+    private void annotateDocument(Annotation annotation, List<CoreMap> sentences, DocumentText text) {
+        Totals document = new Totals(model);
+        if (!sentences.isEmpty()) {
+            BpeTokenizer tokenizer = model.tokenizer();
+            Encoding e = tokenizer.encodeWithOffsets(text.documentText());
+            int n = e.ids().length;
+            int[] segments = new int[n + 1];
+            segments[0] = -1; // the leading <|endoftext|>
+            int[] lastPiece = new int[sentences.size()];
+            Arrays.fill(lastPiece, -1);
+            int sentence = 0;
+            for (int p = 0; p < n; p++) {
+                int lastChar = e.charEnd()[p] - 1;
+                while (sentence < sentences.size() - 1 && lastChar >= text.sentenceEnd(sentence)) {
+                    sentence++;
+                }
+                segments[p + 1] = sentence;
+                lastPiece[sentence] = p + 1;
+            }
+            int[] predictAfter = settings.topK > 0 ? Arrays.stream(lastPiece).filter(i -> i >= 0).toArray() : null;
+            SequenceScore score = scorer.score(new ScoringRequest(withBoundary(e.ids(), tokenizer), 1, segments,
+                    predictAfter));
+            int predictionIndex = 0;
+            for (int s = 0; s < sentences.size(); s++) {
+                List<Integer> pieces = new ArrayList<>();
+                for (int p = 0; p < n; p++) {
+                    if (segments[p + 1] == s) {
+                        pieces.add(p);
+                    }
+                }
+                int[] starts = pieces.stream().mapToInt(p -> e.charStart()[p]).toArray();
+                int[] ends = pieces.stream().mapToInt(p -> e.charEnd()[p]).toArray();
+                double[] logProbs = pieces.stream().mapToDouble(p -> score.logProbabilities()[p]).toArray();
+                AttentionStats stats = settings.attentionStats ? score.segmentAttention().get(s) : null;
+                List<dev.lazyattention.eval.TokenPrediction> next = List.of();
+                if (settings.topK > 0 && lastPiece[s] >= 0) {
+                    next = score.predictions().get(predictionIndex++);
+                }
+                int regionStart = s == 0 ? 0 : text.sentenceEnd(s - 1);
+                document.add(fillSentence(sentences.get(s), text, s, starts, ends, logProbs, regionStart, stats, next));
+            }
+            if (settings.attentionStats) {
+                document.attention = score.attention();
+            }
+        }
+        document.writeDocument(annotation);
+    }
+
+    /** Token and sentence values of one sentence from its pieces. */
+    private Totals fillSentence(CoreMap sentence, DocumentText text, int index, int[] pieceStart, int[] pieceEnd,
+            double[] logProbs, int regionStart, AttentionStats stats, List<dev.lazyattention.eval.TokenPrediction> next) {
+        List<CoreLabel> tokens = sentence.get(CoreAnnotations.TokensAnnotation.class);
+        int[][] spans = text.tokenSpans(index, regionStart);
+        double[] values = PieceAlignment.share(pieceStart, pieceEnd, logProbs, spans[0], spans[1], null);
+        double total = 0;
+        for (int k = 0; k < tokens.size(); k++) {
+            tokens.get(k).set(LazyLmAnnotations.TokenLogProbability.class, values[k]);
+            tokens.get(k).set(LazyLmAnnotations.TokenSurprisal.class, -values[k] / Math.log(2));
+            total += values[k];
+        }
+        Totals t = new Totals(model);
+        t.logProbability = total;
+        t.pieces = logProbs.length;
+        t.bytes = text.documentText().substring(regionStart, text.sentenceEnd(index))
+                .getBytes(StandardCharsets.UTF_8).length;
+        t.attention = stats;
+        t.writeSentence(sentence);
+        if (settings.topK > 0) {
+            sentence.set(LazyLmAnnotations.SentenceNextTokens.class, next);
+        }
+        return t;
+    }
+
+    private List<SequenceScore> scoreInParallel(List<ScoringRequest> requests) {
+        if (pool == null || requests.size() < 2) {
+            return scorer.score(requests);
+        }
+        int chunk = (requests.size() + settings.threads - 1) / settings.threads;
+        List<Future<List<SequenceScore>>> parts = new ArrayList<>();
+        for (int from = 0; from < requests.size(); from += chunk) {
+            List<ScoringRequest> part = requests.subList(from, Math.min(requests.size(), from + chunk));
+            parts.add(pool.submit(() -> scorer.score(part)));
+        }
+        List<SequenceScore> all = new ArrayList<>(requests.size());
+        try {
+            for (Future<List<SequenceScore>> f : parts) {
+                all.addAll(f.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while scoring", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("scoring failed: " + e.getCause(), e.getCause());
+        }
+        return all;
+    }
+
+    private static int[] withBoundary(int[] ids, BpeTokenizer tokenizer) {
+        int[] tokens = new int[ids.length + 1];
+        tokens[0] = tokenizer.endOfTextId();
+        System.arraycopy(ids, 0, tokens, 1, ids.length);
+        return tokens;
+    }
+
+    private void markFailed(Annotation annotation, List<CoreMap> sentences) {
+        Totals failed = new Totals(model);
+        failed.logProbability = Double.NaN;
+        for (CoreMap sentence : sentences) {
+            for (CoreLabel token : sentence.get(CoreAnnotations.TokensAnnotation.class)) {
+                token.set(LazyLmAnnotations.TokenLogProbability.class, Double.NaN);
+                token.set(LazyLmAnnotations.TokenSurprisal.class, Double.NaN);
+            }
+            failed.writeSentence(sentence);
+        }
+        failed.writeDocument(annotation);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Set<Class<? extends CoreAnnotation>> requires() {
+        return Set.of(CoreAnnotations.TextAnnotation.class, CoreAnnotations.TokensAnnotation.class,
+                CoreAnnotations.SentencesAnnotation.class, CoreAnnotations.CharacterOffsetBeginAnnotation.class,
+                CoreAnnotations.CharacterOffsetEndAnnotation.class);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Set<Class<? extends CoreAnnotation>> requirementsSatisfied() {
+        return Set.of(LazyLmAnnotations.TokenLogProbability.class, LazyLmAnnotations.TokenSurprisal.class,
+                LazyLmAnnotations.SentenceLogProbability.class, LazyLmAnnotations.SentencePerplexity.class,
+                LazyLmAnnotations.SentenceBitsPerByte.class, LazyLmAnnotations.SentencePieceCount.class,
+                LazyLmAnnotations.DocumentLogProbability.class, LazyLmAnnotations.DocumentPerplexity.class,
+                LazyLmAnnotations.DocumentBitsPerByte.class, LazyLmAnnotations.DocumentPieceCount.class);
+    }
+
+    /** The model this annotator scores with. */
+    public LazyLanguageModel model() {
+        return model;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.lazyattention.corenlp;
+
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * The annotator's properties, {@code <name>.<option>} in CoreNLP style (the name is {@code lazylm} when
+ * registered as {@code customAnnotatorClass.lazylm}):
+ *
+ * <ul>
+ *   <li>{@code model}: path to a {@code .lazylm.zip} (required);
+ *   <li>{@code device}: auto | cpu | gpu (default auto);
+ *   <li>{@code batchSize}: sentences (windows) per forward pass (default 16);
+ *   <li>{@code maxLength}: tokens per window; longer sentences are scored in sliding windows, never
+ *       truncated (default and maximum: the model's context length);
+ *   <li>{@code topK}: next-token predictions after each sentence, 0 = off (default 0);
+ *   <li>{@code attentionStats}: sparsity and sink mass per sentence and document (default false);
+ *   <li>{@code scope}: sentence (each sentence alone, after a document boundary) | document (each
+ *       sentence after the preceding text of its document) (default sentence);
+ *   <li>{@code nthreads}: threads scoring sentences in parallel (default 1).
+ * </ul>
+ *
+ * Bad values fail at pipeline construction with a message naming the property.
+ */
+final class LazyLmSettings {
+
+    /** How much context a sentence is scored with. */
+    enum Scope {
+        SENTENCE,
+        DOCUMENT
+    }
+
+    final String name;
+    final String model;
+    final String device;
+    final int batchSize;
+    final Integer maxLength;
+    final int topK;
+    final boolean attentionStats;
+    final Scope scope;
+    final int threads;
+
+    LazyLmSettings(String name, Properties props) {
+        this.name = name;
+        model = props.getProperty(key("model"));
+        if (model == null || model.isBlank()) {
+            throw new IllegalArgumentException(key("model") + " is required: the path to a .lazylm.zip model file");
+        }
+        device = props.getProperty(key("device"), "auto");
+        batchSize = positive(props, "batchSize", 16);
+        String max = props.getProperty(key("maxLength"));
+        maxLength = max == null ? null : positive(props, "maxLength", 0);
+        topK = atLeastZero(props, "topK", 0);
+        attentionStats = bool(props, "attentionStats", false);
+        String s = props.getProperty(key("scope"), "sentence").trim().toLowerCase(Locale.ROOT);
+        switch (s) {
+            case "sentence":
+                scope = Scope.SENTENCE;
+                break;
+            case "document":
+                scope = Scope.DOCUMENT;
+                break;
+            default:
+                throw new IllegalArgumentException(key("scope") + "=" + s + ": expected sentence or document");
+        }
+        threads = positive(props, "nthreads", 1);
+    }
+
+    String key(String option) {
+        return name + "." + option;
+    }
+
+    private int positive(Properties props, String option, int fallback) {
+        int v = integer(props, option, fallback);
+        if (v < 1) {
+            throw new IllegalArgumentException(key(option) + "=" + v + ": must be >= 1");
+        }
+        return v;
+    }
+
+    private int atLeastZero(Properties props, String option, int fallback) {
+        int v = integer(props, option, fallback);
+        if (v < 0) {
+            throw new IllegalArgumentException(key(option) + "=" + v + ": must be >= 0");
+        }
+        return v;
+    }
+
+    private int integer(Properties props, String option, int fallback) {
+        String value = props.getProperty(key(option));
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key(option) + "=" + value + ": not an integer", e);
+        }
+    }
+
+    private boolean bool(Properties props, String option, boolean fallback) {
+        String value = props.getProperty(key(option));
+        if (value == null) {
+            return fallback;
+        }
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                throw new IllegalArgumentException(key(option) + "=" + value + ": expected true or false");
+        }
+    }
+}

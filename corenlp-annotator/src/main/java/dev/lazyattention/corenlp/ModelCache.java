@@ -1,0 +1,34 @@
+package dev.lazyattention.corenlp;
+
+import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.util.DeviceChoice;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Models shared by every annotator of the JVM, one per (file, device): CoreNLP builds a pipeline per
+ * server request (its annotator cache keys on properties), and a model should be loaded once, not per
+ * request. Models stay loaded for the life of the JVM, as CoreNLP's own annotators do.
+ */
+final class ModelCache {
+
+    private static final Map<String, LazyLanguageModel> MODELS = new ConcurrentHashMap<>();
+
+    private ModelCache() {}
+
+    static LazyLanguageModel get(String file, String device, String property) {
+        Path path = Path.of(file).toAbsolutePath().normalize();
+        String key = path + "@" + device;
+        return MODELS.computeIfAbsent(key, k -> {
+            try {
+                return LazyLanguageModel.load(path, DeviceChoice.resolve(device, property));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+}
