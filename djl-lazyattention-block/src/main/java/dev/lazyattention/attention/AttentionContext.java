@@ -32,6 +32,7 @@ public final class AttentionContext {
     private final long positionOffset;
     private final NDArray keyPaddingMask;
     private final boolean returnWeights;
+    private final int queryChunk;
 
     private final Map<Rope, NDArray[]> ropeTables = new HashMap<>();
     private final Map<Integer, NDArray> distanceIndices = new HashMap<>();
@@ -50,6 +51,7 @@ public final class AttentionContext {
         this.positionOffset = b.positionOffset;
         this.keyPaddingMask = b.keyPaddingMask;
         this.returnWeights = b.returnWeights;
+        this.queryChunk = b.queryChunk;
     }
 
     /** A context for {@code queryLength} new tokens after {@code pastLength} cached ones. */
@@ -85,6 +87,27 @@ public final class AttentionContext {
     /** Whether layers should return their attention weights A. */
     public boolean returnWeights() {
         return returnWeights;
+    }
+
+    /** Queries per attention block, 0 for all at once (see {@link Builder#optQueryChunk}). */
+    public int queryChunk() {
+        return queryChunk;
+    }
+
+    /**
+     * The context of queries {@code [from, to)} of this one, attending to every key before query {@code
+     * to}: the keys of the earlier queries of this pass act as cached ones. Its tensors live in {@code
+     * scope}.
+     */
+    public AttentionContext queries(int from, int to, NDManager scope) {
+        Builder b = builder(scope, batchSize, to - from)
+                .optPastLength(pastLength + from)
+                .optPositionOffset(positionOffset + from)
+                .optReturnWeights(returnWeights);
+        if (keyPaddingMask != null) {
+            b.optKeyPaddingMask(keyPaddingMask.get(new ai.djl.ndarray.index.NDIndex(":, :{}", pastLength + to)));
+        }
+        return b.build();
     }
 
     /** [B, Tk] boolean, true for real keys; null when there is no padding. */
@@ -199,6 +222,7 @@ public final class AttentionContext {
         private boolean positionOffsetSet;
         private NDArray keyPaddingMask;
         private boolean returnWeights;
+        private int queryChunk;
 
         private Builder(NDManager manager, long batchSize, int queryLength) {
             if (batchSize < 1 || queryLength < 1) {
@@ -239,6 +263,20 @@ public final class AttentionContext {
         /** Asks every layer to return its attention weights A [B, H, Tq, Tk] float32. */
         public Builder optReturnWeights(boolean returnWeights) {
             this.returnWeights = returnWeights;
+            return this;
+        }
+
+        /**
+         * Computes attention for at most this many queries at a time (0, the default: all at once). The
+         * results are the same; the scores of a layer then take {@code chunk x keys} instead of {@code
+         * queries x keys} memory, which lets a long document be scored in little memory. Inference only:
+         * under autograd every chunk is kept for the backward pass anyway.
+         */
+        public Builder optQueryChunk(int queryChunk) {
+            if (queryChunk < 0) {
+                throw new IllegalArgumentException("queryChunk must be >= 0, got " + queryChunk);
+            }
+            this.queryChunk = queryChunk;
             return this;
         }
 

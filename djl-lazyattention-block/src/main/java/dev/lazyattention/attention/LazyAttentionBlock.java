@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -162,19 +163,74 @@ public final class LazyAttentionBlock extends AbstractBlock {
             v = NDArrays.concat(new NDList(past.values(), v), 2); // [B, G, Tk, D]
         }
 
-        NDArray scores = headScores(q, k, b, t, tk) // [B, H, T, Tk]
-                .toType(DataType.FLOAT32, false)
-                .add(scoreBias(ps, manager, context, x, training)); // [B, H, T, Tk]
-        if (context.keyPaddingMask() != null) {
-            scores = scores.add(context.paddingMask()); // [B, H, T, Tk]
-        }
         NDArray tauValue = tau == null ? null : Views.of(ps.getValue(tau, x.getDevice(), training), manager);
-        NDArray weights = normalizer.normalize(scores, tauValue, context); // [B, H, T, Tk] float32
+        NDArray biasValue = distanceBias == null ? null
+                : Views.of(ps.getValue(distanceBias, x.getDevice(), training), manager).toType(DataType.FLOAT32, false);
 
-        NDArray o = weightedValues(weights.toType(x.getDataType(), false), v, b, t, tk); // [B, H, T, D]
+        NDArray o; // [B, H, T, D]
+        NDArray weights; // [B, H, T, Tk] float32, or null
+        int chunk = context.queryChunk();
+        if (chunk <= 0 || t <= chunk) {
+            NDArray[] attended = attend(q, k, v, context, tauValue, biasValue, x.getDataType());
+            o = attended[0];
+            weights = attended[1];
+        } else {
+            NDList outputs = new NDList();
+            NDList chunkWeights = new NDList();
+            int cached = context.pastLength();
+            for (int from = 0; from < t; from += chunk) {
+                int to = Math.min(t, from + chunk);
+                // A scope per chunk frees its scores at once: memory holds one chunk's, not all of them.
+                try (NDManager scope = manager.newSubManager()) {
+                    scope.tempAttachAll(java.util.stream.Stream.of(q, k, v, tauValue, biasValue)
+                            .filter(java.util.Objects::nonNull).toArray(NDArray[]::new));
+                    AttentionContext sub = context.queries(from, to, scope);
+                    NDArray[] attended = attend(
+                            q.get(new NDIndex(":, :, {}:{}", from, to)), // [B, H, Q, D]
+                            k.get(new NDIndex(":, :, :{}", cached + to)), // [B, G, cached+to, D]
+                            v.get(new NDIndex(":, :, :{}", cached + to)), // [B, G, cached+to, D]
+                            sub, tauValue, biasValue, x.getDataType());
+                    attended[0].attach(manager);
+                    outputs.add(attended[0]); // [B, H, Q, D]
+                    if (attended[1] != null) {
+                        // Later keys are future keys of this chunk: weight 0.
+                        NDArray padded = attended[1].concat(scope.zeros(
+                                new Shape(b, numHeads, to - from, tk - cached - to), DataType.FLOAT32, x.getDevice()), 3);
+                        padded.attach(manager);
+                        chunkWeights.add(padded);
+                    }
+                }
+            }
+            o = NDArrays.concat(outputs, 2); // [B, H, T, D]
+            weights = chunkWeights.isEmpty() ? null : NDArrays.concat(chunkWeights, 2); // [B, H, T, Tk]
+        }
         o = o.transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim); // [B, T, H*D]
         NDArray y = output.forward(ps, new NDList(o), training).head(); // [B, T, C]
-        return new AttentionOutput(y, new CachedKeyValues(k, v), context.returnWeights() ? weights : null);
+        return new AttentionOutput(y, new CachedKeyValues(k, v), weights);
+    }
+
+    /**
+     * Scores, mask, bias, normalisation and weighted values for the queries of {@code context}.
+     *
+     * @param q [B, H, Tq, D] scaled, rotated queries
+     * @param k [B, G, Tk, D] rotated keys
+     * @param v [B, G, Tk, D] values
+     * @return {output [B, H, Tq, D], weights [B, H, Tq, Tk] float32 or null}
+     */
+    private NDArray[] attend(NDArray q, NDArray k, NDArray v, AttentionContext context, NDArray tauValue,
+            NDArray biasValue, DataType type) {
+        long b = q.getShape().get(0);
+        int t = context.queryLength();
+        int tk = context.keyLength();
+        NDArray scores = headScores(q, k, b, t, tk) // [B, H, Tq, Tk]
+                .toType(DataType.FLOAT32, false)
+                .add(scoreBias(biasValue, context)); // [B, H, Tq, Tk]
+        if (context.keyPaddingMask() != null) {
+            scores = scores.add(context.paddingMask()); // [B, H, Tq, Tk]
+        }
+        NDArray weights = normalizer.normalize(scores, tauValue, context); // [B, H, Tq, Tk] float32
+        NDArray o = weightedValues(weights.toType(type, false), v, b, t, tk); // [B, H, Tq, D]
+        return new NDArray[] {o, context.returnWeights() ? weights : null};
     }
 
     /** q k^T per head; with GQA each key head serves H/G query heads without copying keys. */
@@ -199,16 +255,14 @@ public final class LazyAttentionBlock extends AbstractBlock {
     }
 
     /** The causal mask, plus the distance bias b[h, i - j] for variants that learn one. */
-    private NDArray scoreBias(
-            ParameterStore ps, NDManager manager, AttentionContext context, NDArray x, boolean training) {
-        if (distanceBias == null) {
+    private NDArray scoreBias(NDArray bias, AttentionContext context) {
+        if (bias == null) {
             return context.causalMask(); // [T, Tk]
         }
-        NDArray bias = Views.of(ps.getValue(distanceBias, x.getDevice(), training), manager)
-                .toType(DataType.FLOAT32, false); // [H, Lb]
         int t = context.queryLength();
         int tk = context.keyLength();
-        NDArray padded = bias.concat(manager.zeros(new Shape(numHeads, 1), DataType.FLOAT32, x.getDevice()), 1); // [H, Lb+1]
+        NDArray padded = bias.concat(context.manager().zeros(new Shape(numHeads, 1), DataType.FLOAT32,
+                bias.getDevice()), 1); // [H, Lb+1]
         NDArray index = context.distanceIndex(biasLength)
                 .reshape(1, (long) t * tk)
                 .broadcast(numHeads, (long) t * tk); // [H, T*Tk]

@@ -7,9 +7,12 @@ package dev.lazyattention.eval;
  * <p>Sliding windows: a sequence longer than {@code windowLength} is scored in windows that start every
  * {@code stride} tokens; each window scores only the tokens that no earlier window scored, so every
  * token is scored exactly once and, after the first window, with at least {@code windowLength - stride}
- * tokens of context. Nothing is truncated.
+ * tokens of context. Nothing is truncated. {@code queryChunk} computes each window's attention for that
+ * many queries at a time, which bounds the memory of long windows (see {@code
+ * AttentionContext.Builder#optQueryChunk}).
  */
-public record ScoringOptions(int windowLength, int stride, int batchSize, boolean attentionStats, int topK) {
+public record ScoringOptions(int windowLength, int stride, int batchSize, boolean attentionStats, int topK,
+        int queryChunk) {
 
     public ScoringOptions {
         if (windowLength < 2) {
@@ -25,6 +28,14 @@ public record ScoringOptions(int windowLength, int stride, int batchSize, boolea
         if (topK < 0) {
             throw new IllegalArgumentException("topK must be >= 0, got " + topK);
         }
+        if (queryChunk < 0) {
+            throw new IllegalArgumentException("queryChunk must be >= 0, got " + queryChunk);
+        }
+    }
+
+    /** Options with attention computed for all queries at once. */
+    public ScoringOptions(int windowLength, int stride, int batchSize, boolean attentionStats, int topK) {
+        this(windowLength, stride, batchSize, attentionStats, topK, 0);
     }
 
     /** Windows of the model's context length, stride half of it, 8 sequences per pass, no extras. */
@@ -33,22 +44,28 @@ public record ScoringOptions(int windowLength, int stride, int batchSize, boolea
     }
 
     public ScoringOptions withWindow(int length) {
-        return new ScoringOptions(length, Math.max(1, Math.min(stride, length - 1)), batchSize, attentionStats, topK);
+        return new ScoringOptions(length, Math.max(1, Math.min(stride, length - 1)), batchSize, attentionStats, topK,
+                queryChunk);
     }
 
     public ScoringOptions withStride(int s) {
-        return new ScoringOptions(windowLength, s, batchSize, attentionStats, topK);
+        return new ScoringOptions(windowLength, s, batchSize, attentionStats, topK, queryChunk);
     }
 
     public ScoringOptions withBatchSize(int b) {
-        return new ScoringOptions(windowLength, stride, b, attentionStats, topK);
+        return new ScoringOptions(windowLength, stride, b, attentionStats, topK, queryChunk);
     }
 
     public ScoringOptions withAttentionStats(boolean on) {
-        return new ScoringOptions(windowLength, stride, batchSize, on, topK);
+        return new ScoringOptions(windowLength, stride, batchSize, on, topK, queryChunk);
     }
 
     public ScoringOptions withTopK(int k) {
-        return new ScoringOptions(windowLength, stride, batchSize, attentionStats, k);
+        return new ScoringOptions(windowLength, stride, batchSize, attentionStats, k, queryChunk);
+    }
+
+    /** Attention for at most this many queries at a time (0: all at once); same results, less memory. */
+    public ScoringOptions withQueryChunk(int chunk) {
+        return new ScoringOptions(windowLength, stride, batchSize, attentionStats, topK, chunk);
     }
 }

@@ -173,6 +173,7 @@ public final class SequenceScorer {
             ParameterStore ps = lm.parameterStore(manager);
             AttentionContext context = AttentionContext.builder(manager, rows, width)
                     .optReturnWeights(options.attentionStats())
+                    .optQueryChunk(options.queryChunk())
                     .build();
             LmOutput out = lm.block().forward(ps, Tensors.of(manager, input, shape), null, context, false);
             NDArray logSoftmax = out.logits().logSoftmax(-1); // [B, T, V]

@@ -92,17 +92,41 @@ public final class LazyLm extends AbstractBlock {
         NDArray x = Embedding.embedding(ids, table, SparseFormat.DENSE).head(); // [B, T, C]
         List<CachedKeyValues> present = new ArrayList<>(layers.size());
         List<NDArray> weights = new ArrayList<>();
+        NDManager batch = context.manager();
         for (int i = 0; i < layers.size(); i++) {
-            AttentionOutput out = layers.get(i).forward(ps, x, past == null ? null : past.get(i), context, training);
-            x = out.output(); // [B, T, C]
-            present.add(out.present());
-            if (out.weights() != null) {
-                weights.add(out.weights());
+            // One scope per layer frees its intermediate tensors as soon as the layer is done (autograd keeps
+            // what the backward pass needs on its own), so memory holds one layer's activations, not all.
+            try (NDManager scope = batch.newSubManager()) {
+                scope.tempAttachAll(x);
+                AttentionOutput out = layers.get(i).forward(ps, x, past == null ? null : past.get(i), context, training);
+                x = keep(out.output(), batch); // [B, T, C]
+                present.add(new CachedKeyValues(keep(out.present().keys(), batch), keep(out.present().values(), batch)));
+                if (out.weights() != null) {
+                    weights.add(keep(out.weights(), batch));
+                }
             }
         }
         NDArray hidden = finalNorm.forward(ps, x, training); // [B, T, C]
         NDArray logits = head.forward(ps, new NDList(hidden), training).head(); // [B, T, V]
         return new LmOutput(logits.toType(DataType.FLOAT32, false), hidden, present, weights);
+    }
+
+    /** Moves a layer's result out of the layer's scope (arrays of other managers, like a cache, stay). */
+    private static NDArray keep(NDArray array, NDManager batch) {
+        if (array.getManager() != batch && !isCache(array, batch)) {
+            array.attach(batch);
+        }
+        return array;
+    }
+
+    /** Whether the array belongs to a manager outside this batch (a generation's KV cache). */
+    private static boolean isCache(NDArray array, NDManager batch) {
+        for (NDManager m = array.getManager(); m != null; m = m.getParentManager()) {
+            if (m == batch) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@inheritDoc} */

@@ -157,4 +157,40 @@ class AttentionPropertiesTest {
             assertEquals(DataType.FLOAT32, y.getDataType());
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(AttentionVariant.class)
+    void queryChunksGiveTheSameOutputsAndWeights(AttentionVariant variant) {
+        Random random = new Random(12 + variant.ordinal());
+        ReferenceAttention ref = ReferenceAttention.random(random, 12, 4, 2, 6, 5, variant);
+        double[][][] x = AttentionHarness.random(random, 2, 11, 12);
+        try (AttentionHarness harness = new AttentionHarness()) {
+            LazyAttentionBlock block = harness.block(ref, variant);
+            ParameterStore ps = new ParameterStore(harness.manager, false);
+            NDArray all = harness.array(x);
+            // A cached prefix of 4 positions, then 7 new queries at absolute offset 4, with padding on row 1.
+            AttentionContext first = AttentionContext.builder(harness.manager, 2, 4).build();
+            AttentionOutput prefix = block.forward(ps, all.get(new NDIndex(":, :4, :")), null, first, false);
+            NDArray mask = harness.manager.create(new boolean[] {
+                true, true, true, true, true, true, true, true, true, true, true,
+                true, true, true, true, true, true, true, true, false, false, false}, new Shape(2, 11));
+            NDArray rest = all.get(new NDIndex(":, 4:, :"));
+            float[] whole = null;
+            float[] wholeWeights = null;
+            for (int chunk : new int[] {0, 1, 3, 5}) {
+                AttentionContext ctx = AttentionContext.builder(harness.manager, 2, 7).optPastLength(4)
+                        .optKeyPaddingMask(mask).optReturnWeights(true).optQueryChunk(chunk).build();
+                AttentionOutput out = block.forward(ps, rest, prefix.present(), ctx, false);
+                float[] y = out.output().toFloatArray();
+                float[] w = out.weights().toFloatArray();
+                if (whole == null) {
+                    whole = y;
+                    wholeWeights = w;
+                } else {
+                    assertArrayEquals(whole, y, 1e-5f, "chunk " + chunk);
+                    assertArrayEquals(wholeWeights, w, 1e-6f, "chunk " + chunk);
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,412 @@
+package dev.lazyattention.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.lazyattention.attention.AttentionVariant;
+import dev.lazyattention.corenlp.LazyLmAnnotations;
+import dev.lazyattention.corenlp.LazyLmAnnotator;
+import dev.lazyattention.eval.ScoringOptions;
+import dev.lazyattention.eval.ScoringRequest;
+import dev.lazyattention.eval.SequenceScore;
+import dev.lazyattention.eval.SequenceScorer;
+import dev.lazyattention.generate.GenerationOptions;
+import dev.lazyattention.generate.Generator;
+import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.model.LmConfig;
+import dev.lazyattention.tokenizer.BpeTokenizer;
+import dev.lazyattention.tokenizer.BpeTrainer;
+import dev.lazyattention.train.LmTrainer;
+import dev.lazyattention.train.TrainOptions;
+import dev.lazyattention.train.TrainingMonitor;
+import edu.stanford.nlp.ling.CoreAnnotations;
+import edu.stanford.nlp.pipeline.Annotation;
+import edu.stanford.nlp.pipeline.StanfordCoreNLP;
+import edu.stanford.nlp.util.CoreMap;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+/** {@code lazyattn bench}. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure speed and memory against this machine's own matrix-product rate.",
+            "Reports ratios from one run: lazy/softmax training throughput, MFU, KV cache against recompute,",
+            "chunked against whole-sequence attention, CoreNLP batching. Numbers, never pass/fail."})
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--preset", defaultValue = "small", description = "Model preset (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--steps", defaultValue = "12", description = "Timed training steps per variant (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--json", description = "Print one JSON object instead of a table.")
+    boolean json;
+
+    @Option(names = "--phases", split = ",", defaultValue = "matmul,train,score,generate,chunked,corenlp",
+            description = "Phases to run (default: ${DEFAULT-VALUE}; also: leaks).")
+    List<String> phases;
+
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
+    private final Map<String, Object> results = new LinkedHashMap<>();
+    private BpeTokenizer tokenizer;
+
+    @Override
+    public Integer call() throws Exception {
+        results.put("machine", Machine.describe());
+        results.put("preset", preset);
+        tokenizer = syntheticTokenizer();
+        double matmul = phase("matmul") ? matmulRate() : Double.NaN;
+        if (phase("train")) {
+            train(matmul);
+        }
+        if (phase("score")) {
+            score();
+        }
+        if (phase("generate")) {
+            generate();
+        }
+        if (phase("chunked")) {
+            chunked();
+        }
+        if (phase("corenlp")) {
+            corenlp();
+        }
+        if (phase("leaks")) {
+            leaks();
+        }
+        System.out.println(json ? Json.of(results) : table());
+        return 0;
+    }
+
+    private boolean phase(String name) {
+        return phases.contains(name);
+    }
+
+    /** float32 matrix products of 2048 x 2048 through DJL, in FLOP/s: the machine's limit for MFU. */
+    private double matmulRate() {
+        int n = 2048;
+        try (NDManager m = NDManager.newBaseManager(device.resolve())) {
+            NDArray a = m.randomNormal(new Shape(n, n));
+            NDArray b = m.randomNormal(new Shape(n, n));
+            a.matMul(b).close(); // warm up
+            int repeats = 0;
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < 3_000_000_000L) {
+                try (NDArray c = a.matMul(b)) {
+                    c.getFloat(0, 0); // wait for the product
+                }
+                repeats++;
+            }
+            double rate = 2.0 * n * n * n * repeats / ((System.nanoTime() - start) / 1e9);
+            results.put("matmulFlopsPerSecond", rate);
+            return rate;
+        }
+    }
+
+    private void train(double matmul) throws Exception {
+        Map<String, Double> perVariant = new LinkedHashMap<>();
+        for (AttentionVariant variant : new AttentionVariant[] {AttentionVariant.LAZY, AttentionVariant.SOFTMAX}) {
+            LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).attention(variant).build();
+            Path dir = Files.createTempDirectory("lazyattn-bench");
+            Memory.resetPeak();
+            long before = Memory.resident();
+            int warmup = 3;
+            TrainOptions options = new TrainOptions().steps(warmup + steps).batchSize(4).gradientAccumulation(4)
+                    .evalEvery(0).checkpointEvery(0).progressBar(false).logEvery(1000);
+            long[] times = new long[warmup + steps + 1];
+            try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
+                int[] tokens = randomTokens(400_000, 7);
+                times[0] = System.nanoTime();
+                new LmTrainer(options, dir).monitor(new TrainingMonitor() {
+                    @Override
+                    public boolean onStep(int step, double loss) {
+                        times[step] = System.nanoTime();
+                        return true;
+                    }
+                }).train(lm, tokens, null);
+                long tokensPerStep = 16L * config.contextLength();
+                double seconds = (times[warmup + steps] - times[warmup]) / 1e9;
+                double tokensPerSecond = steps * tokensPerStep / seconds;
+                perVariant.put(variant.id(), tokensPerSecond);
+                long nonEmbedding = lm.parameterCount() - (long) config.vocabSize() * config.hiddenSize();
+                double flopsPerToken = 6.0 * nonEmbedding
+                        + 6.0 * config.numLayers() * config.contextLength() * config.hiddenSize();
+                Map<String, Object> v = new LinkedHashMap<>();
+                v.put("tokensPerSecond", tokensPerSecond);
+                v.put("parameters", lm.parameterCount());
+                v.put("flopsPerToken", flopsPerToken);
+                v.put("achievedFlopsPerSecond", tokensPerSecond * flopsPerToken);
+                v.put("mfu", tokensPerSecond * flopsPerToken / matmul);
+                v.put("peakResidentBytes", Memory.peak());
+                v.put("peakNativeBytes", Memory.peak() - Memory.heapUsed());
+                v.put("residentGrowthBytes", Memory.resident() - before);
+                results.put("train." + variant.id(), v);
+            } finally {
+                deleteTree(dir);
+            }
+        }
+        results.put("trainLazyOverSoftmax", perVariant.get("lazy") / perVariant.get("softmax"));
+    }
+
+    private void score() {
+        LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).build();
+        try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
+            List<ScoringRequest> requests = new ArrayList<>();
+            int[] tokens = randomTokens(64 * config.contextLength(), 3);
+            for (int i = 0; i < 64; i++) {
+                int[] seq = new int[config.contextLength()];
+                System.arraycopy(tokens, i * seq.length, seq, 0, seq.length);
+                requests.add(new ScoringRequest(seq, 1));
+            }
+            SequenceScorer scorer = new SequenceScorer(lm, ScoringOptions.defaults(config.contextLength()).withBatchSize(8));
+            scorer.score(requests.subList(0, 8)); // warm up
+            Memory.resetPeak();
+            long start = System.nanoTime();
+            scorer.score(requests);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("tokensPerSecond", 64.0 * (config.contextLength() - 1) / seconds);
+            v.put("peakResidentBytes", Memory.peak());
+            results.put("score", v);
+        }
+    }
+
+    private void generate() {
+        Map<String, Object> all = new LinkedHashMap<>();
+        for (int context : new int[] {64, 256, 1024}) {
+            LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).contextLength(context)
+                    .biasLength(context).build();
+            try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
+                int newTokens = 16;
+                int[] prompt = randomTokens(context - newTokens - 1, 5);
+                Generator generator = new Generator(lm);
+                GenerationOptions greedy = GenerationOptions.greedy(newTokens).withStopAtEndOfText(false);
+                generator.generate(prompt, greedy.withCache(true)); // warm up
+                Memory.resetPeak();
+                double prefill = time(() -> generator.generate(prompt, GenerationOptions.greedy(1).withStopAtEndOfText(false)));
+                double cached = time(() -> generator.generate(prompt, greedy.withCache(true)));
+                double recompute = time(() -> generator.generate(prompt, greedy.withCache(false)));
+                double cachedDecode = (newTokens - 1) / Math.max(cached - prefill, 1e-9);
+                double recomputeRate = newTokens / recompute;
+                Map<String, Object> v = new LinkedHashMap<>();
+                v.put("kvCacheTokensPerSecond", cachedDecode);
+                v.put("recomputeTokensPerSecond", recomputeRate);
+                v.put("speedup", cachedDecode / recomputeRate);
+                v.put("peakResidentBytes", Memory.peak());
+                all.put(Integer.toString(context), v);
+            }
+        }
+        results.put("generate", all);
+    }
+
+    /** One 4096-token document, attention whole against 512 queries at a time. */
+    private void chunked() {
+        int length = 4096;
+        LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).contextLength(length)
+                .biasLength(256).build();
+        try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
+            ScoringRequest request = new ScoringRequest(randomTokens(length, 9), 1);
+            ScoringOptions whole = new ScoringOptions(length, length / 2, 1, false, 0);
+            Map<String, Object> v = new LinkedHashMap<>();
+            double[] chunkedScores = null;
+            double[] wholeScores = null;
+            for (int chunk : new int[] {512, 0}) {
+                Memory.resetPeak();
+                long baseline = Memory.resident();
+                long start = System.nanoTime();
+                SequenceScore s = new SequenceScorer(lm, whole.withQueryChunk(chunk)).score(request);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                long peakAbove = Memory.peak() - baseline;
+                if (chunk == 0) {
+                    wholeScores = s.logProbabilities();
+                    v.put("wholePeakNativeBytes", peakAbove);
+                    v.put("wholeSeconds", seconds);
+                } else {
+                    chunkedScores = s.logProbabilities();
+                    v.put("chunkedPeakNativeBytes", peakAbove);
+                    v.put("chunkedSeconds", seconds);
+                }
+            }
+            double maxDiff = 0;
+            for (int i = 0; i < wholeScores.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(wholeScores[i] - chunkedScores[i]));
+            }
+            v.put("maxAbsDifference", maxDiff);
+            v.put("memoryRatio", ((Number) v.get("chunkedPeakNativeBytes")).doubleValue()
+                    / ((Number) v.get("wholePeakNativeBytes")).doubleValue());
+            results.put("chunked4096", v);
+        }
+    }
+
+    /** Sentences per second through the CoreNLP annotator, batch 1 against batch 32. */
+    private void corenlp() throws Exception {
+        LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).build();
+        Path dir = Files.createTempDirectory("lazyattn-bench");
+        try {
+            Path model = dir.resolve("model.lazylm.zip");
+            try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
+                lm.save(model);
+            }
+            String text = String.join("\n\n", EuroparlEnglish.documents().subList(0, 40));
+            Map<String, Object> v = new LinkedHashMap<>();
+            double one = 0;
+            for (int batch : new int[] {1, 32}) {
+                Properties p = new Properties();
+                p.setProperty("annotators", "tokenize,ssplit,lazylm");
+                p.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
+                p.setProperty("lazylm.model", model.toString());
+                p.setProperty("lazylm.device", device.device);
+                p.setProperty("lazylm.batchSize", Integer.toString(batch));
+                StanfordCoreNLP pipeline = new StanfordCoreNLP(p);
+                pipeline.annotate(new Annotation("Warm up the pipeline. It has two sentences."));
+                Annotation doc = new Annotation(text);
+                pipeline.annotate(new Annotation(text.substring(0, 2000)));
+                long start = System.nanoTime();
+                pipeline.annotate(doc);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                List<CoreMap> sentences = doc.get(CoreAnnotations.SentencesAnnotation.class);
+                if (sentences.get(0).get(LazyLmAnnotations.SentenceLogProbability.class) == null) {
+                    throw new IllegalStateException("the annotator did not run");
+                }
+                double rate = sentences.size() / seconds;
+                v.put("sentences", sentences.size());
+                v.put("batch" + batch + "SentencesPerSecond", rate);
+                if (batch == 1) {
+                    one = rate;
+                } else {
+                    v.put("batchSpeedup", rate / one);
+                }
+            }
+            results.put("corenlp", v);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Native memory over 2,000 training steps and 10,000 annotated sentences (tiny model). */
+    private void leaks() throws Exception {
+        LmConfig config = LmConfig.preset("tiny").vocabSize(tokenizer.vocabSize()).contextLength(64).build();
+        Path dir = Files.createTempDirectory("lazyattn-bench");
+        try {
+            List<Long> trainSamples = new ArrayList<>();
+            try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
+                TrainOptions options = new TrainOptions().steps(2000).batchSize(8).evalEvery(0).checkpointEvery(0)
+                        .progressBar(false).logEvery(1000);
+                new LmTrainer(options, dir.resolve("train")).monitor(new TrainingMonitor() {
+                    @Override
+                    public boolean onStep(int step, double loss) {
+                        if (step % 100 == 0) {
+                            trainSamples.add(Memory.resident());
+                        }
+                        return true;
+                    }
+                }).train(lm, randomTokens(200_000, 4), null);
+                lm.save(dir.resolve("tiny.lazylm.zip"));
+            }
+            results.put("leaks.train", growth(trainSamples));
+
+            Properties p = new Properties();
+            p.setProperty("annotators", "tokenize,ssplit,lazylm");
+            p.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
+            p.setProperty("lazylm.model", dir.resolve("tiny.lazylm.zip").toString());
+            p.setProperty("lazylm.device", device.device);
+            StanfordCoreNLP pipeline = new StanfordCoreNLP(p);
+            List<String> documents = EuroparlEnglish.documents();
+            List<Long> annotateSamples = new ArrayList<>();
+            int sentences = 0;
+            for (int i = 0; sentences < 10_000; i++) {
+                Annotation doc = new Annotation(documents.get(i % documents.size()));
+                pipeline.annotate(doc);
+                int before = sentences;
+                sentences += doc.get(CoreAnnotations.SentencesAnnotation.class).size();
+                if (sentences / 500 != before / 500) {
+                    annotateSamples.add(Memory.resident());
+                }
+            }
+            results.put("leaks.annotate", growth(annotateSamples));
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Resident memory after the first quarter of the samples (warm-up) against the last one. */
+    private static Map<String, Object> growth(List<Long> samples) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        long warm = samples.get(samples.size() / 4);
+        long last = samples.get(samples.size() - 1);
+        v.put("samples", samples);
+        v.put("afterWarmupBytes", warm);
+        v.put("lastBytes", last);
+        v.put("growth", (double) (last - warm) / warm);
+        return v;
+    }
+
+    private BpeTokenizer syntheticTokenizer() throws Exception {
+        int size = LmConfig.preset(preset).build().vocabSize();
+        return new BpeTrainer(Math.min(size, 4096)).train(EuroparlEnglish.documents());
+    }
+
+    private int[] randomTokens(int n, long seed) {
+        Random random = new Random(seed);
+        int[] tokens = new int[n];
+        for (int i = 0; i < n; i++) {
+            tokens[i] = random.nextInt(tokenizer.vocabSize() - 1);
+        }
+        return tokens;
+    }
+
+    private static double time(Runnable r) {
+        long start = System.nanoTime();
+        r.run();
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private String table() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(results.get("machine")).append('\n');
+        for (Map.Entry<String, Object> e : results.entrySet()) {
+            if (e.getValue() instanceof Map) {
+                sb.append(e.getKey()).append('\n');
+                for (Map.Entry<String, Object> f : ((Map<String, Object>) e.getValue()).entrySet()) {
+                    sb.append(String.format(Locale.ROOT, "  %-28s %s%n", f.getKey(), format(f.getValue())));
+                }
+            } else if (!e.getKey().equals("machine")) {
+                sb.append(String.format(Locale.ROOT, "%-30s %s%n", e.getKey(), format(e.getValue())));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String format(Object v) {
+        if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            return Math.abs(d) >= 1000 ? String.format(Locale.ROOT, "%,.0f", d) : String.format(Locale.ROOT, "%.4g", d);
+        }
+        if (v instanceof Map) {
+            return Json.of(v);
+        }
+        return String.valueOf(v);
+    }
+
+}
