@@ -1,0 +1,112 @@
+package dev.lazyattention.opennlp;
+
+import opennlp.tools.cmdline.ArgumentParser;
+import opennlp.tools.cmdline.BasicCmdLineTool;
+import opennlp.tools.cmdline.CmdLineUtil;
+import opennlp.tools.cmdline.TerminateToolException;
+import opennlp.tools.util.InvalidFormatException;
+
+import java.io.File;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * What the Lazy Attention command-line tools share. They follow OpenNLP's {@link BasicCmdLineTool}
+ * conventions ({@code -name value} arguments parsed by {@link ArgumentParser} from an interface of
+ * {@code @ParameterDescription} getters, {@link #getHelp()}, {@link #run(String[])} that reports bad input
+ * with a {@link TerminateToolException}), but OpenNLP's own {@code opennlp} launcher has a closed tool list,
+ * so each tool has its own {@code main}.
+ *
+ * <p>Exit status of {@code main}: 0 on success (and for {@code help}); otherwise the {@link
+ * TerminateToolException}'s code, as OpenNLP uses them: 1 for bad arguments or values, -1 (255) for a file
+ * that cannot be read or written. The message goes to standard error.
+ */
+public abstract class LazyAttentionCmdLineTool extends BasicCmdLineTool {
+
+    private static final Set<String> HELP = Set.of("help", "-help", "--help", "-h");
+
+    /** Where the tool reads input lines. */
+    protected final InputStream in;
+    /** Where the tool writes its results. */
+    protected final PrintStream out;
+
+    protected LazyAttentionCmdLineTool(InputStream in, PrintStream out) {
+        this.in = in;
+        this.out = out;
+    }
+
+    /** Standard output, UTF-8, for a tool's {@code main}. */
+    protected static PrintStream standardOutput() {
+        return new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Runs the tool as {@code main} does but returns the exit status instead of ending the JVM.
+     *
+     * @param err where messages about bad input go
+     */
+    public int execute(String[] args, PrintStream err) {
+        String[] arguments = args == null ? new String[0] : args;
+        if (arguments.length == 1 && HELP.contains(arguments[0])) {
+            out.println(getHelp());
+            return 0;
+        }
+        try {
+            run(arguments);
+            out.flush();
+            return 0;
+        } catch (TerminateToolException e) {
+            if (e.getMessage() != null) {
+                err.println(e.getMessage());
+            }
+            return e.getCode();
+        } catch (RuntimeException e) {
+            err.println(getName() + " failed: " + e);
+            return 1;
+        } finally {
+            err.flush();
+        }
+    }
+
+    /** OpenNLP's usage text with the command that starts this tool. */
+    protected String usage(Class<?> params) {
+        return "Usage: java -cp <classpath> " + getClass().getName() + " " + ArgumentParser.createUsage(params);
+    }
+
+    /** Refuses, with OpenNLP's message naming the file, an input file that is missing or unreadable. */
+    protected static void checkInput(String what, File file) {
+        CmdLineUtil.checkInputFile(what, file);
+    }
+
+    /**
+     * Loads a model file, refusing a missing, unreadable, corrupt or foreign one with a message that names
+     * it (exit status -1).
+     */
+    protected static LazyAttentionModel loadModel(File file) {
+        checkInput("model", file);
+        try {
+            return new LazyAttentionModel(file);
+        } catch (IOException e) {
+            throw fileError("cannot load the model: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // OpenNLP's BaseModel reports its own validation this way, with the reason as the cause.
+            Throwable reason = e.getCause() instanceof InvalidFormatException ? e.getCause() : e;
+            throw fileError("cannot load the model " + file + ": " + reason.getMessage(), e);
+        }
+    }
+
+    /** A file problem as OpenNLP reports it (exit status -1). */
+    protected static TerminateToolException fileError(String message, Throwable cause) {
+        return new TerminateToolException(-1, message, cause);
+    }
+
+    /** A bad argument or value as OpenNLP reports it (exit status 1). */
+    protected static TerminateToolException argumentError(String message, Throwable cause) {
+        return new TerminateToolException(1, message, cause);
+    }
+}

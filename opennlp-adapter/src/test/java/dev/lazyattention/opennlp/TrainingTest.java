@@ -1,0 +1,154 @@
+package dev.lazyattention.opennlp;
+
+import ai.djl.Device;
+import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.testing.SyntheticCorpus;
+import dev.lazyattention.train.LmTrainer;
+import opennlp.tools.util.ObjectStream;
+import opennlp.tools.util.ObjectStreamUtils;
+import opennlp.tools.util.TrainingParameters;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainingTest {
+
+    @TempDir
+    Path dir;
+
+    /** A tiny, quick configuration. */
+    private TrainingParameters tiny(int steps) {
+        TrainingParameters p = new TrainingParameters();
+        p.put(TrainingSettings.ITERATIONS, steps);
+        p.put(TrainingSettings.PRESET, "tiny");
+        p.put(TrainingSettings.CONTEXT_LENGTH, 32);
+        p.put(TrainingSettings.VOCAB_SIZE, 320);
+        p.put(TrainingSettings.BATCH_SIZE, 8);
+        p.put(TrainingSettings.GRAD_ACCUM, 1);
+        p.put(TrainingSettings.LEARNING_RATE, 3e-3);
+        p.put(TrainingSettings.WARMUP_STEPS, 5);
+        p.put(TrainingSettings.SEED, 7);
+        p.put(TrainingSettings.DEVICE, "cpu");
+        return p;
+    }
+
+    @Test
+    void trainingFromAnObjectStreamLearnsTheText() throws IOException {
+        TrainingParameters params = tiny(40);
+        Path out = dir.resolve("run");
+        params.put(TrainingSettings.OUTPUT_DIR, out.toString());
+        String heldOut = String.join(" ", SyntheticCorpus.documents(3, 99));
+        try (ObjectStream<String> documents = ObjectStreamUtils.createObjectStream(SyntheticCorpus.documents(300, 4));
+                LazyAttentionModel model = LazyAttentionModel.train("en", documents, params)) {
+            assertEquals("en", model.getLanguage());
+            LazyLanguageModel trained = model.languageModel();
+            assertEquals(32, trained.config().contextLength());
+            assertTrue(trained.tokenizer().vocabSize() <= 320);
+            double after = new LazyAttentionLanguageModel(model).textLogProbability(heldOut);
+
+            // The same architecture, tokenizer and seed, untrained.
+            try (LazyLanguageModel untrained = LazyLanguageModel.create(trained.config(), trained.tokenizer(),
+                    Device.cpu(), 7)) {
+                double before = TestModels.referenceLogProbability(untrained, heldOut);
+                int pieces = trained.tokenizer().encode(heldOut).length;
+                assertTrue((after - before) / pieces > 1.0,
+                        "per-piece log-probability " + before / pieces + " -> " + after / pieces);
+            }
+            // The trainer's own files are in the output folder, and its model file is this model.
+            assertTrue(Files.exists(out.resolve(LmTrainer.METRICS_FILE)));
+            try (LazyLanguageModel written = LazyLanguageModel.load(out.resolve(LmTrainer.MODEL_FILE), Device.cpu())) {
+                assertEquals(after, TestModels.referenceLogProbability(written, heldOut), 1e-4);
+            }
+        }
+    }
+
+    @Test
+    void theDefaultOutputFolderIsTemporaryAndRemoved() throws IOException {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        List<Path> before = trainingFolders(tmp);
+        try (LazyAttentionModel model = LazyAttentionModel.train("und", ObjectStreamUtils.createObjectStream(
+                SyntheticCorpus.documents(60, 8)), tiny(2))) {
+            assertEquals("und", model.getLanguage());
+        }
+        assertEquals(before, trainingFolders(tmp));
+    }
+
+    private static List<Path> trainingFolders(Path tmp) throws IOException {
+        try (Stream<Path> files = Files.list(tmp)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("lazylm-opennlp-train-")).sorted().toList();
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "Iterations|0",
+        "Iterations|many",
+        "lazylm.preset|huge",
+        "lazylm.attention|sparse",
+        "lazylm.vocabSize|100",
+        "lazylm.contextLength|1",
+        "lazylm.contextLength|99999999",
+        "lazylm.seed|x",
+        "lazylm.learningRate|-1",
+        "lazylm.learningRate|fast",
+        "lazylm.batchSize|0",
+        "lazylm.gradAccum|two",
+        "lazylm.warmupSteps|-3",
+        "lazylm.device|tpu",
+        "lazylm.progressBar|maybe",
+        "lazylm.preset|' '",
+        "lazylm.vocabulary|512"})
+    void aBadParameterIsNamedBeforeAnyDocumentIsRead(String name, String value) {
+        TrainingParameters params = tiny(2);
+        params.put(name, value);
+        ObjectStream<String> untouchable = () -> {
+            throw new AssertionError("documents were read before the parameters were checked");
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LazyAttentionModel.train("en", untouchable, params));
+        assertTrue(e.getMessage().contains(name), e.getMessage());
+    }
+
+    @Test
+    void anOutputDirThatIsAFileIsRefused() throws IOException {
+        File file = Files.createFile(dir.resolve("taken")).toFile();
+        TrainingParameters params = tiny(2);
+        params.put(TrainingSettings.OUTPUT_DIR, file.toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LazyAttentionModel.train("en", ObjectStreamUtils.createObjectStream("text"), params));
+        assertTrue(e.getMessage().contains(TrainingSettings.OUTPUT_DIR), e.getMessage());
+    }
+
+    @Test
+    void missingLanguageDocumentsOrTextAreRefused() {
+        assertThrows(IllegalArgumentException.class,
+                () -> LazyAttentionModel.train(null, ObjectStreamUtils.createObjectStream("a b c"), tiny(2)));
+        assertThrows(IllegalArgumentException.class,
+                () -> LazyAttentionModel.train(" ", ObjectStreamUtils.createObjectStream("a b c"), tiny(2)));
+        assertThrows(IllegalArgumentException.class, () -> LazyAttentionModel.train("en", null, tiny(2)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LazyAttentionModel.train("en", ObjectStreamUtils.createObjectStream(" ", "\n"), tiny(2)));
+        assertTrue(e.getMessage().contains("no text"), e.getMessage());
+    }
+
+    @Test
+    void defaultsFollowThePresetAndOpenNlpsIterations() {
+        TrainingSettings defaults = TrainingSettings.from(null);
+        assertEquals(TrainingSettings.DEFAULT_ITERATIONS, defaults.iterations());
+        assertEquals(4096, defaults.vocabSize()); // the small preset's
+        TrainingParameters openNlpDefaults = TrainingParameters.defaultParams(); // Algorithm MAXENT, Iterations 100, ...
+        assertEquals(100, TrainingSettings.from(openNlpDefaults).iterations());
+    }
+}
