@@ -25,6 +25,7 @@ public final class LazyLmBlockFactory implements BlockFactory {
         ModelEntries entries = ModelFile.readDirectory(modelPath);
         try {
             LmConfig config = LmConfig.fromJson(entries.text(ModelFileFormat.CONFIG), ModelFileFormat.CONFIG);
+            ModelFile.checkParameters(entries.get(ModelFileFormat.PARAMETERS), config, modelPath.toString());
             model.setProperty("contextLength", Integer.toString(config.contextLength()));
             return new LazyLm(config);
         } catch (IllegalArgumentException e) {

@@ -24,6 +24,8 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
+import dev.lazyattention.model.LmConfig;
+
 /**
  * Reads and writes the zip container of a model file. Writing is atomic (a temporary file in the same
  * folder, flushed to disk, then renamed over the target), so a crash or a full disk never leaves a
@@ -160,6 +162,14 @@ public final class ModelFile {
         return names;
     }
 
+    /**
+     * Checks that the parameter bytes hold exactly the parameters {@code config} describes, so that reading
+     * them allocates no more than the file holds.
+     */
+    public static void checkParameters(byte[] parameters, LmConfig config, String source) throws ModelFileException {
+        ParameterFileCheck.check(parameters, config, source);
+    }
+
     /** Reads a model file from a stream (copied to a temporary file, at most 16 GiB). */
     public static ModelEntries read(InputStream in, String source) throws IOException {
         Path temp = Files.createTempFile("lazylm-", ".zip");
@@ -203,12 +213,18 @@ public final class ModelFile {
                     (int) Math.min(Math.max(entry.getSize(), 0), 1 << 20));
             byte[] buffer = new byte[1 << 16];
             long total = 0;
+            long expansionLimit = Math.max(ModelFileFormat.MIN_EXPANSION_LIMIT,
+                    ModelFileFormat.MAX_EXPANSION * Math.max(entry.getCompressedSize(), 0));
             int n;
             while ((n = in.read(buffer)) > 0) {
                 total += n;
                 if (total > limit) {
                     throw new ModelFileException(file, entryName, "holds more than the " + limit
                             + " bytes this entry may have (a compression bomb or a corrupt file)");
+                }
+                if (total > expansionLimit) {
+                    throw new ModelFileException(file, entryName, "expands more than " + ModelFileFormat.MAX_EXPANSION
+                            + " times its compressed size (a compression bomb)");
                 }
                 out.write(buffer, 0, n);
             }

@@ -45,7 +45,11 @@ public final class ModelFileFormat {
     public static final String OPENNLP_SERIALIZER = "dev.lazyattention.opennlp.ModelEntrySerializer";
 
     /** Largest text entry (config, tokenizer, properties, checksums, training state). */
-    static final long MAX_TEXT_ENTRY = 256L << 20;
+    static final long MAX_TEXT_ENTRY = 64L << 20;
+    /** Largest ratio of an entry's size to its compressed size: JSON stays under 20, floats near 1. */
+    static final long MAX_EXPANSION = 200;
+    /** Below this size any ratio is accepted (tiny entries compress unpredictably). */
+    static final long MIN_EXPANSION_LIMIT = 1L << 20;
     /** Largest whole file read from a stream. */
     static final long MAX_FILE = 16L << 30;
 

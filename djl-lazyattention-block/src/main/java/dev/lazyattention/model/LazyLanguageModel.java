@@ -111,7 +111,8 @@ public final class LazyLanguageModel implements AutoCloseable {
             throw new ModelFileException(source, ModelFileFormat.TOKENIZER, "has " + tokenizer.vocabSize()
                     + " tokens but config.json says vocabSize " + config.vocabSize());
         }
-        String language = manifestLanguage(entries);
+        String language = manifestLanguage(entries, source);
+        ModelFile.checkParameters(entries.get(ModelFileFormat.PARAMETERS), config, source);
         Model model = Model.newInstance(ModelFileFormat.DJL_MODEL_NAME, device, "PyTorch");
         LazyLm block = new LazyLm(config);
         model.setBlock(block);
@@ -133,19 +134,40 @@ public final class LazyLanguageModel implements AutoCloseable {
         return new LazyLanguageModel(config, tokenizer, model, block, language);
     }
 
-    private static String manifestLanguage(ModelEntries entries) {
+    /** The manifest's language; refuses a manifest of another component. */
+    private static String manifestLanguage(ModelEntries entries, String source) throws ModelFileException {
         Properties p = new Properties();
         try {
             p.load(new ByteArrayInputStream(entries.get(ModelFileFormat.MANIFEST)));
-        } catch (IOException e) {
-            return "und";
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ModelFileException(source, ModelFileFormat.MANIFEST, "not a properties file: " + e.getMessage(), e);
+        }
+        String component = p.getProperty("Component-Name");
+        if (component != null && !component.equals(ModelFileFormat.OPENNLP_COMPONENT)) {
+            throw new ModelFileException(source, ModelFileFormat.MANIFEST, "names component " + component
+                    + ", not " + ModelFileFormat.OPENNLP_COMPONENT);
         }
         return p.getProperty("Language", "und");
     }
 
     /** Saves the model as one {@code .lazylm.zip}, atomically. */
     public void save(Path file) throws IOException {
-        ModelFile.write(file, toEntries(Map.of()));
+        save(file, Map.of());
+    }
+
+    /**
+     * Saves the model with {@code extra} entries (a checkpoint's training state), atomically: on any failure
+     * (a full disk included) the previous file at {@code file} is left as it was.
+     */
+    public void save(Path file, Map<String, byte[]> extra) throws IOException {
+        ModelEntries entries;
+        try {
+            entries = toEntries(extra);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + ": " + e.getMessage()
+                    + (Files.exists(file) ? " (the previous file is unchanged)" : ""), e);
+        }
+        ModelFile.write(file, entries);
     }
 
     /**

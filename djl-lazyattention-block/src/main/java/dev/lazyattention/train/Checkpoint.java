@@ -55,7 +55,7 @@ public final class Checkpoint {
         Map<String, byte[]> extra = new LinkedHashMap<>();
         extra.put(ModelFileFormat.TRAINING_STATE, state.toString().getBytes(StandardCharsets.UTF_8));
         extra.put(ModelFileFormat.OPTIMIZER_STATE, moments);
-        ModelFile.write(file, model.toEntries(extra));
+        model.save(file, extra);
     }
 
     /** Loads a checkpoint written by training; the model goes to {@code device}. */

@@ -108,6 +108,12 @@ public final class LmTrainer {
             Files.createDirectories(outDir);
             Path probe = Files.createTempFile(outDir, ".probe", ".tmp");
             Files.delete(probe);
+            // Temporary files of writes that a killed process never finished.
+            try (var stale = Files.newDirectoryStream(outDir, "." + "{" + MODEL_FILE + "," + CHECKPOINT_FILE + "}.*.tmp")) {
+                for (Path p : stale) {
+                    Files.deleteIfExists(p);
+                }
+            }
         } catch (IOException e) {
             throw new IOException("output folder " + outDir + " is not writable: " + e.getMessage(), e);
         }
@@ -235,7 +241,7 @@ public final class LmTrainer {
             }
             Path model = outDir.resolve(MODEL_FILE);
             if (step == options.steps) {
-                dev.lazyattention.io.ModelFile.write(model, lm.toEntries(Map.of()));
+                lm.save(model);
             }
             double wall = (System.nanoTime() - started) / 1e9;
             return new TrainResult(step, lastTrainLoss, lastValidLoss, tokens / Math.max(wall, 1e-9), wall, skipped,
