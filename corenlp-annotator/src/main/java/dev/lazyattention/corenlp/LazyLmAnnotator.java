@@ -87,6 +87,12 @@ public class LazyLmAnnotator implements Annotator {
             sentences = List.of();
         }
         DocumentText text = DocumentText.of(annotation, sentences);
+        if (text.documentText().length() > settings.maxDocumentChars) {
+            LOG.warn("lazylm: document of " + text.documentText().length() + " characters exceeds "
+                    + settings.key("maxDocumentChars") + "=" + settings.maxDocumentChars + "; values are NaN");
+            markFailed(annotation, sentences);
+            return;
+        }
         try {
             if (settings.scope == LazyLmSettings.Scope.SENTENCE) {
                 annotateSentences(annotation, sentences, text);

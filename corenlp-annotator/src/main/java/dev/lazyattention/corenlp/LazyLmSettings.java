@@ -17,7 +17,9 @@ import java.util.Properties;
  *   <li>{@code attentionStats}: sparsity and sink mass per sentence and document (default false);
  *   <li>{@code scope}: sentence (each sentence alone, after a document boundary) | document (each
  *       sentence after the preceding text of its document) (default sentence);
- *   <li>{@code nthreads}: threads scoring sentences in parallel (default 1).
+ *   <li>{@code nthreads}: threads scoring sentences in parallel (default 1);
+ *   <li>{@code maxDocumentChars}: longer documents are not scored: a warning is logged and every value is
+ *       NaN (default 10,000,000; scoring time grows with the text, so a server should bound it).
  * </ul>
  *
  * Bad values fail at pipeline construction with a message naming the property.
@@ -39,6 +41,7 @@ final class LazyLmSettings {
     final boolean attentionStats;
     final Scope scope;
     final int threads;
+    final int maxDocumentChars;
 
     LazyLmSettings(String name, Properties props) {
         this.name = name;
@@ -64,6 +67,7 @@ final class LazyLmSettings {
                 throw new IllegalArgumentException(key("scope") + "=" + s + ": expected sentence or document");
         }
         threads = positive(props, "nthreads", 1);
+        maxDocumentChars = positive(props, "maxDocumentChars", 10_000_000);
     }
 
     String key(String option) {

@@ -163,6 +163,20 @@ class LazyLmAnnotatorTest {
     }
 
     @Test
+    void aDocumentOverMaxDocumentCharsIsSkippedWithNaNValues() throws IOException {
+        StanfordCoreNLP pipeline = AnnotatorFixture.pipeline("maxDocumentChars", "40");
+        Annotation small = annotate(pipeline, "The dog sees the cat.");
+        assertTrue(Double.isFinite(small.get(LazyLmAnnotations.DocumentLogProbability.class)));
+
+        Annotation big = annotate(pipeline, "The dog sees the cat. The cat sees the dog. The end.");
+        assertTrue(big.get(LazyLmAnnotations.DocumentLogProbability.class).isNaN());
+        for (CoreLabel t : big.get(CoreAnnotations.TokensAnnotation.class)) {
+            assertTrue(t.get(LazyLmAnnotations.TokenLogProbability.class).isNaN(), t.word());
+        }
+        assertMessage(() -> AnnotatorFixture.pipeline("maxDocumentChars", "-1"), "lazylm.maxDocumentChars=-1");
+    }
+
+    @Test
     void configurationErrorsNameThePropertyAndTheFile() throws IOException {
         java.util.Properties missing = AnnotatorFixture.props();
         missing.remove("lazylm.model");

@@ -1,0 +1,43 @@
+package dev.lazyattention.opennlp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lazyattention.testing.HostileText;
+import java.io.IOException;
+import java.util.Random;
+import opennlp.tools.tokenize.SimpleTokenizer;
+import org.junit.jupiter.api.Test;
+
+/** 10,000 seeded hostile token arrays: a defined result or an IllegalArgumentException, nothing else. */
+class AdapterFuzzTest {
+
+    @Test
+    void tenThousandHostileTokenArrays() throws IOException {
+        try (LazyAttentionModel model = new LazyAttentionModel(TestModels.trainedFile())) {
+            LazyAttentionLanguageModel lm = new LazyAttentionLanguageModel(model);
+            Random random = new Random(7);
+            for (int i = 0; i < 10_000; i++) {
+                String[] tokens = SimpleTokenizer.INSTANCE.tokenize(HostileText.next(random, 6));
+                if (random.nextInt(20) == 0 && tokens.length > 0) {
+                    tokens[random.nextInt(tokens.length)] = null;
+                    String[] withNull = tokens;
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> lm.logProbability(withNull), "case " + i);
+                    assertTrue(e.getMessage().contains("null"), e.getMessage());
+                    continue;
+                }
+                double lp = lm.logProbability(tokens);
+                assertTrue(Double.isFinite(lp) && lp <= 1e-9, "case " + i + ": " + lp);
+                if (tokens.length == 0) {
+                    assertEquals(0.0, lp);
+                }
+                if (i % 50 == 0) {
+                    assertNotNull(lm.predictNextTokens(tokens), "case " + i);
+                }
+            }
+        }
+    }
+}
