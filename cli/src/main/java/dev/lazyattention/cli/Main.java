@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             ChooseCommand.class,
             InspectCommand.class,
             DemoCommand.class,
+            CheckDeviceCommand.class,
             ExperimentCommand.class,
             AnnotateCommand.class,
             BenchCommand.class,

@@ -102,7 +102,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"train", "eval", "generate", "choose", "inspect", "demo"})
+    @ValueSource(strings = {"train", "eval", "generate", "choose", "inspect", "demo", "check-device", "bench", "annotate"})
     void everyCommandHasHelp(String command) {
         Run r = run(command, "--help");
         assertEquals(0, r.code());
@@ -146,6 +146,21 @@ class CliTest {
         Run unknown = run("train", "--train", trainFile.toString(), "--out", out.toString(), "--no-such-option");
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().contains("Unknown option: '--no-such-option'"), unknown.err());
+    }
+
+    @Test
+    void checkDeviceRunsItsWholeComparisonAndRefusesAMissingGpu() {
+        // On a CPU-only machine the comparison can only run against the CPU itself: every number must match.
+        Run r = run("check-device", "--device", "cpu", "--model", model.toString(), "--sequences", "2",
+                "--train-steps", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(0.0, o.get("maxTokenLogProbDifference").getAsDouble());
+        assertEquals(o.get("trainLossCpu").getAsDouble(), o.get("trainLossDevice").getAsDouble());
+        assertTrue(o.get("pass").getAsBoolean());
+        if (ai.djl.engine.Engine.getInstance().getGpuCount() == 0) {
+            assertFails(run("check-device", "--device", "gpu"), "--device=gpu: the PyTorch engine reports 0 GPU(s)");
+        }
     }
 
     private static void assertFails(Run r, String message) {

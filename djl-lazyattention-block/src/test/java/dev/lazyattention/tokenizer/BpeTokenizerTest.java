@@ -59,6 +59,26 @@ class BpeTokenizerTest {
     }
 
     @Test
+    void tenThousandHostileStringsEncodeWithinBoundsAndDecodeToTheirUtf8Reading() {
+        Random random = new Random(99);
+        for (int i = 0; i < 10_000; i++) {
+            String text = dev.lazyattention.testing.HostileText.next(random, 12);
+            Encoding e = tokenizer.encodeWithOffsets(text);
+            assertArrayEquals(tokenizer.encode(text), e.ids(), "case " + i);
+            for (int t = 0; t < e.ids().length; t++) {
+                int begin = e.charStart()[t];
+                int end = e.charEnd()[t];
+                assertTrue(0 <= begin && begin <= end && end <= text.length(), "case " + i + " token " + t);
+                assertTrue(t == 0 || begin >= e.charStart()[t - 1], "case " + i + ": offsets go backwards");
+            }
+            // Independent expectation: every unpaired surrogate reads as U+FFFD, everything else is kept.
+            StringBuilder expected = new StringBuilder();
+            text.codePoints().forEach(cp -> expected.appendCodePoint(Character.isSurrogate((char) cp) && cp < 0x10000 ? 0xFFFD : cp));
+            assertEquals(expected.toString(), tokenizer.decode(e.ids()), "case " + i);
+        }
+    }
+
+    @Test
     void encodesLikeTheTextbookAlgorithm() {
         Random random = new Random(99);
         for (int i = 0; i < 1000; i++) {

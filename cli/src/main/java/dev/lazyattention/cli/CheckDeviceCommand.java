@@ -1,0 +1,184 @@
+package dev.lazyattention.cli;
+
+import ai.djl.Device;
+import dev.lazyattention.eval.ScoringOptions;
+import dev.lazyattention.eval.ScoringRequest;
+import dev.lazyattention.eval.SequenceScore;
+import dev.lazyattention.eval.SequenceScorer;
+import dev.lazyattention.generate.GenerationOptions;
+import dev.lazyattention.generate.Generator;
+import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.model.LmConfig;
+import dev.lazyattention.tokenizer.BpeTokenizer;
+import dev.lazyattention.tokenizer.BpeTrainer;
+import dev.lazyattention.train.LmTrainer;
+import dev.lazyattention.train.TrainOptions;
+import dev.lazyattention.train.TrainResult;
+import dev.lazyattention.util.DeviceChoice;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code lazyattn check-device}: the same model on the CPU and on another device (a GPU by default) must
+ * give the same token log-probabilities, attention diagnostics and training losses; prints both speeds.
+ * Exit status 0 when every difference is within the tolerance, 1 otherwise.
+ */
+@Command(name = "check-device", mixinStandardHelpOptions = true,
+        description = "Compare a device (default gpu) with the CPU: outputs within a tolerance, and speed.")
+final class CheckDeviceCommand implements Callable<Integer> {
+
+    @Option(names = "--device", defaultValue = "gpu", paramLabel = "gpu|gpu:N",
+            description = "Device compared with the CPU (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--model", paramLabel = "FILE",
+            description = "A .lazylm.zip to compare (default: a fresh model of --preset, tokenizer from the demo corpus).")
+    Path modelFile;
+
+    @Option(names = "--preset", defaultValue = "small", description = "Preset of the fresh model (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--sequences", defaultValue = "16", description = "Sequences scored (default: ${DEFAULT-VALUE}).")
+    int sequences;
+
+    @Option(names = "--train-steps", defaultValue = "5", description = "Training steps compared (default: ${DEFAULT-VALUE}).")
+    int trainSteps;
+
+    @Option(names = "--tolerance", defaultValue = "1e-3",
+            description = "Largest absolute difference allowed (default: ${DEFAULT-VALUE}).")
+    double tolerance;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Device other = DeviceChoice.resolve(device, "--device");
+        if (other.equals(Device.cpu())) {
+            System.err.println("check-device: comparing the CPU with itself (a dry run of this check)");
+        }
+        Path work = Files.createTempDirectory("lazyattn-check-device");
+        Path file = modelFile != null ? modelFile : freshModel(work.resolve("fresh.lazylm.zip"));
+
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("device", other.toString());
+        report.put("model", modelFile != null ? modelFile.toString() : "fresh " + preset);
+        boolean ok = true;
+        try (LazyLanguageModel cpu = LazyLanguageModel.load(file, Device.cpu());
+                LazyLanguageModel dev = LazyLanguageModel.load(file, other)) {
+            List<ScoringRequest> requests = randomRequests(cpu);
+            ScoringOptions options = ScoringOptions.defaults(cpu.config().contextLength()).withAttentionStats(true);
+            Timed<List<SequenceScore>> a = time(() -> new SequenceScorer(cpu, options).score(requests));
+            new SequenceScorer(dev, options).score(requests); // warm-up: kernels load on first use
+            Timed<List<SequenceScore>> b = time(() -> new SequenceScorer(dev, options).score(requests));
+            double maxLogProb = 0;
+            double maxSparsity = 0;
+            double maxSink = 0;
+            long tokens = 0;
+            for (int i = 0; i < requests.size(); i++) {
+                double[] x = a.value().get(i).logProbabilities();
+                double[] y = b.value().get(i).logProbabilities();
+                tokens += x.length;
+                for (int t = 0; t < x.length; t++) {
+                    maxLogProb = Math.max(maxLogProb, Math.abs(x[t] - y[t]));
+                }
+                maxSparsity = Math.max(maxSparsity,
+                        Math.abs(a.value().get(i).attention().sparsity() - b.value().get(i).attention().sparsity()));
+                maxSink = Math.max(maxSink,
+                        Math.abs(a.value().get(i).attention().sinkMass() - b.value().get(i).attention().sinkMass()));
+            }
+            ok &= maxLogProb <= tolerance && maxSparsity <= tolerance && maxSink <= tolerance;
+            report.put("maxTokenLogProbDifference", maxLogProb);
+            report.put("maxSparsityDifference", maxSparsity);
+            report.put("maxSinkMassDifference", maxSink);
+            report.put("cpuScoringTokensPerSecond", tokens / a.seconds());
+            report.put("deviceScoringTokensPerSecond", tokens / b.seconds());
+
+            GenerationOptions greedy = GenerationOptions.greedy(32);
+            String cpuText = new Generator(cpu).generate("The", greedy).text();
+            String devText = new Generator(dev).generate("The", greedy).text();
+            report.put("greedyGenerationEqual", cpuText.equals(devText)); // ties may differ: reported, not required
+        }
+
+        if (trainSteps > 0) {
+            double[] cpuLoss = trainLosses(file, Device.cpu(), work.resolve("train-cpu"));
+            double[] devLoss = trainLosses(file, other, work.resolve("train-device"));
+            double maxLoss = Math.abs(cpuLoss[0] - devLoss[0]);
+            ok &= maxLoss <= tolerance * 10; // several optimizer steps compound rounding: a looser bound
+            report.put("trainLossCpu", cpuLoss[0]);
+            report.put("trainLossDevice", devLoss[0]);
+            report.put("cpuTrainingTokensPerSecond", cpuLoss[1]);
+            report.put("deviceTrainingTokensPerSecond", devLoss[1]);
+        }
+        report.put("tolerance", tolerance);
+        report.put("pass", ok);
+        if (json) {
+            System.out.println(Json.of(report));
+        } else {
+            report.forEach((k, v) -> System.out.printf(Locale.ROOT, "%-32s %s%n", k,
+                    v instanceof Double d ? String.format(Locale.ROOT, "%.6g", d) : v));
+        }
+        return ok ? 0 : 1;
+    }
+
+    private Path freshModel(Path file) throws Exception {
+        List<String> documents = EuroparlEnglish.documents().subList(0, 200);
+        BpeTokenizer tokenizer = new BpeTrainer(1024).train(documents);
+        LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).build();
+        try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, Device.cpu(), 1234)) {
+            lm.save(file);
+        }
+        return file;
+    }
+
+    private List<ScoringRequest> randomRequests(LazyLanguageModel lm) {
+        Random random = new Random(7);
+        int length = Math.min(lm.config().contextLength(), 256);
+        List<ScoringRequest> requests = new ArrayList<>();
+        for (int s = 0; s < sequences; s++) {
+            int[] ids = new int[length];
+            for (int i = 0; i < length; i++) {
+                ids[i] = random.nextInt(lm.tokenizer().vocabSize());
+            }
+            requests.add(new ScoringRequest(ids, 1));
+        }
+        return requests;
+    }
+
+    /** {final training loss, training tokens per second} of a few steps from the same start and seed. */
+    private double[] trainLosses(Path file, Device on, Path out) throws Exception {
+        int[] tokens = new int[1 << 16];
+        Random random = new Random(11);
+        try (LazyLanguageModel lm = LazyLanguageModel.load(file, on)) {
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = random.nextInt(lm.tokenizer().vocabSize());
+            }
+            TrainOptions options = new TrainOptions().steps(trainSteps).seed(5).warmupSteps(1)
+                    .evalEvery(0).checkpointEvery(0).progressBar(false);
+            TrainResult r = new LmTrainer(options, out).train(lm, tokens, null);
+            return new double[] {r.trainLoss(), r.tokensPerSecond()};
+        }
+    }
+
+    private record Timed<T>(T value, double seconds) {}
+
+    private interface Work<T> {
+        T run() throws Exception;
+    }
+
+    private static <T> Timed<T> time(Work<T> work) throws Exception {
+        long start = System.nanoTime();
+        T value = work.run();
+        return new Timed<>(value, (System.nanoTime() - start) / 1e9);
+    }
+}
