@@ -51,6 +51,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "12", description = "Timed training steps per variant (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    @Option(names = "--micro-batch", defaultValue = "4",
+            description = "Windows per forward pass in training; 16 / this many accumulation steps (default: ${DEFAULT-VALUE}).")
+    int microBatch;
+
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
@@ -68,6 +72,10 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         results.put("machine", Machine.describe());
         results.put("preset", preset);
+        if (microBatch < 1 || 16 % microBatch != 0) {
+            throw new IllegalArgumentException("--micro-batch=" + microBatch + ": expected 1, 2, 4, 8 or 16");
+        }
+        results.put("microBatch", microBatch);
         tokenizer = syntheticTokenizer();
         double matmul = phase("matmul") ? matmulRate() : Double.NaN;
         if (phase("train")) {
@@ -125,9 +133,11 @@ final class BenchCommand implements Callable<Integer> {
             Memory.resetPeak();
             long before = Memory.resident();
             int warmup = 3;
-            TrainOptions options = new TrainOptions().steps(warmup + steps).batchSize(4).gradientAccumulation(4)
+            TrainOptions options = new TrainOptions().steps(warmup + steps).batchSize(microBatch)
+                    .gradientAccumulation(16 / microBatch)
                     .evalEvery(0).checkpointEvery(0).progressBar(false).logEvery(1000);
             long[] times = new long[warmup + steps + 1];
+            long[] faults = new long[warmup + steps + 1];
             try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
                 int[] tokens = randomTokens(400_000, 7);
                 times[0] = System.nanoTime();
@@ -135,6 +145,7 @@ final class BenchCommand implements Callable<Integer> {
                     @Override
                     public boolean onStep(int step, double loss) {
                         times[step] = System.nanoTime();
+                        faults[step] = Memory.minorPageFaults();
                         return true;
                     }
                 }).train(lm, tokens, null);
@@ -151,6 +162,7 @@ final class BenchCommand implements Callable<Integer> {
                 v.put("flopsPerToken", flopsPerToken);
                 v.put("achievedFlopsPerSecond", tokensPerSecond * flopsPerToken);
                 v.put("mfu", tokensPerSecond * flopsPerToken / matmul);
+                v.put("minorPageFaultsPerStep", (double) (faults[warmup + steps] - faults[warmup]) / steps);
                 v.put("peakResidentBytes", Memory.peak());
                 v.put("peakNativeBytes", Memory.peak() - Memory.heapUsed());
                 v.put("residentGrowthBytes", Memory.resident() - before);

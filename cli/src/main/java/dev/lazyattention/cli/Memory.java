@@ -54,6 +54,21 @@ final class Memory {
         }
     }
 
+    /**
+     * Minor page faults of this process so far (field 10 of {@code /proc/self/stat}; 0 where unavailable):
+     * each one is a page the kernel had to map, what large fresh allocations cost.
+     */
+    static long minorPageFaults() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            // The command name in field 2 may contain spaces; fields after its closing parenthesis are plain.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[7]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** Bytes of the Java heap in use. */
     static long heapUsed() {
         Runtime r = Runtime.getRuntime();
