@@ -74,6 +74,8 @@ public class LazyAttentionBlockBenchmark {
     @Benchmark
     public float forward() {
         try (NDManager step = manager.newSubManager()) {
+            // Results belong to the manager of their first operand: lend the input to this step's manager.
+            step.tempAttachAll(input);
             NDArray y = block.forward(new ParameterStore(step, false), new NDList(input), false).head(); // [B, T, C]
             return y.getFloat(0, 0, 0);
         }
@@ -83,6 +85,7 @@ public class LazyAttentionBlockBenchmark {
     public float forwardBackward() {
         try (NDManager step = manager.newSubManager();
                 GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            step.tempAttachAll(input);
             NDArray y = block.forward(new ParameterStore(step, false), new NDList(input), true).head(); // [B, T, C]
             NDArray loss = y.square().mean(); // []
             collector.backward(loss);

@@ -316,7 +316,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             List<Long> trainSamples = new ArrayList<>();
             try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
-                TrainOptions options = new TrainOptions().steps(2000).batchSize(8).evalEvery(0).checkpointEvery(0)
+                TrainOptions options = new TrainOptions().steps(2000).batchSize(8).gradientAccumulation(1).evalEvery(0).checkpointEvery(0)
                         .progressBar(false).logEvery(1000);
                 new LmTrainer(options, dir.resolve("train")).monitor(new TrainingMonitor() {
                     @Override

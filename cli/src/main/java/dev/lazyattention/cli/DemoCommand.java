@@ -71,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
 
         LmConfig config = demoConfig(tokenizer.vocabSize());
         Path folder = out != null ? out : Files.createTempDirectory("lazyattn-demo-");
-        TrainOptions options = new TrainOptions().steps(steps).batchSize(16).learningRate(2e-3f).seed(seed)
+        TrainOptions options = new TrainOptions().steps(steps).batchSize(16).gradientAccumulation(1).learningRate(2e-3f).seed(seed)
                 .evalEvery(100).evalWindows(16).checkpointEvery(100);
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), seed)) {
             System.out.printf(Locale.ROOT, "Model: %s, %,d parameters, on %s%n", config, lm.parameterCount(), lm.device());

@@ -1,5 +1,6 @@
 package dev.lazyattention.cli;
 
+import dev.lazyattention.util.DjlSetup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -49,8 +49,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--vocab-size", description = "Tokenizer size when one is trained (default: the preset's).")
     Integer vocabSize;
 
-    @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
-    int steps;
+    @Option(names = "--steps", description = "Optimizer steps (default: 1000; with --resume, the checkpoint's).")
+    Integer steps;
 
     @Option(names = "--batch-size", defaultValue = "4",
             description = "Windows per forward pass (default: ${DEFAULT-VALUE}; small batches keep tensors under glibc's mmap threshold on CPU).")
@@ -140,7 +140,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume: " + file + " does not exist");
         }
         Checkpoint checkpoint = Checkpoint.load(file, device.resolve());
-        TrainOptions options = checkpoint.options().steps(Math.max(steps, checkpoint.options().steps()));
+        // Without --steps the run ends where it was meant to: the schedule's horizon stays the checkpoint's.
+        TrainOptions options = steps == null ? checkpoint.options()
+                : checkpoint.options().steps(Math.max(steps, checkpoint.options().steps()));
         options.progressBar(!noProgress);
         System.out.printf(Locale.ROOT, "Resuming at step %d of %d from %s%n", checkpoint.step(), options.steps(), file);
         try (LazyLanguageModel lm = checkpoint.model()) {
@@ -150,7 +152,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private TrainOptions options() {
-        TrainOptions o = new TrainOptions().steps(steps).batchSize(batchSize).gradientAccumulation(gradAccumulation)
+        TrainOptions o = new TrainOptions().steps(steps == null ? 1000 : steps).batchSize(batchSize).gradientAccumulation(gradAccumulation)
                 .learningRate(learningRate).weightDecay(weightDecay).seed(seed).evalEvery(evalEvery)
                 .evalWindows(evalWindows).checkpointEvery(checkpointEvery).progressBar(!noProgress)
                 .nonFinite(parsePolicy(onNan));
@@ -160,7 +162,7 @@ final class TrainCommand implements Callable<Integer> {
         if (warmup != null) {
             o.warmupSteps(warmup);
         }
-        if (steps < 1) {
+        if (steps != null && steps < 1) {
             throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
         }
         return o;

@@ -73,7 +73,17 @@ final class DocumentText {
 
     /** The text up to the end of the last sentence (what document scope scores). */
     String documentText() {
-        return text.substring(0, sentenceEnd.length == 0 ? 0 : sentenceEnd[sentenceEnd.length - 1]);
+        return text.substring(0, documentLength());
+    }
+
+    /** Characters of {@link #documentText()}, without copying it. */
+    int documentLength() {
+        return sentenceEnd.length == 0 ? 0 : sentenceEnd[sentenceEnd.length - 1];
+    }
+
+    /** Characters {@code from} (inclusive) to {@code to} (exclusive) of the document. */
+    String text(int from, int to) {
+        return text.substring(from, to);
     }
 
     int sentenceStart(int s) {

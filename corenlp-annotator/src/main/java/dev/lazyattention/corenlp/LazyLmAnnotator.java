@@ -55,6 +55,17 @@ public class LazyLmAnnotator implements Annotator {
     private final SequenceScorer scorer;
     private final ExecutorService pool;
 
+    /**
+     * Threads for {@code nthreads > 1}, shared by every annotator: CoreNLP servers build pipelines per request
+     * properties and never close annotators, so a pool per annotator would leak its threads. Idle threads
+     * end after a minute; each annotate call splits its work into {@code nthreads} parts.
+     */
+    private static final ExecutorService SHARED_THREADS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "lazylm-annotator");
+        t.setDaemon(true);
+        return t;
+    });
+
     /** The constructor CoreNLP calls for {@code customAnnotatorClass.<name>}. */
     public LazyLmAnnotator(String name, Properties props) {
         settings = new LazyLmSettings(name, props);
@@ -72,11 +83,7 @@ public class LazyLmAnnotator implements Annotator {
         }
         scorer = new SequenceScorer(model, new ScoringOptions(window, Math.max(1, window / 2), settings.batchSize,
                 settings.attentionStats, settings.topK));
-        pool = settings.threads > 1 ? Executors.newFixedThreadPool(settings.threads, r -> {
-            Thread t = new Thread(r, "lazylm-annotator");
-            t.setDaemon(true);
-            return t;
-        }) : null;
+        pool = settings.threads > 1 ? SHARED_THREADS : null;
     }
 
     /** {@inheritDoc} */
@@ -87,8 +94,8 @@ public class LazyLmAnnotator implements Annotator {
             sentences = List.of();
         }
         DocumentText text = DocumentText.of(annotation, sentences);
-        if (text.documentText().length() > settings.maxDocumentChars) {
-            LOG.warn("lazylm: document of " + text.documentText().length() + " characters exceeds "
+        if (text.documentLength() > settings.maxDocumentChars) {
+            LOG.warn("lazylm: document of " + text.documentLength() + " characters exceeds "
                     + settings.key("maxDocumentChars") + "=" + settings.maxDocumentChars + "; values are NaN");
             markFailed(annotation, sentences);
             return;
@@ -151,14 +158,17 @@ public class LazyLmAnnotator implements Annotator {
             int[] predictAfter = settings.topK > 0 ? Arrays.stream(lastPiece).filter(i -> i >= 0).toArray() : null;
             SequenceScore score = scorer.score(new ScoringRequest(withBoundary(e.ids(), tokenizer), 1, segments,
                     predictAfter));
+            // Pieces of each sentence, in one pass (segments never decrease).
+            List<List<Integer>> piecesOf = new ArrayList<>();
+            for (int s = 0; s < sentences.size(); s++) {
+                piecesOf.add(new ArrayList<>());
+            }
+            for (int p = 0; p < n; p++) {
+                piecesOf.get(segments[p + 1]).add(p);
+            }
             int predictionIndex = 0;
             for (int s = 0; s < sentences.size(); s++) {
-                List<Integer> pieces = new ArrayList<>();
-                for (int p = 0; p < n; p++) {
-                    if (segments[p + 1] == s) {
-                        pieces.add(p);
-                    }
-                }
+                List<Integer> pieces = piecesOf.get(s);
                 int[] starts = pieces.stream().mapToInt(p -> e.charStart()[p]).toArray();
                 int[] ends = pieces.stream().mapToInt(p -> e.charEnd()[p]).toArray();
                 double[] logProbs = pieces.stream().mapToDouble(p -> score.logProbabilities()[p]).toArray();
@@ -192,7 +202,7 @@ public class LazyLmAnnotator implements Annotator {
         Totals t = new Totals(model);
         t.logProbability = total;
         t.pieces = logProbs.length;
-        t.bytes = text.documentText().substring(regionStart, text.sentenceEnd(index))
+        t.bytes = text.text(regionStart, text.sentenceEnd(index))
                 .getBytes(StandardCharsets.UTF_8).length;
         t.attention = stats;
         t.writeSentence(sentence);

@@ -3,6 +3,7 @@ package dev.lazyattention.corenlp;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.io.TextCorpus;
 import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.util.DjlSetup;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.BpeTrainer;
@@ -42,7 +43,7 @@ import java.util.Properties;
  *       batchSize} (4), {@code gradAccum} (4), {@code learningRate} (1e-3), {@code seed} (1234), {@code
  *       vocabSize} (the preset's), {@code contextLength} (the preset's), {@code device} (auto), {@code
  *       language} (written into the model's manifest; default tokenize.language or und), {@code workDir}
- *       (checkpoints and metrics; default {@code <output>.work}).
+ *       (checkpoints and metrics; default {@code <output>.work}), {@code progress} (a progress bar; true).
  * </ul>
  */
 public final class LazyLmTrainer {
@@ -214,8 +215,7 @@ public final class LazyLmTrainer {
      * {@code -lazylm.train.files a.txt,b.txt -lazylm.train.output model.lazylm.zip [...]}.
      */
     public static void main(String[] args) {
-        System.setProperty("OPT_OUT_TRACKING", System.getProperty("OPT_OUT_TRACKING", "true"));
-        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        DjlSetup.offline();
         try {
             Properties props = StringUtils.argsToProperties(args);
             String files = props.getProperty(PREFIX + "files");

@@ -1,5 +1,6 @@
 package dev.lazyattention.corenlp;
 
+import ai.djl.Device;
 import dev.lazyattention.model.LazyLanguageModel;
 import dev.lazyattention.util.DeviceChoice;
 
@@ -22,10 +23,11 @@ final class ModelCache {
 
     static LazyLanguageModel get(String file, String device, String property) {
         Path path = Path.of(file).toAbsolutePath().normalize();
-        String key = path + "@" + device;
+        Device resolved = DeviceChoice.resolve(device, property); // auto, cpu and gpu:0 may name one device
+        String key = path + "@" + resolved;
         return MODELS.computeIfAbsent(key, k -> {
             try {
-                return LazyLanguageModel.load(path, DeviceChoice.resolve(device, property));
+                return LazyLanguageModel.load(path, resolved);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import dev.lazyattention.util.Views;
 
 /**
  * Elastic-Softmax of Lazy Attention: {@code A[h,i,j] = ReLU(softmax_j(S[h,i,:]) + tau[h] / i)} on the causal
@@ -51,7 +52,9 @@ public final class ElasticSoftmax {
                 .optPositionOffset(positionOffset)
                 .build();
         NDArray masked = scores.toType(DataType.FLOAT32, false).add(context.causalMask()); // [..., H, Tq, Tk]
-        return apply(masked, tau, context.inverseQueryPositions(), context.causalKeep());
+        // The caller's tau may live in a long-lived manager: work on a view that the scores' manager frees.
+        NDArray tauView = Views.of(tau, scores.getManager()); // [H]
+        return apply(masked, tauView, context.inverseQueryPositions(), context.causalKeep());
     }
 
     /**

@@ -463,7 +463,7 @@ public final class LazyAttentionBlock extends AbstractBlock {
 
     /**
      * Builder of {@link LazyAttentionBlock}: {@code set*} options are required, {@code opt*} ones have
-     * the defaults of DESIGN §3 (tau = -1, bias ~ N(0, 1e-3), weights ~ N(0, 0.02), RoPE base 10000).
+     * the defaults of docs/design.md §3 (tau = -1, bias ~ N(0, 1e-3), weights ~ N(0, 0.02), RoPE base 10000).
      */
     public static final class Builder {
         private int hiddenSize = -1;

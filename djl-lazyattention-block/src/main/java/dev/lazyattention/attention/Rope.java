@@ -42,6 +42,17 @@ public final class Rope {
         return headDim;
     }
 
+    /** Equal when the head dimension and base are: the tables are the same, so layers share them. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Rope r && r.headDim == headDim && Double.compare(r.base, base) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * headDim + Double.hashCode(base);
+    }
+
     public double base() {
         return base;
     }

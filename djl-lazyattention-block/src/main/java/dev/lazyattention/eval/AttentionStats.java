@@ -12,7 +12,7 @@ import java.util.Locale;
 import dev.lazyattention.util.Tensors;
 
 /**
- * Attention diagnostics of DESIGN §6, accumulated over forward passes:
+ * Attention diagnostics of docs/design.md §6, accumulated over forward passes:
  *
  * <ul>
  *   <li>{@code sparsity}: share of causal entries ({@code j <= i}) of A that are exactly 0, over layers,

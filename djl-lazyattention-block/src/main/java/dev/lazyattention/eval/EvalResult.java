@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Language-modelling quality of a model on some text, with the metric names of DESIGN §6.
+ * Language-modelling quality of a model on some text, with the metric names of docs/design.md §6.
  *
  * @param nll total negative log-likelihood in nats
  * @param tokens scored tokens

@@ -25,7 +25,7 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
         }
     }
 
-    /** Greedy, 50 tokens, stop at end of text, with the KV cache. */
+    /** Greedy decoding of at most {@code maxNewTokens} tokens, stopping at end of text, with the KV cache. */
     public static GenerationOptions greedy(int maxNewTokens) {
         return new GenerationOptions(maxNewTokens, 0, 0, 1, 0, true, true, false);
     }

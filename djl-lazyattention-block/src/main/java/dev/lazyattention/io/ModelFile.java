@@ -120,11 +120,13 @@ public final class ModelFile {
             }
             byte[] config = raw.get(ModelFileFormat.CONFIG);
             if (config != null) {
-                parameterLimit = parameterBytesLimit(new String(config, StandardCharsets.UTF_8), name);
+                parameterLimit = Math.min(ModelFileFormat.MAX_FILE,
+                        parameterBytesLimit(new String(config, StandardCharsets.UTF_8), name));
             }
             for (String entryName : seen) {
                 if (entryName.equals(ModelFileFormat.PARAMETERS) || entryName.equals(ModelFileFormat.OPTIMIZER_STATE)) {
-                    long limit = entryName.equals(ModelFileFormat.OPTIMIZER_STATE) ? 2 * parameterLimit : parameterLimit;
+                    long limit = entryName.equals(ModelFileFormat.OPTIMIZER_STATE)
+                            ? Math.min(ModelFileFormat.MAX_FILE, 2 * parameterLimit) : parameterLimit;
                     raw.put(entryName, readBounded(zip, entryName, limit, name));
                 }
             }

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Names and limits of the {@code .lazylm.zip} model file (DESIGN §5). One zip serves three ecosystems:
+ * Names and limits of the {@code .lazylm.zip} model file (docs/design.md §5). One zip serves three ecosystems:
  * DJL reads {@code serving.properties} and the parameters, OpenNLP's {@code BaseModel} reads {@code
  * manifest.properties} and the entries through the serializers named there, and every reader checks the
  * SHA-256 of each entry listed in {@code checksums.sha256}.
@@ -50,8 +50,8 @@ public final class ModelFileFormat {
     static final long MAX_EXPANSION = 200;
     /** Below this size any ratio is accepted (tiny entries compress unpredictably). */
     static final long MIN_EXPANSION_LIMIT = 1L << 20;
-    /** Largest whole file read from a stream. */
-    static final long MAX_FILE = 16L << 30;
+    /** Largest entry, and largest file read from a stream: each is held in one Java array. */
+    static final long MAX_FILE = Integer.MAX_VALUE - 8;
 
     private ModelFileFormat() {}
 }

@@ -16,7 +16,7 @@ import java.util.Map;
  * Architecture of a {@link LazyLm}: sizes, attention variant and its options. Immutable; {@link #toBuilder()}
  * derives variants. Stored as {@code config.json} in the model file.
  *
- * <p>Presets: {@code tiny} (tests, trains in seconds), {@code small} (CPU experiments, about 6.8 M
+ * <p>Presets: {@code tiny} (tests, trains in seconds), {@code small} (CPU experiments, about 6.9 M
  * parameters with a 4096-token vocabulary, context 256), {@code base} (GPU, about 110 M parameters).
  */
 public final class LmConfig {

@@ -84,7 +84,9 @@ public final class LmTrainer {
             }
         }
         prepareOutput();
-        return run(lm, trainTokens, validTokens, null, MetricsLog.create(outDir.resolve(METRICS_FILE)));
+        try (MetricsLog log = MetricsLog.create(outDir.resolve(METRICS_FILE))) {
+            return run(lm, trainTokens, validTokens, null, log);
+        }
     }
 
     /** Continues from this folder's checkpoint, with this trainer's options (the step count may grow). */
@@ -99,8 +101,9 @@ public final class LmTrainer {
                     + ", already at or past the " + options.steps + " steps asked for");
         }
         prepareOutput();
-        return run(checkpoint.model(), trainTokens, validTokens, checkpoint,
-                MetricsLog.resume(outDir.resolve(METRICS_FILE), checkpoint.step()));
+        try (MetricsLog log = MetricsLog.resume(outDir.resolve(METRICS_FILE), checkpoint.step())) {
+            return run(checkpoint.model(), trainTokens, validTokens, checkpoint, log);
+        }
     }
 
     private void prepareOutput() throws IOException {
@@ -108,8 +111,9 @@ public final class LmTrainer {
             Files.createDirectories(outDir);
             Path probe = Files.createTempFile(outDir, ".probe", ".tmp");
             Files.delete(probe);
-            // Temporary files of writes that a killed process never finished.
-            try (var stale = Files.newDirectoryStream(outDir, "." + "{" + MODEL_FILE + "," + CHECKPOINT_FILE + "}.*.tmp")) {
+            // Temporary files of writes (and write probes) that a killed process never finished.
+            try (var stale = Files.newDirectoryStream(outDir,
+                    "{.probe*.tmp,." + MODEL_FILE + ".*.tmp,." + CHECKPOINT_FILE + ".*.tmp}")) {
                 for (Path p : stale) {
                     Files.deleteIfExists(p);
                 }
@@ -150,7 +154,7 @@ public final class LmTrainer {
         double lastValidLoss = Double.NaN;
         int step = startStep;
         ProgressBar bar = options.progressBar ? new ProgressBar("Training", options.steps) : null;
-        try (Trainer trainer = lm.djlModel().newTrainer(config); log) {
+        try (Trainer trainer = lm.djlModel().newTrainer(config)) {
             if (checkpoint != null) {
                 checkpoint.restore(optimizer, trainer.getManager());
             }

@@ -18,8 +18,10 @@ public final class TrainOptions {
     }
 
     int steps = 1000;
-    int batchSize = 16;
-    int gradientAccumulation = 1;
+    // 16 windows per optimizer step as 4 forward passes of 4: on CPU the smaller activations stay below
+    // glibc's mmap threshold and are reused instead of being mapped afresh (docs/performance.md, change 1).
+    int batchSize = 4;
+    int gradientAccumulation = 4;
     int sequenceLength = -1;
     float learningRate = 1e-3f;
     float minLearningRate = -1f;
@@ -85,6 +87,7 @@ public final class TrainOptions {
         return this;
     }
 
+    /** Windows per forward pass (default 4). */
     public TrainOptions batchSize(int v) {
         batchSize = v;
         return this;

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The worked example of DESIGN.md §3: one head, four positions, scores that already include the bias. */
+/** The worked example of docs/design.md §3: one head, four positions, scores that already include the bias. */
 class GoldenExampleTest {
 
     private static final float[] SCORES = {

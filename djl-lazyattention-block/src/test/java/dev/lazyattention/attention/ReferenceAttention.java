@@ -1,7 +1,7 @@
 package dev.lazyattention.attention;
 
 /**
- * Lazy Attention in plain Java float64, written from DESIGN.md §3 loop by loop without DJL, as the
+ * Lazy Attention in plain Java float64, written from docs/design.md §3 loop by loop without DJL, as the
  * independent reference for the block. Weights use DJL's Linear layout {@code [out, in]} (y = W x).
  */
 final class ReferenceAttention {

@@ -51,7 +51,7 @@ public final class TinyModels {
 
     /** Options for a short, quiet training run. */
     public static TrainOptions quickOptions(int steps) {
-        return new TrainOptions().steps(steps).batchSize(8).learningRate(3e-3f).warmupSteps(5).evalEvery(0)
+        return new TrainOptions().steps(steps).batchSize(8).gradientAccumulation(1).learningRate(3e-3f).warmupSteps(5).evalEvery(0)
                 .evalWindows(8).checkpointEvery(0).logEvery(1).progressBar(false).seed(7);
     }
 

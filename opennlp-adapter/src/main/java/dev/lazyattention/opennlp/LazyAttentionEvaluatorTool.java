@@ -5,6 +5,7 @@ import dev.lazyattention.eval.EvalResult;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.io.TextCorpus;
 import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.util.DjlSetup;
 import opennlp.tools.cmdline.ArgumentParser.OptionalParameter;
 import opennlp.tools.cmdline.ArgumentParser.ParameterDescription;
 
@@ -108,6 +109,7 @@ public final class LazyAttentionEvaluatorTool extends LazyAttentionCmdLineTool {
 
     /** Evaluates as described in the class comment; exits with the tool's status. */
     public static void main(String[] args) {
+        DjlSetup.offline();
         System.exit(new LazyAttentionEvaluatorTool(System.in, standardOutput()).execute(args, System.err));
     }
 }

@@ -1,5 +1,7 @@
 package dev.lazyattention.opennlp;
 
+import dev.lazyattention.util.DjlSetup;
+
 import opennlp.tools.cmdline.ArgumentParser.OptionalParameter;
 import opennlp.tools.cmdline.ArgumentParser.ParameterDescription;
 import opennlp.tools.tokenize.DetokenizationDictionary;
@@ -92,6 +94,7 @@ public final class LazyAttentionPredictorTool extends LazyAttentionCmdLineTool {
 
     /** Scores standard input as described in the class comment; exits with the tool's status. */
     public static void main(String[] args) {
+        DjlSetup.offline();
         System.exit(new LazyAttentionPredictorTool(System.in, standardOutput()).execute(args, System.err));
     }
 }

@@ -1,6 +1,7 @@
 package dev.lazyattention.opennlp;
 
 import dev.lazyattention.io.TextCorpus;
+import dev.lazyattention.util.DjlSetup;
 import opennlp.tools.cmdline.ArgumentParser.OptionalParameter;
 import opennlp.tools.cmdline.ArgumentParser.ParameterDescription;
 import opennlp.tools.cmdline.CmdLineUtil;
@@ -129,6 +130,7 @@ public final class LazyAttentionTrainerTool extends LazyAttentionCmdLineTool {
 
     /** Trains as described in the class comment; exits with the tool's status. */
     public static void main(String[] args) {
+        DjlSetup.offline();
         System.exit(new LazyAttentionTrainerTool(System.in, standardOutput()).execute(args, System.err));
     }
 }
