@@ -1,0 +1,46 @@
+package dev.lazyattention.spark;
+
+import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.util.DeviceChoice;
+import dev.lazyattention.util.DjlSetup;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The models of this JVM, one per (model path, device): every task of an executor shares one copy, loaded by
+ * the first task that needs it, so a model is read once per executor rather than once per task or partition.
+ * Models stay loaded for the life of the JVM (an executor runs one application). {@link LazyLanguageModel} is
+ * thread-safe, so concurrent tasks score with the same instance.
+ */
+final class ExecutorModels {
+
+    private static final Map<String, LazyLanguageModel> MODELS = new ConcurrentHashMap<>();
+
+    static {
+        // Executors never run a main of ours, so the first model they load sets DJL up.
+        DjlSetup.offline();
+    }
+
+    private ExecutorModels() {}
+
+    /**
+     * The model at {@code modelPath} (resolved by {@link ModelLocation}) on {@code device}, loaded on first use.
+     *
+     * @throws ModelNotFoundException if the file is nowhere to be found
+     * @throws UncheckedIOException if the file cannot be read or is not a valid model file (the message names it)
+     */
+    static LazyLanguageModel get(String modelPath, String device) {
+        Path file = ModelLocation.resolve(modelPath).toAbsolutePath().normalize();
+        return MODELS.computeIfAbsent(file + "@" + device, key -> {
+            try {
+                return LazyLanguageModel.load(file, DeviceChoice.resolve(device, "device"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot load model " + modelPath + ": " + e.getMessage(), e);
+            }
+        });
+    }
+}
