@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Profile {@code soak} ({@code mvn -Psoak verify -pl corenlp-annotator -am}): the real CoreNLP server with
  * the annotator answers 10,000 requests from 4 client threads on loopback. Every answer must be a 200 with
- * the lazylm fields, and the memory beyond the Java heap must stay flat (within 10%) after the first
- * 2,000 requests. Prints requests per second and the memory samples.
+ * the lazylm fields, and the memory beyond the Java heap at the end must be within 10% of its median
+ * over the samples taken after the first 2,000 requests. Prints requests per second and the memory samples.
  */
 @Tag("soak")
 class ServerSoakTest {
@@ -106,9 +106,12 @@ class ServerSoakTest {
             Files.writeString(Path.of("target", "soak-report.txt"), report);
 
             assertEquals(0, errors.get(), "requests that failed");
-            long first = samples.get(0)[1];
+            // Against the median after warm-up: one sample can catch the heap mid-resize, which moves what
+            // "beyond the heap" means by a few hundred MB for a moment.
+            long[] sorted = samples.stream().mapToLong(sample -> sample[1]).sorted().toArray();
+            long median = sorted[sorted.length / 2];
             long last = samples.get(samples.size() - 1)[1];
-            assertTrue(last <= first * 1.10, "memory grew from " + first + " to " + last + " bytes");
+            assertTrue(last <= median * 1.10, "memory grew from a median of " + median + " to " + last + " bytes");
         } finally {
             server.stop();
         }
