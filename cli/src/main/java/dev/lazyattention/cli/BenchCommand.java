@@ -412,7 +412,8 @@ final class BenchCommand implements Callable<Integer> {
         return (System.nanoTime() - start) / 1e9;
     }
 
-    private static void deleteTree(Path dir) throws java.io.IOException {
+    /** Deletes a temporary folder and everything in it. */
+    static void deleteTree(Path dir) throws java.io.IOException {
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }

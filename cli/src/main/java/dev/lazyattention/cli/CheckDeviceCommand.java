@@ -68,6 +68,14 @@ final class CheckDeviceCommand implements Callable<Integer> {
             System.err.println("check-device: comparing the CPU with itself (a dry run of this check)");
         }
         Path work = Files.createTempDirectory("lazyattn-check-device");
+        try {
+            return compare(other, work);
+        } finally {
+            BenchCommand.deleteTree(work);
+        }
+    }
+
+    private int compare(Device other, Path work) throws Exception {
         Path file = modelFile != null ? modelFile : freshModel(work.resolve("fresh.lazylm.zip"));
 
         Map<String, Object> report = new LinkedHashMap<>();
