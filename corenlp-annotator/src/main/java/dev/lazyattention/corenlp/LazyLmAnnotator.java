@@ -119,7 +119,7 @@ public class LazyLmAnnotator implements Annotator {
         for (int s = 0; s < sentences.size(); s++) {
             Encoding e = tokenizer.encodeWithOffsets(text.sentenceText(s));
             encodings.add(e);
-            requests.add(new ScoringRequest(withBoundary(e.ids(), tokenizer), 1));
+            requests.add(new ScoringRequest(tokenizer.afterEndOfText(e.ids()), 1));
         }
         List<SequenceScore> scores = scoreInParallel(requests);
         Totals document = new Totals(model);
@@ -156,7 +156,7 @@ public class LazyLmAnnotator implements Annotator {
                 lastPiece[sentence] = p + 1;
             }
             int[] predictAfter = settings.topK > 0 ? Arrays.stream(lastPiece).filter(i -> i >= 0).toArray() : null;
-            SequenceScore score = scorer.score(new ScoringRequest(withBoundary(e.ids(), tokenizer), 1, segments,
+            SequenceScore score = scorer.score(new ScoringRequest(tokenizer.afterEndOfText(e.ids()), 1, segments,
                     predictAfter));
             // Pieces of each sentence, in one pass (segments never decrease).
             List<List<Integer>> piecesOf = new ArrayList<>();
@@ -236,12 +236,6 @@ public class LazyLmAnnotator implements Annotator {
         return all;
     }
 
-    private static int[] withBoundary(int[] ids, BpeTokenizer tokenizer) {
-        int[] tokens = new int[ids.length + 1];
-        tokens[0] = tokenizer.endOfTextId();
-        System.arraycopy(ids, 0, tokens, 1, ids.length);
-        return tokens;
-    }
 
     private void markFailed(Annotation annotation, List<CoreMap> sentences) {
         Totals failed = new Totals(model);

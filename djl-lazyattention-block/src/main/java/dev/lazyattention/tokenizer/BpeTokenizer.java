@@ -341,6 +341,17 @@ public final class BpeTokenizer {
         return endOfTextId;
     }
 
+    /**
+     * {@code ids} after one {@value #END_OF_TEXT}: how a text is scored from a document boundary, so that its
+     * first piece is predicted too.
+     */
+    public int[] afterEndOfText(int[] ids) {
+        int[] tokens = new int[ids.length + 1];
+        tokens[0] = endOfTextId;
+        System.arraycopy(ids, 0, tokens, 1, ids.length);
+        return tokens;
+    }
+
     int mergeCount() {
         return mergeLeft.length;
     }

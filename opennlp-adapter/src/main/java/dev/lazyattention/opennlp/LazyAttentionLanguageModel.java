@@ -121,10 +121,7 @@ public final class LazyAttentionLanguageModel implements LanguageModel {
         if (text.isEmpty()) {
             return 0;
         }
-        int[] ids = lm.tokenizer().encode(text);
-        int[] tokens = new int[ids.length + 1];
-        tokens[0] = lm.tokenizer().endOfTextId();
-        System.arraycopy(ids, 0, tokens, 1, ids.length);
+        int[] tokens = lm.tokenizer().afterEndOfText(lm.tokenizer().encode(text));
         return scorer.score(new ScoringRequest(tokens, 1)).logProbability();
     }
 

@@ -116,12 +116,12 @@ public final class DocumentBatchScorer {
         p.sentenceRequests.clear();
         if (p.documentTokens != null && p.documentTokens.length > 0) {
             p.documentRequest = requests.size();
-            requests.add(new ScoringRequest(afterBoundary(p.documentTokens), 1));
+            requests.add(new ScoringRequest(tokenizer.afterEndOfText(p.documentTokens), 1));
         }
         for (int[] tokens : p.sentenceTokens) {
             p.sentenceRequests.add(tokens.length == 0 ? -1 : requests.size());
             if (tokens.length > 0) {
-                requests.add(new ScoringRequest(afterBoundary(tokens), 1));
+                requests.add(new ScoringRequest(tokenizer.afterEndOfText(tokens), 1));
             }
         }
     }
@@ -156,13 +156,5 @@ public final class DocumentBatchScorer {
             sentences.add(new ScoredSentence(s, p.spans.get(s), p.sentenceTexts.get(s), score));
         }
         return new ScoredDocument(document, sentences, null);
-    }
-
-    /** {@code <|endoftext|>} then the text's pieces: a text is scored from its first piece, as at a document start. */
-    private int[] afterBoundary(int[] ids) {
-        int[] tokens = new int[ids.length + 1];
-        tokens[0] = tokenizer.endOfTextId();
-        System.arraycopy(ids, 0, tokens, 1, ids.length);
-        return tokens;
     }
 }
