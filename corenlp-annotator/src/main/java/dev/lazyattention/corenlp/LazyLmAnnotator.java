@@ -23,10 +23,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Scores every token, sentence and document with a Lazy Attention language model. Use it in any pipeline:
@@ -56,15 +60,26 @@ public class LazyLmAnnotator implements Annotator {
     private final ExecutorService pool;
 
     /**
-     * Threads for {@code nthreads > 1}, shared by every annotator: CoreNLP servers build pipelines per request
-     * properties and never close annotators, so a pool per annotator would leak its threads. Idle threads
-     * end after a minute; each annotate call splits its work into {@code nthreads} parts.
+     * Threads for {@code nthreads > 1}, shared by every annotator of the JVM and never more than its cores:
+     * CoreNLP servers build pipelines per request properties and never close annotators, so a pool per
+     * annotator would leak threads, and {@code nthreads} beyond the cores only oversubscribes them.
      */
-    private static final ExecutorService SHARED_THREADS = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "lazylm-annotator");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ExecutorService SHARED_THREADS = sharedThreads();
+
+    /** Annotate calls in progress in this JVM: lets a test see that a cancelled request stops working. */
+    static final AtomicInteger RUNNING = new AtomicInteger();
+
+    private static ExecutorService sharedThreads() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(cores, cores, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "lazylm-annotator");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
 
     /** The constructor CoreNLP calls for {@code customAnnotatorClass.<name>}. */
     public LazyLmAnnotator(String name, Properties props) {
@@ -89,6 +104,15 @@ public class LazyLmAnnotator implements Annotator {
     /** {@inheritDoc} */
     @Override
     public void annotate(Annotation annotation) {
+        RUNNING.incrementAndGet();
+        try {
+            annotateCounted(annotation);
+        } finally {
+            RUNNING.decrementAndGet();
+        }
+    }
+
+    private void annotateCounted(Annotation annotation) {
         List<CoreMap> sentences = annotation.get(CoreAnnotations.SentencesAnnotation.class);
         if (sentences == null) {
             sentences = List.of();
@@ -106,6 +130,10 @@ public class LazyLmAnnotator implements Annotator {
             } else {
                 annotateDocument(annotation, sentences, text);
             }
+        } catch (CancellationException e) {
+            // The caller gave up (a server's timeout interrupts its thread): stop, keep the interrupt.
+            Thread.currentThread().interrupt();
+            markFailed(annotation, sentences);
         } catch (RuntimeException e) {
             LOG.warn("lazylm: scoring failed, values are NaN: " + e);
             markFailed(annotation, sentences);
@@ -212,30 +240,51 @@ public class LazyLmAnnotator implements Annotator {
         return t;
     }
 
+    /**
+     * Scores the requests a batch at a time, in up to {@code nthreads} parts at once, and stops between
+     * batches once the calling thread is interrupted.
+     */
     private List<SequenceScore> scoreInParallel(List<ScoringRequest> requests) {
-        if (pool == null || requests.size() < 2) {
-            return scorer.score(requests);
+        int parts = pool == null ? 1 : Math.min(settings.threads, requests.size());
+        if (parts <= 1) {
+            return scoreInBatches(requests, Thread.currentThread());
         }
-        int chunk = (requests.size() + settings.threads - 1) / settings.threads;
-        List<Future<List<SequenceScore>>> parts = new ArrayList<>();
+        Thread caller = Thread.currentThread();
+        int chunk = (requests.size() + parts - 1) / parts;
+        List<Future<List<SequenceScore>>> futures = new ArrayList<>();
         for (int from = 0; from < requests.size(); from += chunk) {
             List<ScoringRequest> part = requests.subList(from, Math.min(requests.size(), from + chunk));
-            parts.add(pool.submit(() -> scorer.score(part)));
+            futures.add(pool.submit(() -> scoreInBatches(part, caller)));
         }
         List<SequenceScore> all = new ArrayList<>(requests.size());
         try {
-            for (Future<List<SequenceScore>> f : parts) {
+            for (Future<List<SequenceScore>> f : futures) {
                 all.addAll(f.get());
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while scoring", e);
+            throw new CancellationException("interrupted while scoring");
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof CancellationException) {
+                throw (CancellationException) e.getCause();
+            }
             throw new IllegalStateException("scoring failed: " + e.getCause(), e.getCause());
+        } finally {
+            futures.forEach(f -> f.cancel(true));
         }
         return all;
     }
 
+    /** Scores a batch at a time; {@code owner} is the thread whose interruption cancels the work. */
+    private List<SequenceScore> scoreInBatches(List<ScoringRequest> requests, Thread owner) {
+        List<SequenceScore> scores = new ArrayList<>(requests.size());
+        for (int from = 0; from < requests.size(); from += settings.batchSize) {
+            if (owner.isInterrupted() || Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("interrupted after " + from + " of " + requests.size() + " sentences");
+            }
+            scores.addAll(scorer.score(requests.subList(from, Math.min(requests.size(), from + settings.batchSize))));
+        }
+        return scores;
+    }
 
     private void markFailed(Annotation annotation, List<CoreMap> sentences) {
         Totals failed = new Totals(model);

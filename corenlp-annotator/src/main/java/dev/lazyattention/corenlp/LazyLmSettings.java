@@ -1,7 +1,12 @@
 package dev.lazyattention.corenlp;
 
+import edu.stanford.nlp.util.StringUtils;
+
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * The annotator's properties, {@code <name>.<option>} in CoreNLP style (the name is {@code lazylm} when
@@ -19,12 +24,23 @@ import java.util.Properties;
  *       sentence after the preceding text of its document) (default sentence);
  *   <li>{@code nthreads}: threads scoring sentences in parallel (default 1);
  *   <li>{@code maxDocumentChars}: longer documents are not scored: a warning is logged and every value is
- *       NaN (default 10,000,000; scoring time grows with the text, so a server should bound it).
+ *       NaN (default 10,000,000; scoring time grows with the text, so a server should bound it);
+ *   <li>{@code maxTopK}: the largest {@code topK} a request to {@link LazyLmServer} may ask for (default 10).
  * </ul>
  *
- * Bad values fail at pipeline construction with a message naming the property.
+ * Bad values fail at pipeline construction with a message naming the property; so does an unknown
+ * {@code <name>.*} key, with the closest known one ({@code lazylm.topk} suggests {@code lazylm.topK}).
+ * Only {@link #REQUEST_OPTIONS} may differ between requests to {@link LazyLmServer}: everything else opens
+ * files or spends memory and threads, and is fixed when the server starts.
  */
 final class LazyLmSettings {
+
+    /** Every option the annotator reads, as written after {@code <name>.}. */
+    static final List<String> OPTIONS = List.of("model", "device", "batchSize", "maxLength", "topK",
+            "attentionStats", "scope", "nthreads", "maxDocumentChars", "maxTopK");
+
+    /** Options a server request may set: they change what is reported, not what is opened or spent. */
+    static final Set<String> REQUEST_OPTIONS = Set.of("topK");
 
     /** How much context a sentence is scored with. */
     enum Scope {
@@ -43,8 +59,11 @@ final class LazyLmSettings {
     final int threads;
     final int maxDocumentChars;
 
+    final int maxTopK;
+
     LazyLmSettings(String name, Properties props) {
         this.name = name;
+        refuseUnknownKeys(props);
         model = props.getProperty(key("model"));
         if (model == null || model.isBlank()) {
             throw new IllegalArgumentException(key("model") + " is required: the path to a .lazylm.zip model file");
@@ -68,6 +87,23 @@ final class LazyLmSettings {
         }
         threads = positive(props, "nthreads", 1);
         maxDocumentChars = positive(props, "maxDocumentChars", 10_000_000);
+        maxTopK = atLeastZero(props, "maxTopK", 10);
+    }
+
+    /** Refuses {@code <name>.x} keys the annotator does not read, naming the closest known key. */
+    private void refuseUnknownKeys(Properties props) {
+        String prefix = name + ".";
+        for (String key : props.stringPropertyNames()) {
+            if (key.startsWith(prefix) && !OPTIONS.contains(key.substring(prefix.length()))) {
+                String option = key.substring(prefix.length());
+                String closest = OPTIONS.stream()
+                        .min(Comparator.comparingInt(o -> StringUtils.levenshteinDistance(o.toLowerCase(Locale.ROOT),
+                                option.toLowerCase(Locale.ROOT))))
+                        .orElseThrow();
+                throw new IllegalArgumentException(key + " is not a property of the " + name
+                        + " annotator; did you mean " + key(closest) + "? (known: " + String.join(", ", OPTIONS) + ")");
+            }
+        }
     }
 
     String key(String option) {

@@ -33,4 +33,10 @@ final class ModelCache {
             }
         });
     }
+
+    /** Whether a model from {@code file} is loaded on any device (for tests of what a server opened). */
+    static boolean holds(Path file) {
+        String prefix = file.toAbsolutePath().normalize() + "@";
+        return MODELS.keySet().stream().anyMatch(k -> k.startsWith(prefix));
+    }
 }
