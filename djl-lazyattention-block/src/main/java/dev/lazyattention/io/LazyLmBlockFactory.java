@@ -12,8 +12,9 @@ import java.util.Map;
 
 /**
  * Lets DJL's {@code Criteria} build the {@link LazyLm} of a model file: {@code serving.properties} names this
- * class as {@code blockFactory}. The unpacked entries are verified against their checksums first, so DJL
- * refuses a corrupt file just as the other loaders do.
+ * class as {@code blockFactory}. The folder is verified with the checks of every other loader ({@link
+ * ModelFile#readDirectory}, {@link ModelContents}) before DJL reads the parameters. Load through {@link
+ * LazyLmCriteria} so that the zip is verified before anything is unpacked.
  */
 public final class LazyLmBlockFactory implements BlockFactory {
 
@@ -23,13 +24,8 @@ public final class LazyLmBlockFactory implements BlockFactory {
     @Override
     public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) throws IOException {
         ModelEntries entries = ModelFile.readDirectory(modelPath);
-        try {
-            LmConfig config = LmConfig.fromJson(entries.text(ModelFileFormat.CONFIG), ModelFileFormat.CONFIG);
-            ModelFile.checkParameters(entries.get(ModelFileFormat.PARAMETERS), config, modelPath.toString());
-            model.setProperty("contextLength", Integer.toString(config.contextLength()));
-            return new LazyLm(config);
-        } catch (IllegalArgumentException e) {
-            throw new ModelFileException(modelPath.toString(), ModelFileFormat.CONFIG, e.getMessage(), e);
-        }
+        LmConfig config = ModelContents.check(entries, modelPath.toString()).config();
+        model.setProperty("contextLength", Integer.toString(config.contextLength()));
+        return new LazyLm(config);
     }
 }

@@ -137,13 +137,25 @@ public final class ModelFile {
     }
 
     /**
-     * Reads and verifies a model file that was unpacked into a folder (as DJL's {@code Criteria} does with
-     * a zip). Files other than the model's entries are ignored.
+     * Reads and verifies a model file that was unpacked into a folder (by {@link LazyLmCriteria}, or by
+     * DJL's {@code Criteria} given the zip itself). The folder must hold the model's entries and nothing
+     * else, as the zip must.
      */
     public static ModelEntries readDirectory(Path folder) throws IOException {
         String name = folder.toString();
+        Set<String> known = allNames();
+        try (java.util.stream.Stream<Path> files = Files.list(folder)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String entry = file.getFileName().toString();
+                if (!known.contains(entry) || !Files.isRegularFile(file)) {
+                    throw new ModelFileException(name, entry, "unexpected entry (a model file holds only "
+                            + ModelFileFormat.REQUIRED + ", " + ModelFileFormat.OPTIONAL + " and "
+                            + ModelFileFormat.CHECKSUMS + ")");
+                }
+            }
+        }
         Map<String, byte[]> raw = new LinkedHashMap<>();
-        for (String entry : allNames()) {
+        for (String entry : known) {
             Path file = folder.resolve(entry);
             if (Files.isRegularFile(file)) {
                 long limit = entry.equals(ModelFileFormat.PARAMETERS) || entry.equals(ModelFileFormat.OPTIMIZER_STATE)
@@ -155,6 +167,14 @@ public final class ModelFile {
             }
         }
         return verify(raw, name);
+    }
+
+    /** Writes verified entries and their checksums as files of {@code folder} (which must exist). */
+    static void writeDirectory(Path folder, ModelEntries entries) throws IOException {
+        for (String entry : entries.names()) {
+            Files.write(folder.resolve(entry), entries.get(entry));
+        }
+        Files.writeString(folder.resolve(ModelFileFormat.CHECKSUMS), entries.checksums());
     }
 
     private static Set<String> allNames() {
