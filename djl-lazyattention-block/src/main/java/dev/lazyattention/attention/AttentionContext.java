@@ -267,7 +267,9 @@ public final class AttentionContext {
         }
 
         /**
-         * Computes attention for at most this many queries at a time (0, the default: all at once). The
+         * Computes attention for at most this many queries at a time (0, the default: all at once, unless
+         * outside training the scores of all queries would pass {@link LazyAttentionBlock#SCORE_BYTES}; then
+         * the block picks the chunk itself). The
          * results are the same; the scores of a layer then take {@code chunk x keys} instead of {@code
          * queries x keys} memory, which lets a long document be scored in little memory. Inference only:
          * under autograd every chunk is kept for the backward pass anyway.

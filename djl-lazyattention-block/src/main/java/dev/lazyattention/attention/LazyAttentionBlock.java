@@ -62,6 +62,16 @@ public final class LazyAttentionBlock extends AbstractBlock {
     /** Parameter: append keys and values of all positions to the output (a Boolean). */
     public static final String RETURN_KEY_VALUES = "return_key_values";
 
+    /**
+     * Largest score tensor {@code [B, H, Tq, Tk]} float32, in bytes, computed at once outside training (512
+     * MiB); longer inputs are attended in blocks of queries. The peak is a few such tensors (scores, bias,
+     * weights).
+     */
+    public static final long SCORE_BYTES = 512L << 20;
+
+    /** Default of {@link Builder#optMaxPositions}: the largest absolute position + 1 a block accepts. */
+    public static final int DEFAULT_MAX_POSITIONS = 8192;
+
     /** Version 1: the configuration below, then the input shapes. */
     private static final byte VERSION = 1;
 
@@ -170,6 +180,9 @@ public final class LazyAttentionBlock extends AbstractBlock {
         NDArray o; // [B, H, T, D]
         NDArray weights; // [B, H, T, Tk] float32, or null
         int chunk = context.queryChunk();
+        if (chunk <= 0 && !training) {
+            chunk = automaticQueryChunk(b, t, tk);
+        }
         if (chunk <= 0 || t <= chunk) {
             NDArray[] attended = attend(q, k, v, context, tauValue, biasValue, x.getDataType());
             o = attended[0];
@@ -207,6 +220,25 @@ public final class LazyAttentionBlock extends AbstractBlock {
         o = o.transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim); // [B, T, H*D]
         NDArray y = output.forward(ps, new NDList(o), training).head(); // [B, T, C]
         return new AttentionOutput(y, new CachedKeyValues(k, v), weights);
+    }
+
+    /**
+     * Queries per block when the caller asked for all at once: 0 (all at once) while one score tensor {@code
+     * [B, H, T, Tk]} float32 fits {@link #SCORE_BYTES}, else the most queries whose scores do. Chunking gives
+     * the same results (see {@link AttentionContext.Builder#optQueryChunk}); it bounds the memory of a long
+     * window, which all at once grows with the square of its length (12 GiB for 8 sequences of 8192 tokens
+     * and 12 heads). Only outside training: under autograd every chunk is kept for the backward pass anyway.
+     */
+    static int automaticQueryChunk(long batch, int heads, int queries, int keys) {
+        long perQuery = batch * heads * keys * Float.BYTES;
+        if (perQuery * queries <= SCORE_BYTES) {
+            return 0;
+        }
+        return (int) Math.max(1, SCORE_BYTES / perQuery);
+    }
+
+    private int automaticQueryChunk(long batch, int queries, int keys) {
+        return automaticQueryChunk(batch, numHeads, queries, keys);
     }
 
     /**
@@ -473,7 +505,7 @@ public final class LazyAttentionBlock extends AbstractBlock {
         private AttentionVariant variant = AttentionVariant.LAZY;
         private double ropeBase = 10000;
         private int biasLength = 256;
-        private int maxPositions = 8192;
+        private int maxPositions = DEFAULT_MAX_POSITIONS;
         private float tauInit = -1f;
         private float biasInitStd = 1e-3f;
         private float weightInitStd = 0.02f;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.lazyattention.attention.AttentionContext;
+import dev.lazyattention.attention.LazyAttentionBlock;
 import dev.lazyattention.model.LazyLanguageModel;
 import dev.lazyattention.model.LmOutput;
 import dev.lazyattention.tokenizer.BpeTokenizer;
@@ -30,6 +31,9 @@ import java.util.List;
  * <p>Thread-safe: it holds no mutable state; concurrent calls share the model.
  */
 public final class SequenceScorer {
+
+    /** Largest size of the attention weights of all layers that one pass with attention statistics keeps. */
+    public static final long STATS_WEIGHT_BYTES = 2L << 30;
 
     private final LazyLanguageModel lm;
     private final ScoringOptions options;
@@ -108,10 +112,15 @@ public final class SequenceScorer {
         // Similar lengths together waste less padding; results go back by request index.
         windows.sort((a, b) -> Integer.compare(b.length(), a.length()));
         int batchSize = options.attentionStats() ? Math.min(options.batchSize(), 4) : options.batchSize();
+        if (!windows.isEmpty()) {
+            rowsPerBatch(windows.get(0).length(), batchSize); // refuses before anything is computed
+        }
         try {
             lm.withReadLock(() -> {
-                for (int from = 0; from < windows.size(); from += batchSize) {
-                    runBatch(requests, windows.subList(from, Math.min(windows.size(), from + batchSize)), results);
+                for (int from = 0; from < windows.size(); ) {
+                    int to = Math.min(windows.size(), from + rowsPerBatch(windows.get(from).length(), batchSize));
+                    runBatch(requests, windows.subList(from, to), results);
+                    from = to;
                 }
                 return null;
             });
@@ -123,6 +132,32 @@ public final class SequenceScorer {
             out.add(new SequenceScore(r.logProbs, r.attention, r.segments, r.predictions));
         }
         return out;
+    }
+
+    /**
+     * Sequences per forward pass for windows of {@code width} tokens. The attention scores of a pass are
+     * bounded by the attention block, which computes them in blocks of queries when they would pass {@link
+     * LazyAttentionBlock#SCORE_BYTES}. Attention statistics need the weights {@code [B, H, T, T]} of every
+     * layer at once, which query blocks cannot shrink: the batch is cut so that they fit {@link
+     * #STATS_WEIGHT_BYTES}, and a window whose weights alone do not fit is refused before anything is
+     * allocated.
+     *
+     * @throws IllegalArgumentException if one window's attention weights pass {@link #STATS_WEIGHT_BYTES}
+     */
+    private int rowsPerBatch(int width, int batchSize) {
+        if (!options.attentionStats()) {
+            return batchSize;
+        }
+        long perRow = (long) lm.config().numLayers() * lm.config().numHeads() * width * width * Float.BYTES;
+        if (perRow > STATS_WEIGHT_BYTES) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "attention statistics of a %d-token window need %d layers x %d heads x %d x %d float32 weights"
+                            + " = %.1f GiB, more than the %d GiB allowed; score with a shorter window"
+                            + " (ScoringOptions.withWindow) or without attention statistics",
+                    width, lm.config().numLayers(), lm.config().numHeads(), width, width, perRow / (double) (1L << 30),
+                    STATS_WEIGHT_BYTES >> 30));
+        }
+        return (int) Math.max(1, Math.min(batchSize, STATS_WEIGHT_BYTES / perRow));
     }
 
     /** Scores one request. */

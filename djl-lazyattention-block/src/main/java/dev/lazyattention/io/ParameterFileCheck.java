@@ -4,6 +4,7 @@ import dev.lazyattention.model.LmConfig;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -20,6 +21,8 @@ final class ParameterFileCheck {
     private final ByteBuffer in;
     private final LmConfig config;
     private final String file;
+    /** DJL's name prefix of the block being read, for messages ({@code layer1_attention_query_}). */
+    private String path = "";
 
     private ParameterFileCheck(byte[] bytes, LmConfig config, String file) {
         this.in = ByteBuffer.wrap(bytes); // big-endian, as DataOutputStream writes
@@ -64,39 +67,100 @@ final class ParameterFileCheck {
         int h = config.numHeads();
         int d = config.headDim();
         int kv = config.numKvHeads() * d;
-        for (int layer = 0; layer < config.numLayers(); layer++) {
-            block(1); // DecoderLayer
-            rmsNorm();
-            expectByte(1, "LazyAttentionBlock version");
-            expectInt(c, "hiddenSize");
-            expectInt(h, "numHeads");
-            expectInt(config.numKvHeads(), "numKvHeads");
-            expectInt(d, "headDim");
-            if (!utf().equals(config.attention().id())) {
-                throw fail("attention variant differs from config.json");
+        int layers = 0;
+        while (!atFinalNorm()) {
+            if (layers == config.numLayers()) {
+                throw layerCountMismatch(extraLayers(layers));
             }
-            expectInt(config.biasLength(), "biasLength");
-            in.getDouble(); // RoPE base, checked by the block itself
-            in.getInt(); // maxPositions
-            inputShapes();
-            if (config.attention().hasElasticSoftmax()) {
-                parameter("tau", h);
-            }
-            if (config.attention().hasDistanceBias()) {
-                parameter("distance_bias", h, config.biasLength());
-            }
-            linear(h * d, c);
-            linear(kv, c);
-            linear(kv, c);
-            linear(c, h * d);
-            rmsNorm();
-            block(1); // SwiGlu
-            linear(config.mlpHiddenSize(), c);
-            linear(config.mlpHiddenSize(), c);
-            linear(c, config.mlpHiddenSize());
+            decoderLayer("layer" + layers + "_", c, h, d, kv);
+            layers++;
         }
+        if (layers != config.numLayers()) {
+            throw layerCountMismatch(Integer.toString(layers));
+        }
+        path = "final_norm_";
         rmsNorm();
+        path = "head_";
         linear(config.vocabSize(), c);
+    }
+
+    /** One DecoderLayer: attention norm, attention block, MLP norm, SwiGLU. */
+    private void decoderLayer(String layer, int c, int h, int d, int kv) throws ModelFileException {
+        block(1); // DecoderLayer
+        path = layer + "attention_norm_";
+        rmsNorm();
+        path = layer + "attention_";
+        expectByte(1, "LazyAttentionBlock version");
+        expectInt(c, "hiddenSize");
+        expectInt(h, "numHeads");
+        expectInt(config.numKvHeads(), "numKvHeads");
+        expectInt(d, "headDim");
+        if (!utf().equals(config.attention().id())) {
+            throw fail("attention variant differs from config.json");
+        }
+        expectInt(config.biasLength(), "biasLength");
+        in.getDouble(); // RoPE base, checked by the block itself
+        in.getInt(); // maxPositions
+        inputShapes();
+        if (config.attention().hasElasticSoftmax()) {
+            parameter("tau", h);
+        }
+        if (config.attention().hasDistanceBias()) {
+            parameter("distance_bias", h, config.biasLength());
+        }
+        path = layer + "attention_query_";
+        linear(h * d, c);
+        path = layer + "attention_key_";
+        linear(kv, c);
+        path = layer + "attention_value_";
+        linear(kv, c);
+        path = layer + "attention_output_";
+        linear(c, h * d);
+        path = layer + "mlp_norm_";
+        rmsNorm();
+        block(1); // SwiGlu
+        path = layer + "mlp_gate_";
+        linear(config.mlpHiddenSize(), c);
+        path = layer + "mlp_up_";
+        linear(config.mlpHiddenSize(), c);
+        path = layer + "mlp_down_";
+        linear(c, config.mlpHiddenSize());
+    }
+
+    /**
+     * Whether the next block is the final RMSNorm rather than another decoder layer. Both start with version
+     * 1 and input shapes; a decoder layer continues with its attention norm's version byte, the final norm
+     * with its {@code gain} parameter (marked {@code 'P'}).
+     */
+    private boolean atFinalNorm() throws ModelFileException {
+        int start = in.position();
+        try {
+            expectByte(1, "block version");
+            inputShapes();
+            return in.remaining() >= 2 && in.getChar(in.position()) == 'P';
+        } finally {
+            in.position(start);
+        }
+    }
+
+    /** How many layers the file holds past the {@code counted} ones config.json expects, as text. */
+    private String extraLayers(int counted) {
+        int layers = counted;
+        try {
+            while (!atFinalNorm()) {
+                decoderLayer("layer" + layers + "_", config.hiddenSize(), config.numHeads(), config.headDim(),
+                        config.numKvHeads() * config.headDim());
+                layers++;
+            }
+            return Integer.toString(layers);
+        } catch (ModelFileException | BufferUnderflowException e) {
+            return "more than " + layers;
+        }
+    }
+
+    private ModelFileException layerCountMismatch(String held) {
+        return fail("config.json says numLayers " + config.numLayers() + " but " + ModelFileFormat.PARAMETERS
+                + " holds " + held + " layers");
     }
 
     private void block(int version) throws ModelFileException {
@@ -168,8 +232,9 @@ final class ParameterFileCheck {
             throw fail("parameter " + name + " has shape " + Arrays.toString(dims) + " but config.json implies "
                     + Arrays.toString(expected));
         }
+        ByteOrder order = ByteOrder.nativeOrder(); // what DJL assumes for array formats 1 and 2
         if (version > 2) {
-            in.get(); // byte order
+            order = in.get() == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
         }
         long bytes = 4;
         for (long e : expected) {
@@ -180,7 +245,25 @@ final class ParameterFileCheck {
             throw fail("parameter " + name + " declares " + length + " bytes; its shape needs " + bytes
                     + " and " + in.remaining() + " remain");
         }
+        requireFinite(name, order, length);
         in.position(in.position() + length);
+    }
+
+    /**
+     * Refuses the first NaN or infinite value among the {@code length} float32 bytes at the current position:
+     * such a weight makes every score of the model NaN. One pass over the bytes, no copy.
+     */
+    private void requireFinite(String name, ByteOrder order, int length) throws ModelFileException {
+        ByteBuffer values = in.slice(in.position(), length).order(order);
+        int count = length / 4;
+        for (int i = 0; i < count; i++) {
+            // A float is NaN or infinite exactly when its 8 exponent bits are all set.
+            if ((values.getInt(i * 4) & 0x7f800000) == 0x7f800000) {
+                float value = values.getFloat(i * 4);
+                throw fail("parameter " + path + name + " holds " + value + " at index " + i
+                        + " (flat, of " + count + "); weights must be finite numbers");
+            }
+        }
     }
 
     private String utf() throws ModelFileException {

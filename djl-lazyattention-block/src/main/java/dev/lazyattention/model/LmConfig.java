@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.lazyattention.attention.AttentionVariant;
+import dev.lazyattention.attention.LazyAttentionBlock;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -28,6 +29,18 @@ public final class LmConfig {
     static final int SIZE_LIMIT = 1 << 20;
     /** Largest number of layers accepted. */
     static final int LAYER_LIMIT = 1024;
+    /**
+     * Largest {@code contextLength} (and {@code biasLength}) accepted: {@value}, the positions a {@link
+     * LazyAttentionBlock} accepts by default ({@link LazyAttentionBlock#DEFAULT_MAX_POSITIONS}), 8 times the
+     * {@code base} preset. Nothing in the weights bounds the context (RoPE has no learned position table and
+     * the distance bias stops at {@code biasLength}), so the file alone could ask for any length; the bound
+     * comes from what one window costs. Every {@code AttentionContext} holds a causal mask and a distance
+     * index of {@code T x T} entries built on the Java heap (768 MiB at 8192), and one layer's scores take
+     * {@code heads x T x T x 4} bytes per sequence (3 GiB for 12 heads at 8192) unless queries are chunked;
+     * at about 46,000 positions {@code T x T} no longer fits a Java array. A million-token context, inside
+     * the former {@link #SIZE_LIMIT}, asked libtorch for tens of gigabytes and scored NaN.
+     */
+    public static final int CONTEXT_LIMIT = LazyAttentionBlock.DEFAULT_MAX_POSITIONS;
 
     private final int vocabSize;
     private final int numLayers;
@@ -327,6 +340,7 @@ public final class LmConfig {
             return this;
         }
 
+        /** Longest window the model sees, at most {@link LmConfig#CONTEXT_LIMIT}. */
         public Builder contextLength(int v) {
             contextLength = v;
             return this;
@@ -381,6 +395,8 @@ public final class LmConfig {
             range("mlpHiddenSize", mlpHiddenSize, 1, SIZE_LIMIT);
             range("contextLength", contextLength, 2, SIZE_LIMIT);
             range("biasLength", biasLength, 1, SIZE_LIMIT);
+            positions("contextLength", contextLength);
+            positions("biasLength", biasLength);
             if (hiddenSize % numHeads != 0) {
                 throw new IllegalArgumentException(
                         "hiddenSize " + hiddenSize + " is not divisible by numHeads " + numHeads);
@@ -406,6 +422,14 @@ public final class LmConfig {
                         + "(and the last two > 0 / >= 0), got " + tauInit + ", " + biasInitStd + ", " + normEpsilon);
             }
             return new LmConfig(this);
+        }
+
+        private static void positions(String name, int value) {
+            if (value > CONTEXT_LIMIT) {
+                throw new IllegalArgumentException(name + " " + value + " exceeds " + CONTEXT_LIMIT
+                        + ", the positions a LazyAttentionBlock accepts (its attention masks and scores grow"
+                        + " with the square of the context)");
+            }
         }
 
         private static void range(String name, int value, int min, int max) {

@@ -52,6 +52,18 @@ public final class TokenizerJson {
 
     private static final TypeAdapter<JsonElement> JSON = new Gson().getAdapter(JsonElement.class);
 
+    /**
+     * Bytes of {@code tokenizer.json} allowed per vocabulary token: its vocab entry and the merge that makes
+     * it, JSON-escaped. Byte-level tokens of real vocabularies average under 30 bytes for both (GPT-2's
+     * 50,257 tokens take 1.4 MB), so 512 leaves room for long tokens and escapes.
+     */
+    public static final int BYTES_PER_TOKEN = 512;
+    /** Bytes allowed besides the vocabulary and merges: settings, added tokens, whitespace. */
+    public static final int FIXED_BYTES = 64 << 10;
+    /** Largest file read at all, and largest vocabulary: the limits of a model file's text entries and sizes. */
+    public static final long MAX_BYTES = 64L << 20;
+    public static final int MAX_TOKENS = 1 << 20;
+
     private TokenizerJson() {
     }
 
@@ -110,7 +122,125 @@ public final class TokenizerJson {
      * @param source names the stream in error messages, e.g. {@code "model.zip!/tokenizer.json"}
      */
     public static BpeTokenizer read(InputStream in, String source) throws IOException {
-        return new Loader(source, parse(in, source)).tokenizer();
+        return read(in, source, -1);
+    }
+
+    /**
+     * Reads a tokenizer from {@code in}, which is left open, refusing a file that cannot belong to a model
+     * whose {@code config.json} says {@code vocabSize}. Before anything is parsed into memory the file is
+     * sized (at most {@link #sizeLimit(int) sizeLimit(vocabSize)} bytes are read) and its tokens are
+     * counted by a streaming pass, so that a hostile file is refused in little memory.
+     *
+     * @param vocabSize the vocabulary size the model expects, or -1 to accept any (up to {@link #MAX_TOKENS})
+     * @param source names the stream in error messages, e.g. {@code "model.zip!/tokenizer.json"}
+     */
+    public static BpeTokenizer read(InputStream in, String source, int vocabSize) throws IOException {
+        long limit = vocabSize > 0 ? Math.min(MAX_BYTES, sizeLimit(vocabSize)) : MAX_BYTES;
+        byte[] bytes = readAtMost(in, limit, source, vocabSize);
+        int tokens = countTokens(bytes, source);
+        if (vocabSize > 0 && tokens != vocabSize) {
+            throw new IOException(source + ": has " + tokens + " tokens but config.json says vocabSize " + vocabSize);
+        }
+        if (tokens > MAX_TOKENS) {
+            throw new IOException(source + ": has " + tokens + " tokens, more than the " + MAX_TOKENS + " accepted");
+        }
+        if (bytes.length > sizeLimit(tokens)) {
+            throw new IOException(source + ": is " + bytes.length + " bytes, more than the " + sizeLimit(tokens)
+                    + " a vocabulary of " + tokens + " tokens needs (" + BYTES_PER_TOKEN + " bytes a token plus "
+                    + FIXED_BYTES + ")");
+        }
+        return new Loader(source, parse(new java.io.ByteArrayInputStream(bytes), source)).tokenizer();
+    }
+
+    /** Largest {@code tokenizer.json} accepted for a vocabulary of {@code vocabSize} tokens. */
+    public static long sizeLimit(int vocabSize) {
+        return FIXED_BYTES + (long) Math.max(vocabSize, 0) * BYTES_PER_TOKEN;
+    }
+
+    /** Reads the whole stream, refusing it as soon as it passes {@code limit} bytes. */
+    private static byte[] readAtMost(InputStream in, long limit, String source, int vocabSize) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] buffer = new byte[1 << 16];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+            total += n;
+            if (total > limit) {
+                throw new IOException(source + ": is larger than " + limit + " bytes, "
+                        + (vocabSize > 0 ? "the most a vocabulary of " + vocabSize + " tokens needs (" + BYTES_PER_TOKEN
+                                + " bytes a token plus " + FIXED_BYTES + "); refused before parsing"
+                                : "the most a tokenizer file may have; refused before parsing"));
+            }
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * The vocabulary size the file describes, counted by a streaming pass that builds nothing: the entries of
+     * {@code model.vocab}, plus {@value BpeTokenizer#END_OF_TEXT} when only {@code added_tokens} has it.
+     * Parts of unexpected types are skipped here and reported by the full parse.
+     */
+    private static int countTokens(byte[] bytes, String source) throws IOException {
+        JsonReader reader = new JsonReader(new InputStreamReader(new java.io.ByteArrayInputStream(bytes),
+                StandardCharsets.UTF_8));
+        reader.setStrictness(Strictness.STRICT);
+        int entries = 0;
+        boolean vocabHasEnd = false;
+        boolean addedHasEnd = false;
+        try {
+            if (reader.peek() != JsonToken.BEGIN_OBJECT) {
+                throw new IOException(source + ": expected a JSON object at the top level");
+            }
+            reader.beginObject();
+            while (reader.hasNext()) {
+                String name = reader.nextName();
+                if (name.equals("model") && reader.peek() == JsonToken.BEGIN_OBJECT) {
+                    reader.beginObject();
+                    while (reader.hasNext()) {
+                        if (reader.nextName().equals("vocab") && reader.peek() == JsonToken.BEGIN_OBJECT) {
+                            entries = 0; // a repeated key replaces the earlier value, as in the full parse
+                            vocabHasEnd = false;
+                            reader.beginObject();
+                            while (reader.hasNext()) {
+                                vocabHasEnd |= reader.nextName().equals(BpeTokenizer.END_OF_TEXT);
+                                reader.skipValue();
+                                entries++;
+                            }
+                            reader.endObject();
+                        } else {
+                            reader.skipValue();
+                        }
+                    }
+                    reader.endObject();
+                } else if (name.equals("added_tokens") && reader.peek() == JsonToken.BEGIN_ARRAY) {
+                    addedHasEnd = false;
+                    reader.beginArray();
+                    while (reader.hasNext()) {
+                        if (reader.peek() != JsonToken.BEGIN_OBJECT) {
+                            reader.skipValue();
+                            continue;
+                        }
+                        reader.beginObject();
+                        while (reader.hasNext()) {
+                            if (reader.nextName().equals("content") && reader.peek() == JsonToken.STRING) {
+                                addedHasEnd |= reader.nextString().equals(BpeTokenizer.END_OF_TEXT);
+                            } else {
+                                reader.skipValue();
+                            }
+                        }
+                        reader.endObject();
+                    }
+                    reader.endArray();
+                } else {
+                    reader.skipValue();
+                }
+            }
+            reader.endObject();
+        } catch (MalformedJsonException | EOFException | IllegalStateException | NumberFormatException e) {
+            throw new IOException(source + ": not valid JSON: " + e.getMessage(), e);
+        }
+        return entries + (addedHasEnd && !vocabHasEnd ? 1 : 0);
     }
 
     private static void writeTokenizer(JsonWriter json, BpeTokenizer tokenizer) throws IOException {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.model.LmConfig;
+import dev.lazyattention.tokenizer.TokenizerJson;
 import dev.lazyattention.testing.TinyModels;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -207,6 +209,194 @@ class HostileModelFilesTest {
             assertTrue(lm.parameterCount() > 0);
         }
         new ByteArrayOutputStream().close();
+    }
+
+    // ---------------------------------------------------------------- limits the file sets
+
+    private static String configText() {
+        return new String(entries.get(ModelFileFormat.CONFIG), StandardCharsets.UTF_8);
+    }
+
+    private static Map<String, byte[]> withConfig(String config) {
+        Map<String, byte[]> e = new LinkedHashMap<>(entries);
+        e.put(ModelFileFormat.CONFIG, config.getBytes(StandardCharsets.UTF_8));
+        return e;
+    }
+
+    @Test
+    void aContextBeyondThePositionsOfTheBlockIsRefusedWithTheBound() throws IOException {
+        String config = configText();
+        ModelFileException x = refused(signed("million.zip", withConfig(
+                config.replaceAll("\"contextLength\": \\d+", "\"contextLength\": 1048576"))));
+        assertEquals(ModelFileFormat.CONFIG, x.entry());
+        assertTrue(x.getMessage().contains("contextLength 1048576 exceeds 8192"), x.getMessage());
+        x = refused(signed("far-bias.zip", withConfig(
+                config.replaceAll("\"biasLength\": \\d+", "\"biasLength\": 8193"))));
+        assertTrue(x.getMessage().contains("biasLength 8193 exceeds 8192"), x.getMessage());
+
+        // The bound itself is accepted: the same weights with a context of 8192 load.
+        try (LazyLanguageModel lm = LazyLanguageModel.load(signed("context-8192.zip", withConfig(
+                config.replaceAll("\"contextLength\": \\d+", "\"contextLength\": 8192"))), Device.cpu())) {
+            assertEquals(8192, lm.config().contextLength());
+        }
+        // And so are the presets.
+        for (String preset : new String[] {"tiny", "small", "base"}) {
+            LmConfig c = LmConfig.preset(preset).build();
+            assertEquals(c, LmConfig.fromJson(c.toJson(), preset));
+        }
+        assertEquals(1024, LmConfig.preset("base").build().contextLength());
+    }
+
+    /** Position of the first float of the embedding's data. */
+    private static int embeddingData(byte[] params) {
+        int v = TinyModels.tokenizer().vocabSize();
+        ByteBuffer b = ByteBuffer.wrap(params);
+        for (int i = 0; i + 40 < params.length; i++) {
+            if (b.getInt(i) == 2 && b.getLong(i + 4) == v && b.getLong(i + 12) == 64) {
+                int layout = b.getInt(i + 20);
+                return i + 24 + 2 * layout + 1 + 4; // rank and dims, layout, byte order, byte length
+            }
+        }
+        throw new AssertionError("embedding header not found");
+    }
+
+    /** Writes {@code value} as the array at {@code data} stores its floats (its byte-order mark precedes the length). */
+    private static void putFloat(byte[] params, int data, int index, float value) {
+        java.nio.ByteOrder order = params[data - 5] == '>' ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN;
+        ByteBuffer.wrap(params).order(order).putFloat(data + 4 * index, value);
+    }
+
+    @Test
+    void nanAndInfiniteWeightsAreRefusedNamingTheParameter() throws IOException {
+        // NaN in layer 1's tau: a fresh model's tau is four -1s; find the second such run.
+        byte[] params = entries.get(ModelFileFormat.PARAMETERS).clone();
+        int found = 0;
+        int tau = -1;
+        for (int i = 5; i + 16 <= params.length && tau < 0; i++) {
+            if (ByteBuffer.wrap(params).getInt(i - 4) == 16) {
+                java.nio.ByteOrder order = params[i - 5] == '>' ? java.nio.ByteOrder.BIG_ENDIAN
+                        : java.nio.ByteOrder.LITTLE_ENDIAN;
+                ByteBuffer f = ByteBuffer.wrap(params).order(order);
+                if (f.getFloat(i) == -1f && f.getFloat(i + 4) == -1f && f.getFloat(i + 8) == -1f
+                        && f.getFloat(i + 12) == -1f && ++found == 2) {
+                    tau = i;
+                }
+            }
+        }
+        assertTrue(tau > 0, "found layer 1's tau");
+        putFloat(params, tau, 2, Float.NaN);
+        Map<String, byte[]> e = new LinkedHashMap<>(entries);
+        e.put(ModelFileFormat.PARAMETERS, params);
+        ModelFileException x = refused(signed("nan.zip", e));
+        assertEquals(ModelFileFormat.PARAMETERS, x.entry());
+        assertTrue(x.getMessage().contains("parameter layer1_attention_tau holds NaN at index 2"), x.getMessage());
+        // The check every loader shares (DJL's block factory, CoreNLP and OpenNLP call it too).
+        ModelFileException direct = assertThrows(ModelFileException.class,
+                () -> ModelFile.checkParameters(params, TinyModels.config(AttentionVariant.LAZY), "direct"));
+        assertTrue(direct.getMessage().startsWith("direct [lazylm-0000.params]: parameter layer1_attention_tau"),
+                direct.getMessage());
+
+        byte[] infinite = entries.get(ModelFileFormat.PARAMETERS).clone();
+        putFloat(infinite, embeddingData(infinite), 70, Float.NEGATIVE_INFINITY);
+        e.put(ModelFileFormat.PARAMETERS, infinite);
+        x = refused(signed("inf.zip", e));
+        assertTrue(x.getMessage().contains("parameter embedding holds -Infinity at index 70"), x.getMessage());
+    }
+
+    /** About {@code bytes} of a tokenizer.json whose vocab holds random 24-letter tokens, valid JSON. */
+    static byte[] hugeTokenizer(int bytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes + 1024);
+        byte[] head = "{\"version\": \"1.0\", \"model\": {\"type\": \"BPE\", \"vocab\": {"
+                .getBytes(StandardCharsets.UTF_8);
+        out.write(head, 0, head.length);
+        Random random = new Random(5);
+        byte[] entry = new byte[40];
+        for (int id = 0; out.size() < bytes; id++) {
+            int n = 0;
+            if (id > 0) {
+                entry[n++] = ',';
+            }
+            entry[n++] = '"';
+            for (int k = 0; k < 24; k++) {
+                entry[n++] = (byte) ('a' + random.nextInt(26));
+            }
+            entry[n++] = '"';
+            entry[n++] = ':';
+            byte[] number = Integer.toString(id).getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(number, 0, entry, n, number.length);
+            out.write(entry, 0, n + number.length);
+        }
+        byte[] tail = "}, \"merges\": []}}".getBytes(StandardCharsets.UTF_8);
+        out.write(tail, 0, tail.length);
+        return out.toByteArray();
+    }
+
+    @Test
+    void aSixtyMegabyteTokenizerIsRefusedBeforeItIsParsed() throws Exception {
+        byte[] huge = hugeTokenizer(60 << 20);
+        Map<String, byte[]> e = new LinkedHashMap<>(entries);
+        e.put(ModelFileFormat.TOKENIZER, huge);
+        Path file = signed("huge-tokenizer.zip", e);
+        long heapBefore = usedHeap();
+        ModelFileException x = refused(file);
+        assertTrue(usedHeap() - heapBefore < 64L << 20, "refused without parsing");
+        assertEquals(ModelFileFormat.TOKENIZER, x.entry());
+        int vocab = TinyModels.tokenizer().vocabSize();
+        assertTrue(x.getMessage().contains("is larger than " + TokenizerJson.sizeLimit(vocab) + " bytes, the most a vocabulary of "
+                + vocab + " tokens needs"), x.getMessage());
+        assertTrue(x.getMessage().contains("refused before parsing"), x.getMessage());
+
+        // Without a config to compare with, the streaming count refuses it in a heap far smaller than its tree.
+        Path json = dir.resolve("huge-tokenizer.json");
+        Files.write(json, huge);
+        Process child = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), TokenizerChild.class.getName(), json.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, child.exitValue(), output);
+        assertTrue(output.contains("more than the 1048576 accepted") && !output.contains("OutOfMemoryError"), output);
+    }
+
+    /** Loads the tokenizer named by its argument and prints why it was refused. */
+    public static final class TokenizerChild {
+        public static void main(String[] args) {
+            try {
+                TokenizerJson.load(Path.of(args[0]));
+                System.out.println("accepted");
+            } catch (IOException | OutOfMemoryError e) {
+                System.out.println(e);
+            }
+        }
+    }
+
+    @Test
+    void aVocabularyOfAnotherSizeIsRefusedBeforeTheRestIsParsed() throws IOException {
+        String tokenizer = new String(entries.get(ModelFileFormat.TOKENIZER), StandardCharsets.UTF_8);
+        int vocab = TinyModels.tokenizer().vocabSize();
+        // One token too many, and merges that the full parse would complain about: the count comes first.
+        String counted = tokenizer.replaceFirst("\"vocab\": \\{", "\"vocab\": {\"zzzextra\": " + vocab + ",")
+                .replaceFirst("\"merges\": \\[", "\"merges\": [5,");
+        assertTrue(!counted.equals(tokenizer));
+        Map<String, byte[]> e = new LinkedHashMap<>(entries);
+        e.put(ModelFileFormat.TOKENIZER, counted.getBytes(StandardCharsets.UTF_8));
+        ModelFileException x = refused(signed("vocab.zip", e));
+        assertEquals(ModelFileFormat.TOKENIZER, x.entry());
+        assertTrue(x.getMessage().contains("has " + (vocab + 1) + " tokens but config.json says vocabSize " + vocab),
+                x.getMessage());
+    }
+
+    @Test
+    void aLayerCountTheWeightsDoNotHoldIsRefusedAsSuch() throws IOException {
+        String config = configText();
+        ModelFileException x = refused(signed("layers-1024.zip", withConfig(
+                config.replaceAll("\"numLayers\": \\d+", "\"numLayers\": 1024"))));
+        assertEquals(ModelFileFormat.PARAMETERS, x.entry());
+        assertTrue(x.getMessage().contains("config.json says numLayers 1024 but lazylm-0000.params holds 2 layers"),
+                x.getMessage());
+        x = refused(signed("layers-1.zip", withConfig(config.replaceAll("\"numLayers\": \\d+", "\"numLayers\": 1"))));
+        assertTrue(x.getMessage().contains("config.json says numLayers 1 but lazylm-0000.params holds 2 layers"),
+                x.getMessage());
     }
 
     private static long usedHeap() {
