@@ -32,8 +32,9 @@ public final class ModelContents {
         }
         BpeTokenizer tokenizer;
         try {
+            // Sized and counted against config.json before it is parsed: a hostile file costs little memory.
             tokenizer = TokenizerJson.read(new ByteArrayInputStream(entries.get(ModelFileFormat.TOKENIZER)),
-                    ModelFileFormat.TOKENIZER);
+                    ModelFileFormat.TOKENIZER, config.vocabSize());
         } catch (IOException | IllegalArgumentException e) {
             throw new ModelFileException(source, ModelFileFormat.TOKENIZER, e.getMessage(), e);
         }

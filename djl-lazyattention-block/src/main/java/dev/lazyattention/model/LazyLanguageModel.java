@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import dev.lazyattention.io.ModelContents;
 import dev.lazyattention.io.ModelEntries;
 import dev.lazyattention.io.ModelFile;
 import dev.lazyattention.io.ModelFileException;
@@ -94,26 +95,10 @@ public final class LazyLanguageModel implements AutoCloseable {
     /** Builds a model from verified model-file entries. */
     public static LazyLanguageModel fromEntries(ModelEntries entries, String source, Device device)
             throws ModelFileException {
-        LmConfig config;
-        try {
-            config = LmConfig.fromJson(entries.text(ModelFileFormat.CONFIG), ModelFileFormat.CONFIG);
-        } catch (IllegalArgumentException e) {
-            throw new ModelFileException(source, ModelFileFormat.CONFIG, e.getMessage(), e);
-        }
-        BpeTokenizer tokenizer;
-        try {
-            // Sized and counted against config.json before it is parsed: a hostile file costs little memory.
-            tokenizer = TokenizerJson.read(new ByteArrayInputStream(entries.get(ModelFileFormat.TOKENIZER)),
-                    ModelFileFormat.TOKENIZER, config.vocabSize());
-        } catch (IOException | IllegalArgumentException e) {
-            throw new ModelFileException(source, ModelFileFormat.TOKENIZER, e.getMessage(), e);
-        }
-        if (tokenizer.vocabSize() != config.vocabSize()) {
-            throw new ModelFileException(source, ModelFileFormat.TOKENIZER, "has " + tokenizer.vocabSize()
-                    + " tokens but config.json says vocabSize " + config.vocabSize());
-        }
-        String language = manifestLanguage(entries, source);
-        ModelFile.checkParameters(entries.get(ModelFileFormat.PARAMETERS), config, source);
+        ModelContents.Checked checked = ModelContents.check(entries, source); // the checks of every loader
+        LmConfig config = checked.config();
+        BpeTokenizer tokenizer = checked.tokenizer();
+        String language = checked.language();
         Model model = Model.newInstance(ModelFileFormat.DJL_MODEL_NAME, device, "PyTorch");
         LazyLm block = new LazyLm(config);
         model.setBlock(block);
@@ -133,22 +118,6 @@ public final class LazyLanguageModel implements AutoCloseable {
                     "parameters do not fit config.json: " + e.getMessage(), e);
         }
         return new LazyLanguageModel(config, tokenizer, model, block, language);
-    }
-
-    /** The manifest's language; refuses a manifest of another component. */
-    private static String manifestLanguage(ModelEntries entries, String source) throws ModelFileException {
-        Properties p = new Properties();
-        try {
-            p.load(new ByteArrayInputStream(entries.get(ModelFileFormat.MANIFEST)));
-        } catch (IOException | IllegalArgumentException e) {
-            throw new ModelFileException(source, ModelFileFormat.MANIFEST, "not a properties file: " + e.getMessage(), e);
-        }
-        String component = p.getProperty("Component-Name");
-        if (component != null && !component.equals(ModelFileFormat.OPENNLP_COMPONENT)) {
-            throw new ModelFileException(source, ModelFileFormat.MANIFEST, "names component " + component
-                    + ", not " + ModelFileFormat.OPENNLP_COMPONENT);
-        }
-        return p.getProperty("Language", "und");
     }
 
     /** Saves the model as one {@code .lazylm.zip}, atomically. */
