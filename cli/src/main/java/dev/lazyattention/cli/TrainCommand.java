@@ -37,7 +37,7 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--resume", description = "Continue from DIR/checkpoint.lazylm.zip with its options "
-            + "(--steps may raise the total).")
+            + "(--steps may raise the total); if training had finished, writes a missing or stale model file from it.")
     boolean resume;
 
     @Mixin
@@ -100,6 +100,17 @@ final class TrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "Corpus: %s, %d documents, %.1f MB%n", train.description(),
                 train.documents().size(), train.bytes() / 1e6);
         TrainResult result = resume ? resume(train, valid) : fresh(train, valid);
+        if (result.outcome() == TrainResult.Outcome.ALREADY_FINISHED) {
+            System.out.printf(Locale.ROOT, "Training already finished: the checkpoint is at step %d of %d and %s "
+                    + "holds its weights; nothing to do.%n", result.steps(), result.steps(), result.model());
+            return 0;
+        }
+        if (result.outcome() == TrainResult.Outcome.MODEL_WRITTEN_FROM_CHECKPOINT) {
+            System.out.printf(Locale.ROOT, "Training had finished (checkpoint at step %d of %d) but the model file "
+                    + "was missing or out of date: wrote it from the checkpoint's weights.%nModel: %s%n",
+                    result.steps(), result.steps(), result.model());
+            return 0;
+        }
         System.out.printf(Locale.ROOT, "Done: %d steps in %.0f s, %.0f tokens/s; train loss %.4f, validation loss %.4f"
                 + " (perplexity %.2f)%nModel: %s%n", result.steps(), result.wallSeconds(), result.tokensPerSecond(),
                 result.trainLoss(), result.validLoss(), Math.exp(result.validLoss()), result.model());
@@ -144,7 +155,10 @@ final class TrainCommand implements Callable<Integer> {
         TrainOptions options = steps == null ? checkpoint.options()
                 : checkpoint.options().steps(Math.max(steps, checkpoint.options().steps()));
         options.progressBar(!noProgress);
-        System.out.printf(Locale.ROOT, "Resuming at step %d of %d from %s%n", checkpoint.step(), options.steps(), file);
+        if (checkpoint.step() < options.steps()) {
+            System.out.printf(Locale.ROOT, "Resuming at step %d of %d from %s%n", checkpoint.step(), options.steps(),
+                    file);
+        }
         try (LazyLanguageModel lm = checkpoint.model()) {
             return new LmTrainer(options, out).resume(checkpoint, train.tokens(lm.tokenizer()),
                     valid == null ? null : valid.tokens(lm.tokenizer()));

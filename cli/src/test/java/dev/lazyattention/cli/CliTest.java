@@ -101,6 +101,36 @@ class CliTest {
         assertEquals(1.0, o.get("acc").getAsDouble(), "a trained model prefers its grammar to letter soup");
     }
 
+    @Test
+    void resumeOfAFinishedRunWritesAMissingModelFromTheCheckpointAndOtherwiseDoesNothing() throws IOException {
+        // A copy of the finished run, killed between its last checkpoint and its model file.
+        Path crashed = dir.resolve("crashed");
+        Files.createDirectories(crashed);
+        try (var files = Files.list(dir.resolve("run"))) {
+            for (Path p : files.toList()) {
+                Files.copy(p, crashed.resolve(p.getFileName()));
+            }
+        }
+        Path copy = crashed.resolve("model.lazylm.zip");
+        Files.delete(copy);
+        Path stray = crashed.resolve(".model.lazylm.zip.123.tmp");
+        Files.writeString(stray, "half a model");
+
+        Run r = run("train", "--train", trainFile.toString(), "--out", crashed.toString(), "--resume", "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("checkpoint at step 12 of 12") && r.out().contains("wrote it from the checkpoint"),
+                r.out());
+        assertTrue(Files.exists(copy));
+        assertFalse(Files.exists(stray), "stray temporary file removed");
+        byte[] written = Files.readAllBytes(copy);
+
+        Run again = run("train", "--train", trainFile.toString(), "--out", crashed.toString(), "--resume",
+                "--no-progress");
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("Training already finished: the checkpoint is at step 12 of 12"), again.out());
+        assertTrue(java.util.Arrays.equals(written, Files.readAllBytes(copy)), "the model file is left as it was");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"train", "eval", "generate", "choose", "inspect", "demo", "check-device", "bench", "annotate"})
     void everyCommandHasHelp(String command) {

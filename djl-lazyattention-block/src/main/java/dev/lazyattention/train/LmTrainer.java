@@ -23,18 +23,24 @@ import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScore;
 import dev.lazyattention.eval.SequenceScorer;
+import dev.lazyattention.io.ModelEntries;
+import dev.lazyattention.io.ModelFile;
+import dev.lazyattention.io.ModelFileFormat;
 import dev.lazyattention.model.LazyLanguageModel;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import dev.lazyattention.util.Tensors;
 
 /**
@@ -51,6 +57,10 @@ public final class LmTrainer {
     public static final String MODEL_FILE = "model.lazylm.zip";
     public static final String CHECKPOINT_FILE = "checkpoint.lazylm.zip";
     public static final String METRICS_FILE = "metrics.jsonl";
+
+    /** Temporary files of interrupted writes of this trainer's own files (see {@link #prepareOutput}). */
+    private static final Pattern STALE_TEMPORARY = Pattern.compile("\\.probe[0-9]+\\.tmp|\\.(?:"
+            + Pattern.quote(MODEL_FILE) + "|" + Pattern.quote(CHECKPOINT_FILE) + ")\\.[0-9]+\\.tmp");
 
     private final TrainOptions options;
     private final Path outDir;
@@ -89,38 +99,106 @@ public final class LmTrainer {
         }
     }
 
-    /** Continues from this folder's checkpoint, with this trainer's options (the step count may grow). */
+    /**
+     * Continues from this folder's checkpoint, with this trainer's options (the step count may grow).
+     *
+     * <p>A checkpoint already at the step count asked for holds the finished weights: a run killed after its
+     * last checkpoint but before its model file was written. Then nothing is trained: the model file is
+     * written from the checkpoint (the very file the run would have written), unless the folder already
+     * holds it, and the result says which ({@link TrainResult.Outcome}).
+     *
+     * @throws IllegalArgumentException if the seed differs from the checkpoint's, or the checkpoint is past
+     *     the step count asked for (its weights cannot be taken back to an earlier step)
+     */
     public TrainResult resume(Checkpoint checkpoint, int[] trainTokens, int[] validTokens) throws IOException {
         options.validate(checkpoint.model().config().contextLength());
         if (checkpoint.seed() != options.seed) {
             throw new IllegalArgumentException("the checkpoint was trained with seed " + checkpoint.seed()
                     + " but the options say " + options.seed + "; the data order would change");
         }
-        if (checkpoint.step() >= options.steps) {
-            throw new IllegalArgumentException("the checkpoint is at step " + checkpoint.step()
-                    + ", already at or past the " + options.steps + " steps asked for");
+        if (checkpoint.step() > options.steps) {
+            throw new IllegalArgumentException("the checkpoint is at step " + checkpoint.step() + ", past the "
+                    + options.steps + " steps asked for; its weights cannot be taken back to step " + options.steps
+                    + " (ask for " + checkpoint.step() + " steps or more)");
         }
         prepareOutput();
+        if (checkpoint.step() == options.steps) {
+            return finishFromCheckpoint(checkpoint);
+        }
         try (MetricsLog log = MetricsLog.resume(outDir.resolve(METRICS_FILE), checkpoint.step())) {
             return run(checkpoint.model(), trainTokens, validTokens, checkpoint, log);
         }
     }
 
+    /**
+     * The run already reached its last step: writes {@value #MODEL_FILE} from the checkpoint's weights unless
+     * the folder holds a model file with exactly those weights, config and tokenizer. The entries written are
+     * those a finished run writes ({@link LazyLanguageModel#save(Path)}: no training state, no optimizer).
+     */
+    private TrainResult finishFromCheckpoint(Checkpoint checkpoint) throws IOException {
+        long started = System.nanoTime();
+        Path model = outDir.resolve(MODEL_FILE);
+        ModelEntries finished = checkpoint.model().toEntries(Map.of());
+        TrainResult.Outcome outcome;
+        if (holdsModel(model, finished)) {
+            outcome = TrainResult.Outcome.ALREADY_FINISHED;
+        } else {
+            ModelFile.write(model, finished);
+            outcome = TrainResult.Outcome.MODEL_WRITTEN_FROM_CHECKPOINT;
+        }
+        Path metrics = outDir.resolve(METRICS_FILE);
+        double[] losses = MetricsLog.lastLosses(metrics, checkpoint.step());
+        double wall = (System.nanoTime() - started) / 1e9;
+        return new TrainResult(checkpoint.step(), losses[0], losses[1], 0, wall, 0, model, checkpointFile(), metrics,
+                outcome);
+    }
+
+    /** Whether {@code file} is a readable model file with the parameters, config and tokenizer of {@code want}. */
+    private static boolean holdsModel(Path file, ModelEntries want) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        ModelEntries have;
+        try {
+            have = ModelFile.read(file);
+        } catch (IOException e) {
+            return false; // unreadable or corrupt: replaced by the checkpoint's weights
+        }
+        for (String entry : new String[] {ModelFileFormat.PARAMETERS, ModelFileFormat.CONFIG,
+                ModelFileFormat.TOKENIZER}) {
+            if (!Arrays.equals(have.get(entry), want.get(entry))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Creates the output folder, checks that it is writable and removes the temporary files that an
+     * interrupted atomic write of this trainer's own files left behind: {@code .<name>.<digits>.tmp} for
+     * {@value #MODEL_FILE} and {@value #CHECKPOINT_FILE} (as {@link ModelFile#write(Path, ModelEntries)} names
+     * them) and {@code .probe<digits>.tmp} (the write probe below). Nothing else is touched.
+     */
     private void prepareOutput() throws IOException {
         try {
             Files.createDirectories(outDir);
             Path probe = Files.createTempFile(outDir, ".probe", ".tmp");
             Files.delete(probe);
-            // Temporary files of writes (and write probes) that a killed process never finished.
-            try (var stale = Files.newDirectoryStream(outDir,
-                    "{.probe*.tmp,." + MODEL_FILE + ".*.tmp,." + CHECKPOINT_FILE + ".*.tmp}")) {
-                for (Path p : stale) {
-                    Files.deleteIfExists(p);
+            try (var entries = Files.newDirectoryStream(outDir, p -> isStaleTemporary(p.getFileName().toString()))) {
+                for (Path p : entries) {
+                    if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                        Files.deleteIfExists(p);
+                    }
                 }
             }
         } catch (IOException e) {
             throw new IOException("output folder " + outDir + " is not writable: " + e.getMessage(), e);
         }
+    }
+
+    /** Whether a file name is one of the temporary files {@link #prepareOutput} removes. */
+    static boolean isStaleTemporary(String fileName) {
+        return STALE_TEMPORARY.matcher(fileName).matches();
     }
 
     private TrainResult run(LazyLanguageModel lm, int[] trainTokens, int[] validTokens, Checkpoint checkpoint,

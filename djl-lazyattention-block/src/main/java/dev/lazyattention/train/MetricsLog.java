@@ -56,6 +56,33 @@ public final class MetricsLog implements Closeable {
         return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
     }
 
+    /**
+     * The last training loss and the last validation loss logged at or before {@code step} (NaN where there
+     * is none, or no log), read up to the first unreadable line.
+     */
+    static double[] lastLosses(Path file, int step) throws IOException {
+        double[] losses = {Double.NaN, Double.NaN};
+        if (!Files.isRegularFile(file)) {
+            return losses;
+        }
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            try {
+                JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+                if (o.get("step").getAsInt() > step || !o.has("loss")) {
+                    continue;
+                }
+                switch (o.get("event").getAsString()) {
+                    case "train" -> losses[0] = o.get("loss").getAsDouble();
+                    case "valid" -> losses[1] = o.get("loss").getAsDouble();
+                    default -> { }
+                }
+            } catch (RuntimeException e) {
+                break; // a line cut by a crash
+            }
+        }
+        return losses;
+    }
+
     public synchronized void write(Map<String, Object> event) throws IOException {
         out.write(GSON.toJson(event));
         out.newLine();

@@ -3,6 +3,7 @@ package dev.lazyattention.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,10 @@ import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.lazyattention.attention.AttentionVariant;
+import dev.lazyattention.io.ModelEntries;
+import dev.lazyattention.io.ModelFile;
+import dev.lazyattention.io.ModelFileException;
+import dev.lazyattention.io.ModelFileFormat;
 import dev.lazyattention.model.LazyLanguageModel;
 import dev.lazyattention.testing.TinyModels;
 import java.io.IOException;
@@ -78,6 +83,158 @@ class TrainingTest {
             new LmTrainer(options, out).resume(checkpoint, train(lm), valid(lm));
         }
         assertArrayEquals(uninterrupted, trainLosses(out.resolve(LmTrainer.METRICS_FILE)), 1e-6);
+    }
+
+    /**
+     * A SIGKILL between the last checkpoint and the model file leaves the finished weights only in the
+     * checkpoint: resuming writes the model file from them, the very file the run would have written, and
+     * removes the temporary files interrupted writes left, and nothing else.
+     */
+    @Test
+    void resumeAfterAKillBetweenTheLastCheckpointAndTheModelWritesTheModelFromTheCheckpoint() throws IOException {
+        Path out = dir.resolve("window");
+        Files.createDirectories(out);
+        Path strayModel = out.resolve("." + LmTrainer.MODEL_FILE + ".123.tmp");
+        Path strayCheckpoint = out.resolve("." + LmTrainer.CHECKPOINT_FILE + ".456.tmp");
+        List<Path> unrelated = List.of(out.resolve("notes.txt"), out.resolve(".other.lazylm.zip.123.tmp"),
+                out.resolve("model.lazylm.zip.123.tmp"), out.resolve("." + LmTrainer.MODEL_FILE + ".bak.tmp"));
+        Files.writeString(strayModel, "half a model");
+        for (Path p : unrelated) {
+            Files.writeString(p, "keep me");
+        }
+        TrainOptions options = TinyModels.quickOptions(4);
+        try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
+            new LmTrainer(options, out).train(lm, train(lm), valid(lm));
+        }
+        assertFalse(Files.exists(strayModel), "a fresh run removes stray temporary files too");
+        Path modelFile = out.resolve(LmTrainer.MODEL_FILE);
+        Path checkpointFile = out.resolve(LmTrainer.CHECKPOINT_FILE);
+        byte[] writtenByTheRun = ModelFile.read(modelFile).get(ModelFileFormat.PARAMETERS);
+        String metricsBefore = Files.readString(out.resolve(LmTrainer.METRICS_FILE));
+
+        // The crash window: the final checkpoint is on disk, the model file is not; writes were cut short.
+        Files.delete(modelFile);
+        Files.writeString(strayModel, "half a model");
+        Files.writeString(strayCheckpoint, "half a checkpoint");
+
+        Checkpoint checkpoint = Checkpoint.load(checkpointFile, Device.cpu());
+        assertEquals(4, checkpoint.step());
+        TrainResult result;
+        try (LazyLanguageModel lm = checkpoint.model()) {
+            result = new LmTrainer(options, out).resume(checkpoint, train(lm), valid(lm));
+        }
+        assertEquals(TrainResult.Outcome.MODEL_WRITTEN_FROM_CHECKPOINT, result.outcome());
+        assertEquals(4, result.steps());
+        assertEquals(modelFile, result.model());
+        assertTrue(Files.exists(modelFile), "the model file is written from the checkpoint");
+        assertTrue(Double.isFinite(result.trainLoss()) && Double.isFinite(result.validLoss()),
+                "the losses of the finished run come from its metrics log: " + result);
+
+        ModelEntries written = ModelFile.read(modelFile);
+        assertArrayEquals(writtenByTheRun, written.get(ModelFileFormat.PARAMETERS),
+                "the same parameter bytes as the model file the run wrote");
+        assertArrayEquals(ModelFile.read(checkpointFile).get(ModelFileFormat.PARAMETERS),
+                written.get(ModelFileFormat.PARAMETERS), "the same parameter bytes as the checkpoint");
+        assertNull(written.get(ModelFileFormat.TRAINING_STATE), "a finished model holds no training state");
+        assertNull(written.get(ModelFileFormat.OPTIMIZER_STATE), "a finished model holds no optimizer state");
+        assertThrows(ModelFileException.class, () -> Checkpoint.load(modelFile, Device.cpu()));
+
+        // Independent loads of both files score the validation text alike.
+        try (LazyLanguageModel fromModel = LazyLanguageModel.load(modelFile, Device.cpu());
+                LazyLanguageModel fromCheckpoint = Checkpoint.load(checkpointFile, Device.cpu()).model()) {
+            List<int[]> windows = LmTrainer.validationWindows(valid(fromModel), 32, 8);
+            assertEquals(LmTrainer.validationLoss(fromCheckpoint, windows, 8),
+                    LmTrainer.validationLoss(fromModel, windows, 8), 1e-6);
+        }
+
+        assertFalse(Files.exists(strayModel), "stray temporary model file removed");
+        assertFalse(Files.exists(strayCheckpoint), "stray temporary checkpoint file removed");
+        for (Path p : unrelated) {
+            assertEquals("keep me", Files.readString(p), p + " is not the trainer's and stays");
+        }
+        assertEquals(metricsBefore, Files.readString(out.resolve(LmTrainer.METRICS_FILE)), "the log is untouched");
+    }
+
+    @Test
+    void resumingAFinishedRunSucceedsAndLeavesTheModelUnchanged() throws IOException {
+        Path out = dir.resolve("finished");
+        TrainOptions options = TinyModels.quickOptions(3);
+        try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
+            new LmTrainer(options, out).train(lm, train(lm), valid(lm));
+        }
+        Path modelFile = out.resolve(LmTrainer.MODEL_FILE);
+        Path checkpointFile = out.resolve(LmTrainer.CHECKPOINT_FILE);
+        byte[] model = Files.readAllBytes(modelFile);
+        byte[] checkpointBytes = Files.readAllBytes(checkpointFile);
+        var modified = Files.getLastModifiedTime(modelFile);
+
+        Checkpoint checkpoint = Checkpoint.load(checkpointFile, Device.cpu());
+        TrainResult result;
+        try (LazyLanguageModel lm = checkpoint.model()) {
+            result = new LmTrainer(options, out).resume(checkpoint, train(lm), valid(lm));
+        }
+        assertEquals(TrainResult.Outcome.ALREADY_FINISHED, result.outcome());
+        assertEquals(3, result.steps());
+        assertArrayEquals(model, Files.readAllBytes(modelFile), "the model file is left as it was");
+        assertEquals(modified, Files.getLastModifiedTime(modelFile), "the model file is not rewritten");
+        assertArrayEquals(checkpointBytes, Files.readAllBytes(checkpointFile), "the checkpoint is left as it was");
+    }
+
+    @Test
+    void aModelFileOlderThanTheLastCheckpointIsReplacedByTheCheckpointsWeights() throws IOException {
+        Path out = dir.resolve("extended");
+        try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
+            new LmTrainer(TinyModels.quickOptions(3), out).train(lm, train(lm), valid(lm));
+        }
+        Path modelFile = out.resolve(LmTrainer.MODEL_FILE);
+        Path checkpointFile = out.resolve(LmTrainer.CHECKPOINT_FILE);
+        byte[] afterThree = Files.readAllBytes(modelFile);
+        TrainOptions five = TinyModels.quickOptions(5);
+        Checkpoint atThree = Checkpoint.load(checkpointFile, Device.cpu());
+        try (LazyLanguageModel lm = atThree.model()) {
+            assertEquals(TrainResult.Outcome.TRAINED, new LmTrainer(five, out).resume(atThree, train(lm), valid(lm))
+                    .outcome());
+        }
+        byte[] afterFive = ModelFile.read(modelFile).get(ModelFileFormat.PARAMETERS);
+        // Killed after the checkpoint of step 5, before the model file: the folder still holds step 3's model.
+        Files.write(modelFile, afterThree);
+
+        assertEquals(TrainResult.Outcome.MODEL_WRITTEN_FROM_CHECKPOINT, resumeFromFile(five, out).outcome());
+        assertArrayEquals(afterFive, ModelFile.read(modelFile).get(ModelFileFormat.PARAMETERS));
+
+        // A truncated model file is replaced as well.
+        Files.write(modelFile, java.util.Arrays.copyOf(afterThree, afterThree.length / 2));
+        assertEquals(TrainResult.Outcome.MODEL_WRITTEN_FROM_CHECKPOINT, resumeFromFile(five, out).outcome());
+        assertArrayEquals(afterFive, ModelFile.read(modelFile).get(ModelFileFormat.PARAMETERS));
+        assertEquals(TrainResult.Outcome.ALREADY_FINISHED, resumeFromFile(five, out).outcome());
+
+        // Fewer steps than the checkpoint holds cannot be honoured: an error naming both step counts.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> resumeFromFile(TinyModels.quickOptions(4), out));
+        assertTrue(e.getMessage().contains("at step 5, past the 4 steps asked for"), e.getMessage());
+        assertArrayEquals(afterFive, ModelFile.read(modelFile).get(ModelFileFormat.PARAMETERS));
+    }
+
+    /** Resumes the run in {@code out} from its checkpoint file, as the command line does. */
+    private static TrainResult resumeFromFile(TrainOptions options, Path out) throws IOException {
+        Checkpoint checkpoint = Checkpoint.load(out.resolve(LmTrainer.CHECKPOINT_FILE), Device.cpu());
+        try (LazyLanguageModel lm = checkpoint.model()) {
+            return new LmTrainer(options, out).resume(checkpoint, train(lm), valid(lm));
+        }
+    }
+
+    @Test
+    void onlyTheTrainersOwnTemporaryFilesCountAsStray() {
+        for (String name : List.of(".model.lazylm.zip.123.tmp", ".checkpoint.lazylm.zip.9876543210.tmp",
+                ".probe42.tmp")) {
+            assertTrue(LmTrainer.isStaleTemporary(name), name);
+        }
+        for (String name : List.of("model.lazylm.zip", "model.lazylm.zip.123.tmp", ".model.lazylm.zip.tmp",
+                ".model.lazylm.zip..tmp", ".model.lazylm.zip.12a.tmp", ".model.lazylm.zip.123.tmp.keep",
+                ".other.lazylm.zip.123.tmp", ".metrics.jsonl.123.tmp", ".tokenizer.json.123.tmp", ".probe.tmp",
+                "notes.tmp", ".modelXlazylm.zip.123.tmp")) {
+            assertFalse(LmTrainer.isStaleTemporary(name), name);
+        }
     }
 
     /** The loss of every step of a run with gradient accumulation 2 (so resume covers accumulation). */
