@@ -191,8 +191,8 @@ public final class LazyLanguageModel implements AutoCloseable {
     }
 
     private static byte[] servingProperties() {
-        String s = "# DJL's Criteria loads this file: Criteria.builder().optModelPath(zip)\n"
-                + "#   .optTranslatorFactory(new dev.lazyattention.io.LazyLmTranslatorFactory())\n"
+        String s = "# DJL's Criteria loads this file, checked before it is unpacked:\n"
+                + "#   dev.lazyattention.io.LazyLmCriteria.builder(zip).setTypes(String.class, Float.class)\n"
                 + "engine=PyTorch\n"
                 + "option.modelName=" + ModelFileFormat.DJL_MODEL_NAME + "\n"
                 + "blockFactory=dev.lazyattention.io.LazyLmBlockFactory\n"

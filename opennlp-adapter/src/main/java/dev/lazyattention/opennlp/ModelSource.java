@@ -1,5 +1,6 @@
 package dev.lazyattention.opennlp;
 
+import dev.lazyattention.io.ModelContents;
 import dev.lazyattention.io.ModelFile;
 import dev.lazyattention.io.ModelFileException;
 import opennlp.tools.util.InvalidFormatException;
@@ -15,8 +16,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Checks a model file with the block's {@link ModelFile} reader before OpenNLP's {@code BaseModel} parses
- * it. {@code BaseModel} fails with a {@code NullPointerException} on a file that is not a zip or has no
+ * Checks a model file with the checks of every loader ({@link ModelFile}, {@link ModelContents}) before
+ * OpenNLP's {@code BaseModel} parses it. {@code BaseModel} fails with a {@code NullPointerException} on a file that is not a zip or has no
  * manifest, and with bare zip errors on a truncated one; checked first, every such file is refused with an
  * {@link InvalidFormatException} that names the file and the bad entry.
  */
@@ -33,7 +34,7 @@ final class ModelSource {
             throw new FileNotFoundException(file + ": model file not found");
         }
         try {
-            ModelFile.read(file);
+            ModelContents.check(ModelFile.read(file), file.toString());
         } catch (ModelFileException e) {
             throw refusal(e, file.toString());
         }
@@ -63,7 +64,7 @@ final class ModelSource {
         try {
             Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
             try {
-                ModelFile.read(temp);
+                ModelContents.check(ModelFile.read(temp), temp.toString());
             } catch (ModelFileException e) {
                 throw refusal(e, source);
             }

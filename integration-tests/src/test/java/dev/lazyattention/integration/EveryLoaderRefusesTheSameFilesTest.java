@@ -1,0 +1,88 @@
+package dev.lazyattention.integration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.util.Utils;
+import dev.lazyattention.attention.AttentionVariant;
+import dev.lazyattention.corenlp.LazyLmAnnotator;
+import dev.lazyattention.io.LazyLmCriteria;
+import dev.lazyattention.io.ModelFileException;
+import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.opennlp.LazyAttentionModel;
+import dev.lazyattention.testing.HostileModelFiles;
+import dev.lazyattention.testing.TinyModels;
+import edu.stanford.nlp.pipeline.StanfordCoreNLP;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The same hostile model files given to the four loaders (the library, DJL's Criteria, a CoreNLP pipeline,
+ * OpenNLP): each refuses each file with the library's message, and nothing is unpacked for DJL.
+ */
+class EveryLoaderRefusesTheSameFilesTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyLoaderRefusesEveryHostileFileWithTheSameMessage() throws Exception {
+        Path good = dir.resolve("good.lazylm.zip");
+        try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 3)) {
+            lm.save(good);
+        }
+        Path djlFolders = Utils.getCacheDir().resolve("lazylm");
+        List<Path> before = folders(djlFolders);
+
+        for (Map.Entry<String, Path> c : HostileModelFiles.from(good, dir).entrySet()) {
+            Path file = c.getValue();
+            String expected = assertThrows(ModelFileException.class,
+                    () -> LazyLanguageModel.load(file, Device.cpu()), c.getKey()).getMessage();
+            assertTrue(expected.startsWith(file.toString()), expected);
+
+            Exception djl = assertThrows(ModelFileException.class, () -> LazyLmCriteria.builder(file)
+                    .setTypes(String.class, Float.class).optDevice(Device.cpu()).build().loadModel(), c.getKey());
+            assertEquals(expected, djl.getMessage(), "DJL Criteria, " + c.getKey());
+
+            Properties props = new Properties();
+            props.setProperty("annotators", "tokenize,ssplit,lazylm");
+            props.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
+            props.setProperty("lazylm.model", file.toString());
+            props.setProperty("lazylm.device", "cpu");
+            Exception coreNlp = assertThrows(RuntimeException.class, () -> new StanfordCoreNLP(props), c.getKey());
+            assertTrue(messages(coreNlp).contains(expected), "CoreNLP, " + c.getKey() + ": " + messages(coreNlp));
+
+            Exception openNlp = assertThrows(IOException.class, () -> new LazyAttentionModel(file), c.getKey());
+            assertTrue(messages(openNlp).contains(expected), "OpenNLP, " + c.getKey() + ": " + messages(openNlp));
+        }
+        assertEquals(before, folders(djlFolders), "nothing was unpacked for DJL");
+    }
+
+    /** Every message of the cause chain, one per line. */
+    private static String messages(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable x = t; x != null; x = x.getCause()) {
+            sb.append(x.getMessage()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static List<Path> folders(Path parent) throws IOException {
+        if (!Files.isDirectory(parent)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(parent)) {
+            return new ArrayList<>(list.sorted().toList());
+        }
+    }
+}
