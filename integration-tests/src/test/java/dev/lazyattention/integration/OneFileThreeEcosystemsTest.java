@@ -18,7 +18,7 @@ import dev.lazyattention.corenlp.LazyLmTrainer;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScorer;
-import dev.lazyattention.io.LazyLmTranslatorFactory;
+import dev.lazyattention.io.LazyLmCriteria;
 import dev.lazyattention.model.LazyLanguageModel;
 import dev.lazyattention.opennlp.LazyAttentionLanguageModel;
 import dev.lazyattention.opennlp.LazyAttentionModel;
@@ -131,9 +131,8 @@ class OneFileThreeEcosystemsTest {
     }
 
     private static double[] criteria() throws Exception {
-        Criteria<String, Float> criteria = Criteria.builder().setTypes(String.class, Float.class)
-                .optModelPath(modelFile).optDevice(Device.cpu())
-                .optTranslatorFactory(new LazyLmTranslatorFactory()).build();
+        Criteria<String, Float> criteria = LazyLmCriteria.builder(modelFile).setTypes(String.class, Float.class)
+                .optDevice(Device.cpu()).build();
         try (ZooModel<String, Float> model = criteria.loadModel(); Predictor<String, Float> p = model.newPredictor()) {
             double[] out = new double[sentences.size()];
             for (int i = 0; i < out.length; i++) {
