@@ -2,18 +2,26 @@ package dev.lazyattention.cli;
 
 import dev.lazyattention.corenlp.LazyLmAnnotator;
 import dev.lazyattention.corenlp.LazyLmJsonOutputter;
+import dev.lazyattention.io.TextCorpus;
 import edu.stanford.nlp.pipeline.Annotation;
 import edu.stanford.nlp.pipeline.StanfordCoreNLP;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /** {@code lazyattn annotate}. */
 @Command(name = "annotate", mixinStandardHelpOptions = true,
@@ -40,13 +48,27 @@ final class AnnotateCommand implements Callable<Integer> {
     @Option(names = "--compact", description = "One line of JSON instead of pretty printing.")
     boolean compact;
 
+    /**
+     * The JSON of a whole text is built in memory (CoreNLP's JSON, then a tree with the lazylm values, then
+     * the printed string), about 80 bytes of JSON and up to a kilobyte of heap per character: a 1 MB text
+     * runs in a 1 GB heap, a 5 MB one fills the launcher's 6 GB (7 GB resident), 50 MB ran out of it.
+     */
+    static final int DEFAULT_MAX_CHARS = 1_000_000;
+
+    @Option(names = "--max-chars", defaultValue = "" + DEFAULT_MAX_CHARS, paramLabel = "N",
+            description = {"Refuse a text of more than N characters before reading it all (default: ${DEFAULT-VALUE}).",
+                "The JSON is built in memory: raise the heap (LAZYATTN_JAVA_OPTS=-Xmx...) with it."})
+    int maxChars;
+
     @Mixin
     DeviceOption device = new DeviceOption();
 
     @Override
     public Integer call() throws IOException {
-        String text = file == null ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-                : dev.lazyattention.io.TextCorpus.readText(file);
+        if (maxChars < 1) {
+            throw new IllegalArgumentException("--max-chars must be >= 1, got " + maxChars);
+        }
+        String text = file == null ? readStandardInput(System.in, maxChars) : readFile(file, maxChars);
         Properties p = new Properties();
         p.setProperty("annotators", "tokenize,ssplit,lazylm");
         p.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
@@ -55,6 +77,8 @@ final class AnnotateCommand implements Callable<Integer> {
         p.setProperty("lazylm.scope", scope);
         p.setProperty("lazylm.topK", Integer.toString(topK));
         p.setProperty("lazylm.attentionStats", Boolean.toString(attentionStats));
+        // The text is within the limit already: the annotator must never fall back to NaN for its length.
+        p.setProperty("lazylm.maxDocumentChars", Integer.toString(maxChars));
         p.setProperty("outputFormat", "custom");
         p.setProperty("customOutputter", LazyLmJsonOutputter.class.getName());
         p.setProperty("output.prettyPrint", Boolean.toString(!compact));
@@ -65,5 +89,58 @@ final class AnnotateCommand implements Callable<Integer> {
         new LazyLmJsonOutputter().print(doc, out, pipeline);
         out.println();
         return 0;
+    }
+
+    /**
+     * Standard input, decoded as UTF-8 (malformed bytes become U+FFFD), reading at most {@code limit + 1}
+     * characters: a longer text is refused without being held in memory.
+     */
+    static String readStandardInput(InputStream in, int limit) throws IOException {
+        Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
+        StringBuilder text = new StringBuilder();
+        char[] buffer = new char[8192];
+        int n;
+        while ((n = reader.read(buffer, 0, (int) Math.min(buffer.length, limit + 1L - text.length()))) > 0) {
+            text.append(buffer, 0, n);
+            if (text.length() > limit) {
+                throw new IllegalArgumentException("standard input: " + tooLong(limit));
+            }
+        }
+        return text.toString();
+    }
+
+    /**
+     * The file's text (strictly decoded by {@link TextCorpus#readText}) once its length is known to be within
+     * {@code limit}: a file of at most {@code limit} bytes always is (UTF-8 takes at least one byte per Java
+     * character); a bigger or gzipped one is counted first, reading at most {@code limit + 1} characters.
+     */
+    static String readFile(Path file, int limit) throws IOException {
+        boolean gzip = file.getFileName().toString().endsWith(".gz");
+        if (Files.isDirectory(file) || (!gzip && Files.size(file) <= limit)) {
+            return TextCorpus.readText(file); // its own messages for folders, binary and malformed text
+        }
+        long bytes = Files.size(file);
+        long chars = 0;
+        try (InputStream raw = Files.newInputStream(file);
+             Reader reader = new InputStreamReader(gzip ? new GZIPInputStream(raw, 1 << 16) : raw,
+                     StandardCharsets.UTF_8)) {
+            char[] buffer = new char[8192];
+            int n;
+            while (chars <= limit && (n = reader.read(buffer)) > 0) {
+                chars += n;
+            }
+        } catch (ZipException | EOFException e) {
+            throw new IOException(file + ": not a readable gzip file (" + e.getMessage() + ")", e);
+        }
+        if (chars > limit) {
+            throw new IllegalArgumentException(file + ": " + bytes + " bytes" + (gzip ? " compressed" : "")
+                    + ", " + tooLong(limit));
+        }
+        return TextCorpus.readText(file);
+    }
+
+    private static String tooLong(int limit) {
+        return "more than annotate's limit of " + limit + " characters (its JSON is built in memory); raise it with"
+                + " --max-chars N, and the heap with it (LAZYATTN_JAVA_OPTS=-Xmx...)";
     }
 }

@@ -7,13 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.lazyattention.testing.SyntheticCorpus;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,16 +38,24 @@ class CliTest {
     record Run(int code, String out, String err) {}
 
     static Run run(String... args) {
+        return runWithInput("", args);
+    }
+
+    /** {@link #run} with {@code input} as standard input. */
+    static Run runWithInput(String input, String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
+        InputStream oldIn = System.in;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         try {
+            System.setIn(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             int code = Main.run(args);
             return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
+            System.setIn(oldIn);
             System.setOut(oldOut);
             System.setErr(oldErr);
         }
@@ -191,6 +203,65 @@ class CliTest {
         if (ai.djl.engine.Engine.getInstance().getGpuCount() == 0) {
             assertFails(run("check-device", "--device", "gpu"), "--device=gpu: the PyTorch engine reports 0 GPU(s)");
         }
+    }
+
+    /** The first {@code chars} characters of the training grammar's text; accented: every lowercase "the" as "thé". */
+    private static String textOf(int chars, boolean accented) {
+        String text = String.join("\n\n", SyntheticCorpus.documents(40, 5));
+        if (accented) {
+            text = text.replace("the ", "thé ");
+        }
+        assertTrue(text.length() >= chars, "enough text");
+        return text.substring(0, chars);
+    }
+
+    @Test
+    void annotateRefusesAFileOverMaxCharsBeforeReadingItAndWritesNothing() throws IOException {
+        Path big = dir.resolve("big.txt");
+        Files.writeString(big, textOf(1001, false));
+        Run r = run("annotate", "--model", model.toString(), "--file", big.toString(), "--max-chars", "1000");
+        assertFails(r, "big.txt: 1001 bytes, more than annotate's limit of 1000 characters");
+        assertTrue(r.err().contains("--max-chars"), r.err());
+        assertEquals("", r.out(), "no partial JSON");
+
+        Path gz = dir.resolve("big.txt.gz");
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            o.write(textOf(1001, false).getBytes(StandardCharsets.UTF_8));
+        }
+        Run z = run("annotate", "--model", model.toString(), "--file", gz.toString(), "--max-chars", "1000");
+        assertFails(z, "bytes compressed, more than annotate's limit of 1000 characters");
+        assertEquals("", z.out(), "no partial JSON");
+    }
+
+    @Test
+    void annotateRefusesStandardInputOverMaxChars() {
+        Run r = runWithInput(textOf(1001, false), "annotate", "--model", model.toString(), "--max-chars", "1000");
+        assertFails(r, "standard input: more than annotate's limit of 1000 characters");
+        assertTrue(r.err().contains("--max-chars"), r.err());
+        assertEquals("", r.out(), "no partial JSON");
+    }
+
+    @Test
+    void annotateScoresATextAtTheLimitFromAFileAndFromStandardInput() throws IOException {
+        // More bytes than characters: the limit counts characters, as the annotator's maxDocumentChars does.
+        Path atLimit = dir.resolve("at-limit.txt");
+        Files.writeString(atLimit, textOf(1000, true));
+        assertTrue(Files.size(atLimit) > 1000, "multi-byte characters");
+        Run f = run("annotate", "--model", model.toString(), "--file", atLimit.toString(), "--max-chars", "1000",
+                "--compact");
+        assertScored(f);
+        Run s = runWithInput(textOf(1000, false), "annotate", "--model", model.toString(), "--max-chars", "1000",
+                "--compact");
+        assertScored(s);
+    }
+
+    /** A successful annotate whose document got a log-probability, not the NaN (null) of an unscored text. */
+    private static void assertScored(Run r) {
+        assertEquals(0, r.code(), r.err());
+        JsonObject lazylm = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonObject("lazylm");
+        assertFalse(lazylm.get("logProb").isJsonNull(), r.out());
+        assertTrue(lazylm.get("logProb").getAsDouble() < 0, lazylm.toString());
+        assertFalse(r.err().contains("values are NaN"), r.err());
     }
 
     private static void assertFails(Run r, String message) {
