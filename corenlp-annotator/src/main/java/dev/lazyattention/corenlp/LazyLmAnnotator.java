@@ -69,6 +69,9 @@ public class LazyLmAnnotator implements Annotator {
     /** Annotate calls in progress in this JVM: lets a test see that a cancelled request stops working. */
     static final AtomicInteger RUNNING = new AtomicInteger();
 
+    /** Runs before each batch when set: lets a test make scoring slow enough to time out deterministically. */
+    static volatile Runnable beforeBatch;
+
     private static ExecutorService sharedThreads() {
         int cores = Runtime.getRuntime().availableProcessors();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(cores, cores, 60, TimeUnit.SECONDS,
@@ -280,6 +283,10 @@ public class LazyLmAnnotator implements Annotator {
         for (int from = 0; from < requests.size(); from += settings.batchSize) {
             if (owner.isInterrupted() || Thread.currentThread().isInterrupted()) {
                 throw new CancellationException("interrupted after " + from + " of " + requests.size() + " sentences");
+            }
+            Runnable hook = beforeBatch;
+            if (hook != null) {
+                hook.run();
             }
             scores.addAll(scorer.score(requests.subList(from, Math.min(requests.size(), from + settings.batchSize))));
         }
