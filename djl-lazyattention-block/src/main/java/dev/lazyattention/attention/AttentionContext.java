@@ -2,6 +2,7 @@ package dev.lazyattention.attention;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.lazyattention.util.Tensors;
@@ -11,12 +12,14 @@ import java.util.Map;
 
 /**
  * Where a block of queries sits: its absolute positions, how many cached keys precede it, which keys are
- * padding. It also builds (once, lazily) the tensors that depend only on these positions, so that every
- * layer of a forward pass shares one copy: RoPE tables, the causal mask, {@code 1/i}, distance indices.
+ * padding. It also builds (once, lazily) the tensors that depend only on these positions and the padding,
+ * so that every layer of a forward pass shares one copy: RoPE tables, the causal mask, {@code 1/i},
+ * distance indices.
  *
  * <p>Positions are absolute: queries cover {@code [positionOffset, positionOffset + queryLength)} and keys
  * cover {@code [positionOffset - pastLength, positionOffset + queryLength)}. The 1-based query position
- * {@code i} of the paper is {@code positionOffset + t + 1}.
+ * {@code i} of the paper is {@code positionOffset + t + 1}, or with a key padding mask the number of the
+ * row's real tokens up to the query (see {@link #inverseQueryPositions()}).
  *
  * <p>Not thread-safe: one context belongs to one forward pass.
  */
@@ -105,7 +108,7 @@ public final class AttentionContext {
                 .optPositionOffset(positionOffset + from)
                 .optReturnWeights(returnWeights);
         if (keyPaddingMask != null) {
-            b.optKeyPaddingMask(keyPaddingMask.get(new ai.djl.ndarray.index.NDIndex(":, :{}", pastLength + to)));
+            b.optKeyPaddingMask(keyPaddingMask.get(new NDIndex(":, :{}", pastLength + to)));
         }
         return b.build();
     }
@@ -182,14 +185,31 @@ public final class AttentionContext {
         return keep;
     }
 
-    /** [Tq, 1] float32: {@code 1 / i} with {@code i} the 1-based absolute query position. */
+    /**
+     * {@code 1 / i} in float32, with {@code i} the 1-based position of each query counting the tokens it can
+     * attend to. Without padding that is the absolute position: [Tq, 1]. With padding it is counted per row
+     * from the key padding mask, as the number of real keys at or before the query, plus the {@code
+     * positionOffset - pastLength} earlier positions that are in no cache (taken as real): [B, 1, Tq, 1]. A
+     * left-padded row thus gets the same {@code i} as the row alone, unpadded. A query with no real key
+     * (a leading pad) gets {@code i = 1}; its weights are masked to 0 anyway.
+     */
     public NDArray inverseQueryPositions() {
         if (inverseQueryPositions == null) {
-            float[] inv = new float[queryLength];
-            for (int t = 0; t < queryLength; t++) {
-                inv[t] = (float) (1.0 / (positionOffset + t + 1));
+            if (keyPaddingMask == null) {
+                float[] inv = new float[queryLength];
+                for (int t = 0; t < queryLength; t++) {
+                    inv[t] = (float) (1.0 / (positionOffset + t + 1));
+                }
+                inverseQueryPositions = Tensors.of(manager, inv, new Shape(queryLength, 1));
+            } else {
+                // Counts are small integers: exact in float32 up to 2^24.
+                NDArray realKeys = paddingKeep().reshape(batchSize, keyLength()).cumSum(1) // [B, Tk]
+                        .get(new NDIndex(":, {}:", pastLength)); // [B, Tq]
+                NDArray uncached = Tensors.scalar(manager, (float) (positionOffset - pastLength));
+                NDArray one = Tensors.scalar(manager, 1f);
+                inverseQueryPositions = one.div(realKeys.add(uncached).maximum(one))
+                        .reshape(batchSize, 1, queryLength, 1); // [B, 1, Tq, 1]
             }
-            inverseQueryPositions = Tensors.of(manager, inv, new Shape(queryLength, 1));
         }
         return inverseQueryPositions;
     }

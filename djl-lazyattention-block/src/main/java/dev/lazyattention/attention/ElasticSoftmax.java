@@ -60,20 +60,27 @@ public final class ElasticSoftmax {
     /**
      * Elastic-Softmax of masked scores, as a layer uses it.
      *
-     * @param maskedScores [..., H, Tq, Tk] float32 scores, future keys pushed to a very negative value
+     * @param maskedScores [..., H, Tq, Tk] float32 scores, future (and padded) keys pushed to a very negative
+     *     value
      * @param tau [H] thresholds (any floating dtype; used in float32)
-     * @param inverseQueryPositions [Tq, 1] float32, {@code 1 / i} for 1-based absolute positions
-     * @param keep [Tq, Tk] float32, 1 on causal entries and 0 elsewhere
-     * @return [..., H, Tq, Tk] float32 weights
+     * @param inverseQueryPositions float32 {@code 1 / i}: [Tq, 1] for positions shared by all rows, or [B, 1,
+     *     Tq, 1] for counts per row (a padded batch)
+     * @param keep float32, 1 on the entries a query may see and 0 elsewhere: [Tq, Tk] (causal), or [B, 1, Tq,
+     *     Tk] (causal and real keys of each row)
+     * @return [..., H, Tq, Tk] float32 weights, 0 wherever {@code keep} is 0
      */
     static NDArray apply(NDArray maskedScores, NDArray tau, NDArray inverseQueryPositions, NDArray keep) {
         long heads = tau.getShape().get(0);
         NDArray p = maskedScores.softmax(-1); // [..., H, Tq, Tk]
         NDArray threshold = tau.toType(DataType.FLOAT32, false).reshape(heads, 1, 1)
-                .mul(inverseQueryPositions); // [H, Tq, 1]
-        // Masking the threshold instead of A is the same (P is exactly 0 on future keys) and costs
-        // [H, Tq, Tk] instead of [B, H, Tq, Tk].
-        NDArray maskedThreshold = threshold.mul(keep); // [H, Tq, Tk]
-        return Activation.relu(p.add(maskedThreshold)); // [..., H, Tq, Tk]
+                .mul(inverseQueryPositions); // [H, Tq, 1] or [B, H, Tq, 1]
+        if (threshold.getShape().dimension() == 3 && keep.getShape().dimension() == 2) {
+            // Masking the threshold instead of A is the same (P is exactly 0 on future keys) and costs
+            // [H, Tq, Tk] instead of [B, H, Tq, Tk].
+            return Activation.relu(p.add(threshold.mul(keep))); // [..., H, Tq, Tk]
+        }
+        // Per-row thresholds or masks: mask A itself, which also zeroes the uniform P of a query whose every
+        // key is masked (a leading pad).
+        return Activation.relu(p.add(threshold)).mul(keep); // [B, H, Tq, Tk]
     }
 }

@@ -44,6 +44,11 @@ import java.io.IOException;
  * #RETURN_WEIGHTS} and {@value #RETURN_KEY_VALUES} (booleans). When keys and values are returned the
  * output is {@code [y, keys, values]}; the attention weights {@code [B, H, T, P + T]} come last.
  *
+ * <p>With a key padding mask, {@code i} in {@code tau / i} counts the real tokens of each row up to the
+ * query, so a left-padded row gives the outputs of the same row alone (RoPE and the distance bias depend
+ * only on distances, which leading pads do not change). {@code tau} and the distance bias are float32 in a
+ * block of any data type, and the Elastic-Softmax decision is made in float32.
+ *
  * <p>Models with several layers call {@link #forward(ParameterStore, NDArray, CachedKeyValues,
  * AttentionContext, boolean)} with one shared {@link AttentionContext}.
  */
@@ -379,6 +384,22 @@ public final class LazyAttentionBlock extends AbstractBlock {
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {inputShapes[0]};
+    }
+
+    /**
+     * Initialises the projections in {@code dataType} but tau and the distance bias in float32, whatever
+     * {@code dataType} is (docs/design.md §3): in float16 or bfloat16 a threshold like -0.3 would be rounded
+     * and the Elastic-Softmax decision {@code P + tau/i > 0} made on a rounded value. Initialised here first,
+     * they are already initialised when the block initialises its parameters in {@code dataType}.
+     */
+    @Override
+    public void initialize(NDManager manager, DataType dataType, Shape... inputShapes) {
+        for (Parameter parameter : new Parameter[] {tau, distanceBias}) {
+            if (parameter != null) {
+                parameter.initialize(manager, DataType.FLOAT32);
+            }
+        }
+        super.initialize(manager, dataType, inputShapes);
     }
 
     /** {@inheritDoc} */

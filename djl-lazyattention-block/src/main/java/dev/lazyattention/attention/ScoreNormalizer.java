@@ -22,9 +22,8 @@ interface ScoreNormalizer {
     };
 
     /** Elastic-Softmax, see {@link ElasticSoftmax}. */
-    ScoreNormalizer ELASTIC = (scores, tau, context) -> {
-        NDArray a = ElasticSoftmax.apply(scores, tau, context.inverseQueryPositions(), context.causalKeep());
-        // A positive tau would give padded keys a weight of tau/i: mask them again, like future keys.
-        return context.keyPaddingMask() == null ? a : a.mul(context.keep());
-    };
+    ScoreNormalizer ELASTIC = (scores, tau, context) ->
+        // With padding, 1/i is counted per row and A is masked with the padded keys too: a positive tau
+        // would otherwise give padded keys a weight of tau/i, like future keys.
+        ElasticSoftmax.apply(scores, tau, context.inverseQueryPositions(), context.keep());
 }

@@ -47,10 +47,12 @@ final class AttentionHarness implements AutoCloseable {
     /**
      * Copies values into a long-lived tensor. {@code NDArray.set(float[])} would instead make the tensor
      * use a Java direct buffer, which the garbage collector may free while native code still uses it.
+     * Values are rounded to the target's data type (float16 and bfloat16 blocks).
      */
     static void copyInto(NDArray target, float[] values) {
-        try (NDArray source = target.getManager().create(values, target.getShape())) {
-            target.set(new ai.djl.ndarray.index.NDIndex("..."), source);
+        try (NDArray source = target.getManager().create(values, target.getShape());
+                NDArray typed = source.toType(target.getDataType(), true)) {
+            target.set(new ai.djl.ndarray.index.NDIndex("..."), typed);
         }
     }
 

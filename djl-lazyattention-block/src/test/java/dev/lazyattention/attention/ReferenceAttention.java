@@ -61,6 +61,17 @@ final class ReferenceAttention {
 
     /** y[b][t][c] for x[b][t][c] whose first token sits at absolute position {@code offset}. */
     double[][][] forward(double[][][] x, int offset) {
+        return forward(x, offset, null);
+    }
+
+    /**
+     * As {@link #forward(double[][][], int)} with padding: {@code keyMask[b][t]} is false for padded tokens
+     * (null: none). A query attends to the real keys at or before it only, and its {@code i} in {@code
+     * tau / i} is {@code offset} plus the number of those keys, counted here row by row. RoPE and the
+     * distance bias keep the absolute positions, pads included. A query with no real key gets weight 0
+     * everywhere.
+     */
+    double[][][] forward(double[][][] x, int offset, boolean[][] keyMask) {
         int batch = x.length;
         int time = x[0].length;
         int group = heads / kvHeads;
@@ -82,8 +93,15 @@ final class ReferenceAttention {
                 int g = h / group;
                 for (int i = 0; i < time; i++) {
                     double[] s = new double[i + 1];
+                    boolean[] real = new boolean[i + 1];
+                    int realKeys = 0;
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j <= i; j++) {
+                        real[j] = keyMask == null || keyMask[b][j];
+                        if (!real[j]) {
+                            continue;
+                        }
+                        realKeys++;
                         double dot = 0;
                         for (int d = 0; d < headDim; d++) {
                             dot += q[i][h * headDim + d] * k[j][g * headDim + d];
@@ -95,13 +113,19 @@ final class ReferenceAttention {
                         }
                         max = Math.max(max, s[j]);
                     }
+                    if (realKeys == 0) {
+                        continue; // a padded query before the row's first real token: no weight at all
+                    }
                     double sum = 0;
                     for (int j = 0; j <= i; j++) {
-                        s[j] = Math.exp(s[j] - max);
+                        s[j] = real[j] ? Math.exp(s[j] - max) : 0;
                         sum += s[j];
                     }
-                    int position = offset + i + 1; // 1-based absolute query position
+                    int position = offset + realKeys; // 1-based position counting the real tokens only
                     for (int j = 0; j <= i; j++) {
+                        if (!real[j]) {
+                            continue;
+                        }
                         double p = s[j] / sum;
                         double a = elastic ? Math.max(0, p + tau[h] / position) : p;
                         lastWeights[b][h][i][j] = a;
