@@ -9,6 +9,7 @@ import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.model.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.tokenizer.TokenizerJson;
+import dev.lazyattention.testing.HostileModelFiles;
 import dev.lazyattention.testing.TinyModels;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -21,8 +22,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,24 +52,7 @@ class HostileModelFilesTest {
 
     /** Writes entries with correct checksums (what a careful attacker does). */
     private static Path signed(String name, Map<String, byte[]> content) throws IOException {
-        Map<String, byte[]> copy = new LinkedHashMap<>(content);
-        copy.remove(ModelFileFormat.CHECKSUMS);
-        Path file = dir.resolve(name);
-        try (var out = Files.newOutputStream(file)) {
-            ZipOutputStream zip = new ZipOutputStream(out);
-            StringBuilder sums = new StringBuilder();
-            for (Map.Entry<String, byte[]> e : copy.entrySet()) {
-                zip.putNextEntry(new ZipEntry(e.getKey()));
-                zip.write(e.getValue());
-                zip.closeEntry();
-                sums.append(ModelEntries.sha256(e.getValue())).append("  ").append(e.getKey()).append('\n');
-            }
-            zip.putNextEntry(new ZipEntry(ModelFileFormat.CHECKSUMS));
-            zip.write(sums.toString().getBytes(StandardCharsets.UTF_8));
-            zip.closeEntry();
-            zip.finish();
-        }
-        return file;
+        return HostileModelFiles.signed(dir, name, content);
     }
 
     @Test
