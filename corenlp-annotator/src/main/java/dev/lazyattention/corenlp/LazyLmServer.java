@@ -60,8 +60,7 @@ public class LazyLmServer extends StanfordCoreNLPServer {
         }
         fixed.putAll(props);
         guard = new ServerSettingsGuard(fixed);
-        for (String name : guard.annotatorNames()) {
-            LazyLmSettings settings = new LazyLmSettings(name, fixed);
+        for (LazyLmSettings settings : guard.settings()) {
             ModelCache.get(settings.model, settings.device, settings.key("device"));
         }
     }

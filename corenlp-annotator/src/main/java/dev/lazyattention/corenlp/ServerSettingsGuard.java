@@ -24,15 +24,21 @@ final class ServerSettingsGuard {
 
     private final Map<String, String> fixed = new TreeMap<>();
     private final Map<String, Integer> maxTopK = new TreeMap<>();
+    private final Map<String, LazyLmSettings> settings = new TreeMap<>();
 
-    /** A guard for a server started with {@code serverProperties}. */
+    /**
+     * A guard for a server started with {@code serverProperties}; parses the settings of each annotator
+     * they configure (a bad value fails here, at start).
+     */
     ServerSettingsGuard(Properties serverProperties) {
         for (String key : serverProperties.stringPropertyNames()) {
             if (key.startsWith(CUSTOM_CLASS)) {
                 fixed.put(key, serverProperties.getProperty(key));
                 if (LazyLmAnnotator.class.getName().equals(serverProperties.getProperty(key).trim())) {
                     String name = key.substring(CUSTOM_CLASS.length());
-                    maxTopK.put(name, new LazyLmSettings(name, withModelPlaceholder(serverProperties, name)).maxTopK);
+                    LazyLmSettings parsed = new LazyLmSettings(name, serverProperties);
+                    settings.put(name, parsed);
+                    maxTopK.put(name, parsed.maxTopK);
                 }
             }
         }
@@ -43,9 +49,9 @@ final class ServerSettingsGuard {
         }
     }
 
-    /** The names the server runs the annotator under ({@code lazylm} for {@code customAnnotatorClass.lazylm}). */
-    Iterable<String> annotatorNames() {
-        return maxTopK.keySet();
+    /** The settings of each annotator the server runs, by name ({@code lazylm} for {@code customAnnotatorClass.lazylm}). */
+    Iterable<LazyLmSettings> settings() {
+        return settings.values();
     }
 
     /** Why the request may not run, or empty when it changes nothing the server fixed. */
@@ -102,13 +108,5 @@ final class ServerSettingsGuard {
             }
         }
         return null;
-    }
-
-    /** Settings parse without a model path so that a bad maxTopK fails at start, before any model loads. */
-    private static Properties withModelPlaceholder(Properties p, String name) {
-        Properties copy = new Properties();
-        copy.putAll(p);
-        copy.putIfAbsent(name + ".model", "-");
-        return copy;
     }
 }
