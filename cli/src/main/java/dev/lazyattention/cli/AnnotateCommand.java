@@ -2,7 +2,7 @@ package dev.lazyattention.cli;
 
 import dev.lazyattention.corenlp.LazyLmAnnotator;
 import dev.lazyattention.corenlp.LazyLmJsonOutputter;
-import dev.lazyattention.io.TextCorpus;
+import dev.lazyattention.data.TextCorpus;
 import edu.stanford.nlp.pipeline.Annotation;
 import edu.stanford.nlp.pipeline.StanfordCoreNLP;
 import picocli.CommandLine.Command;

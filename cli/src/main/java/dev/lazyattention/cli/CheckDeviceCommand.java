@@ -7,14 +7,14 @@ import dev.lazyattention.eval.SequenceScore;
 import dev.lazyattention.eval.SequenceScorer;
 import dev.lazyattention.generate.GenerationOptions;
 import dev.lazyattention.generate.Generator;
-import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.BpeTrainer;
 import dev.lazyattention.train.LmTrainer;
 import dev.lazyattention.train.TrainOptions;
 import dev.lazyattention.train.TrainResult;
-import dev.lazyattention.util.DeviceChoice;
+import dev.lazyattention.lm.DeviceChoice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -2,7 +2,7 @@ package dev.lazyattention.cli;
 
 import dev.lazyattention.eval.MultipleChoice;
 import dev.lazyattention.eval.ScoringOptions;
-import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.lm.LazyLanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

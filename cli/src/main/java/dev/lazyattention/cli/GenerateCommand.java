@@ -3,7 +3,7 @@ package dev.lazyattention.cli;
 import dev.lazyattention.generate.Generation;
 import dev.lazyattention.generate.GenerationOptions;
 import dev.lazyattention.generate.Generator;
-import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.lm.LazyLanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

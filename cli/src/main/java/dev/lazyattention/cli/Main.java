@@ -1,6 +1,6 @@
 package dev.lazyattention.cli;
 
-import dev.lazyattention.util.DjlSetup;
+import dev.lazyattention.lm.DjlSetup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -1,16 +1,16 @@
 package dev.lazyattention.corenlp;
 
 import dev.lazyattention.attention.AttentionVariant;
-import dev.lazyattention.io.TextCorpus;
-import dev.lazyattention.model.LazyLanguageModel;
-import dev.lazyattention.util.DjlSetup;
+import dev.lazyattention.data.TextCorpus;
+import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.lm.DjlSetup;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.BpeTrainer;
 import dev.lazyattention.train.LmTrainer;
 import dev.lazyattention.train.TrainOptions;
 import dev.lazyattention.train.TrainResult;
-import dev.lazyattention.util.DeviceChoice;
+import dev.lazyattention.lm.DeviceChoice;
 import edu.stanford.nlp.ling.CoreAnnotations;
 import edu.stanford.nlp.ling.CoreLabel;
 import edu.stanford.nlp.pipeline.Annotation;

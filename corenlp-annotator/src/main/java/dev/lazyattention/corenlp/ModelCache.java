@@ -1,8 +1,8 @@
 package dev.lazyattention.corenlp;
 
 import ai.djl.Device;
-import dev.lazyattention.model.LazyLanguageModel;
-import dev.lazyattention.util.DeviceChoice;
+import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.lm.DeviceChoice;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

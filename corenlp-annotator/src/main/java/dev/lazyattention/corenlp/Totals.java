@@ -1,7 +1,7 @@
 package dev.lazyattention.corenlp;
 
 import dev.lazyattention.eval.AttentionStats;
-import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.lm.LazyLanguageModel;
 import edu.stanford.nlp.util.CoreMap;
 
 /** Log-probability, pieces, bytes and attention diagnostics of a sentence or a document. */

@@ -1,7 +1,7 @@
 package dev.lazyattention.opennlp;
 
-import dev.lazyattention.io.TextCorpus;
-import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.data.TextCorpus;
+import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.BpeTrainer;

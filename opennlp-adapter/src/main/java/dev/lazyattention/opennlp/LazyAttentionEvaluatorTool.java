@@ -3,9 +3,9 @@ package dev.lazyattention.opennlp;
 import dev.lazyattention.eval.CorpusEvaluator;
 import dev.lazyattention.eval.EvalResult;
 import dev.lazyattention.eval.ScoringOptions;
-import dev.lazyattention.io.TextCorpus;
-import dev.lazyattention.model.LazyLanguageModel;
-import dev.lazyattention.util.DjlSetup;
+import dev.lazyattention.data.TextCorpus;
+import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.lm.DjlSetup;
 import opennlp.tools.cmdline.ArgumentParser.OptionalParameter;
 import opennlp.tools.cmdline.ArgumentParser.ParameterDescription;
 

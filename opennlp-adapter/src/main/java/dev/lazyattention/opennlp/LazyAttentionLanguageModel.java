@@ -3,7 +3,7 @@ package dev.lazyattention.opennlp;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScorer;
-import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.lm.LazyLanguageModel;
 import opennlp.tools.languagemodel.LanguageModel;
 import opennlp.tools.tokenize.Detokenizer;
 import opennlp.tools.util.StringList;

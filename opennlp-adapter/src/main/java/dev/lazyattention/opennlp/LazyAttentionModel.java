@@ -1,11 +1,11 @@
 package dev.lazyattention.opennlp;
 
-import dev.lazyattention.io.ModelEntries;
-import dev.lazyattention.io.ModelFile;
-import dev.lazyattention.io.ModelFileException;
-import dev.lazyattention.io.ModelFileFormat;
-import dev.lazyattention.model.LazyLanguageModel;
-import dev.lazyattention.util.DeviceChoice;
+import dev.lazyattention.lm.ModelEntries;
+import dev.lazyattention.lm.ModelFile;
+import dev.lazyattention.lm.ModelFileException;
+import dev.lazyattention.lm.ModelFileFormat;
+import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.lm.DeviceChoice;
 import opennlp.tools.util.InvalidFormatException;
 import opennlp.tools.util.ObjectStream;
 import opennlp.tools.util.TrainingParameters;
@@ -33,8 +33,9 @@ import java.util.zip.ZipOutputStream;
 /**
  * A Lazy Attention language model as an OpenNLP model: the same {@code .lazylm.zip} file that DJL ({@code
  * Criteria}) and the CoreNLP annotator load, read through OpenNLP's {@link BaseModel}. Its {@code
- * manifest.properties} satisfies {@code BaseModel} (component {@value #COMPONENT_NAME}) and names {@link
- * ModelEntrySerializer} for the other entries, which are therefore kept as their exact bytes.
+ * manifest.properties} satisfies {@code BaseModel} (component {@value #COMPONENT_NAME}); this class maps each
+ * entry type to {@link ModelEntrySerializer} itself, so every entry is kept as its exact bytes (files written
+ * by earlier versions also name that serializer in their manifest, which still works).
  *
  * <p><b>Loading.</b> The file, stream or URL is first verified with the block's {@link ModelFile} reader
  * (a zip of the known entries whose SHA-256 match {@code checksums.sha256}); a truncated, foreign or
@@ -61,7 +62,7 @@ public final class LazyAttentionModel extends BaseModel implements AutoCloseable
     private static final long serialVersionUID = 1L;
 
     /** The OpenNLP component name in the manifest. */
-    public static final String COMPONENT_NAME = ModelFileFormat.OPENNLP_COMPONENT;
+    public static final String COMPONENT_NAME = ModelFileFormat.COMPONENT_NAME;
 
     /** The package whose serializers OpenNLP's {@code ExtensionLoader} must be allowed to load. */
     public static final String EXTENSION_PACKAGE = "dev.lazyattention.opennlp";
@@ -238,7 +239,7 @@ public final class LazyAttentionModel extends BaseModel implements AutoCloseable
         }
         throw new InvalidFormatException(ARTIFACTS + " [" + name + "]: read as "
                 + (artifact == null ? "nothing" : artifact.getClass().getName()) + " instead of its bytes; "
-                + "manifest.properties must name " + ModelEntrySerializer.class.getName() + " for it");
+                + "a serializer-class line of manifest.properties names another class for it");
     }
 
     private static byte[] stored(Properties properties) {

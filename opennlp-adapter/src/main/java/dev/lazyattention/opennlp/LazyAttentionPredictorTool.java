@@ -1,6 +1,6 @@
 package dev.lazyattention.opennlp;
 
-import dev.lazyattention.util.DjlSetup;
+import dev.lazyattention.lm.DjlSetup;
 
 import opennlp.tools.cmdline.ArgumentParser.OptionalParameter;
 import opennlp.tools.cmdline.ArgumentParser.ParameterDescription;

@@ -1,8 +1,8 @@
 package dev.lazyattention.opennlp;
 
-import dev.lazyattention.io.ModelContents;
-import dev.lazyattention.io.ModelFile;
-import dev.lazyattention.io.ModelFileException;
+import dev.lazyattention.lm.ModelContents;
+import dev.lazyattention.lm.ModelFile;
+import dev.lazyattention.lm.ModelFileException;
 import opennlp.tools.util.InvalidFormatException;
 
 import java.io.BufferedInputStream;

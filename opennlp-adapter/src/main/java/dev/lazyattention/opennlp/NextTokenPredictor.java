@@ -4,7 +4,7 @@ import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScorer;
 import dev.lazyattention.eval.TokenPrediction;
-import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import opennlp.tools.util.Span;
 

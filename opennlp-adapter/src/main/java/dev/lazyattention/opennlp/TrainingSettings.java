@@ -4,7 +4,7 @@ import ai.djl.Device;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.train.TrainOptions;
-import dev.lazyattention.util.DeviceChoice;
+import dev.lazyattention.lm.DeviceChoice;
 import opennlp.tools.util.TrainingParameters;
 
 import java.nio.file.Files;

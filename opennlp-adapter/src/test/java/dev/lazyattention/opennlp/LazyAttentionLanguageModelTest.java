@@ -6,7 +6,7 @@ import dev.lazyattention.eval.SequenceScorer;
 import dev.lazyattention.eval.TokenPrediction;
 import dev.lazyattention.generate.GenerationOptions;
 import dev.lazyattention.generate.Generator;
-import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.testing.SyntheticCorpus;
 import opennlp.tools.tokenize.DetokenizationDictionary;
 import opennlp.tools.tokenize.DictionaryDetokenizer;

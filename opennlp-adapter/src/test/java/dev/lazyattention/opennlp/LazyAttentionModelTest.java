@@ -2,11 +2,11 @@ package dev.lazyattention.opennlp;
 
 import ai.djl.Device;
 import dev.lazyattention.attention.AttentionVariant;
-import dev.lazyattention.io.ModelEntries;
-import dev.lazyattention.io.ModelFile;
-import dev.lazyattention.io.ModelFileException;
-import dev.lazyattention.io.ModelFileFormat;
-import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.lm.ModelEntries;
+import dev.lazyattention.lm.ModelFile;
+import dev.lazyattention.lm.ModelFileException;
+import dev.lazyattention.lm.ModelFileFormat;
+import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.testing.TinyModels;
 import opennlp.tools.util.InvalidFormatException;
 import org.junit.jupiter.api.Test;

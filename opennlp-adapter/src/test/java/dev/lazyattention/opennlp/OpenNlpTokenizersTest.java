@@ -1,6 +1,6 @@
 package dev.lazyattention.opennlp;
 
-import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.lm.LazyLanguageModel;
 import opennlp.tools.tokenize.DetokenizationDictionary;
 import opennlp.tools.tokenize.DetokenizationDictionary.Operation;
 import opennlp.tools.tokenize.DictionaryDetokenizer;

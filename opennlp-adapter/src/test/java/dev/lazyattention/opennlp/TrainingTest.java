@@ -1,7 +1,7 @@
 package dev.lazyattention.opennlp;
 
 import ai.djl.Device;
-import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.testing.SyntheticCorpus;
 import dev.lazyattention.train.LmTrainer;
 import opennlp.tools.util.ObjectStream;

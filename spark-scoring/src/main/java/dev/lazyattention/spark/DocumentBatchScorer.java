@@ -3,7 +3,7 @@ package dev.lazyattention.spark;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScore;
 import dev.lazyattention.eval.SequenceScorer;
-import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,8 @@
 package dev.lazyattention.spark;
 
-import dev.lazyattention.model.LazyLanguageModel;
-import dev.lazyattention.util.DeviceChoice;
-import dev.lazyattention.util.DjlSetup;
+import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.lm.DeviceChoice;
+import dev.lazyattention.lm.DjlSetup;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package dev.lazyattention.spark;
 
-import dev.lazyattention.util.DjlSetup;
+import dev.lazyattention.lm.DjlSetup;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

@@ -1,11 +1,11 @@
 package dev.lazyattention.spark;
 
 import ai.djl.Device;
-import dev.lazyattention.model.LazyLanguageModel;
+import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.BpeTrainer;
-import dev.lazyattention.util.DjlSetup;
+import dev.lazyattention.lm.DjlSetup;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;

@@ -1,0 +1,69 @@
+package dev.lazyattention.lm;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+
+import java.util.Locale;
+
+/**
+ * The device a model runs on: {@code auto} (a GPU when the engine reports one, else the CPU), {@code cpu}
+ * or {@code gpu}. The default comes from the system property {@code lazyattention.device}, then the
+ * environment variable {@code LAZYATTENTION_DEVICE}, then {@code auto}.
+ */
+public final class DeviceChoice {
+
+    /** System property that overrides the default device choice. */
+    public static final String PROPERTY = "lazyattention.device";
+    /** Environment variable read when the property is not set. */
+    public static final String ENVIRONMENT = "LAZYATTENTION_DEVICE";
+
+    private DeviceChoice() {}
+
+    /** The device named by {@link #PROPERTY} / {@link #ENVIRONMENT}, default {@code auto}. */
+    public static Device fromEnvironment() {
+        String value = System.getProperty(PROPERTY);
+        String source = "system property " + PROPERTY;
+        if (value == null || value.isBlank()) {
+            value = System.getenv(ENVIRONMENT);
+            source = "environment variable " + ENVIRONMENT;
+        }
+        return value == null || value.isBlank() ? resolve("auto", source) : resolve(value, source);
+    }
+
+    /**
+     * Resolves {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N}.
+     *
+     * @param source what the value came from, for the error message (an option or property name)
+     * @throws IllegalArgumentException for an unknown name or a GPU the engine does not have
+     */
+    public static Device resolve(String value, String source) {
+        String v = value == null ? "auto" : value.trim().toLowerCase(Locale.ROOT);
+        Engine engine = Engine.getInstance();
+        switch (v) {
+            case "auto":
+                return engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+            case "cpu":
+                return Device.cpu();
+            default:
+                if (v.equals("gpu") || v.startsWith("gpu:")) {
+                    int id = v.equals("gpu") ? 0 : parseId(v.substring(4), value, source);
+                    if (id >= engine.getGpuCount()) {
+                        throw new IllegalArgumentException(
+                                source + "=" + value + ": the " + engine.getEngineName() + " engine reports "
+                                        + engine.getGpuCount() + " GPU(s); use cpu or auto");
+                    }
+                    return Device.gpu(id);
+                }
+                throw new IllegalArgumentException(
+                        source + "=" + value + ": expected auto, cpu, gpu or gpu:N");
+        }
+    }
+
+    private static int parseId(String id, String value, String source) {
+        try {
+            return Integer.parseInt(id);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(source + "=" + value + ": expected auto, cpu, gpu or gpu:N", e);
+        }
+    }
+}

@@ -1,0 +1,292 @@
+package dev.lazyattention.lm;
+
+import dev.lazyattention.model.LazyLm;
+import dev.lazyattention.model.LmConfig;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.lazyattention.tokenizer.BpeTokenizer;
+import dev.lazyattention.tokenizer.TokenizerJson;
+import dev.lazyattention.util.Views;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+
+/**
+ * A trained (or freshly initialised) Lazy Attention language model: its {@link LmConfig}, its tokenizer and
+ * its DJL {@link Model} holding a {@link LazyLm}. This is the object the scorer, the generator, the trainer
+ * and the CoreNLP and OpenNLP adapters share; it saves to and loads from one {@code .lazylm.zip} file.
+ *
+ * <p>Thread-safe for inference: any number of threads may score or generate at once. {@link #close()}
+ * waits for running calls and makes later ones fail with {@link IllegalStateException}.
+ */
+public final class LazyLanguageModel implements AutoCloseable {
+
+    private final LmConfig config;
+    private final BpeTokenizer tokenizer;
+    private final Model model;
+    private final LazyLm block;
+    private final String language;
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    private LazyLanguageModel(LmConfig config, BpeTokenizer tokenizer, Model model, LazyLm block, String language) {
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.model = model;
+        this.block = block;
+        this.language = language;
+    }
+
+    /**
+     * A new model with freshly initialised parameters.
+     *
+     * @param seed seeds the engine's random generator, so the same seed gives the same initial weights
+     */
+    public static LazyLanguageModel create(LmConfig config, BpeTokenizer tokenizer, Device device, long seed) {
+        if (config.vocabSize() != tokenizer.vocabSize()) {
+            throw new IllegalArgumentException("config vocabSize " + config.vocabSize()
+                    + " differs from the tokenizer's " + tokenizer.vocabSize());
+        }
+        Engine.getInstance().setRandomSeed((int) seed);
+        Model model = Model.newInstance(ModelFileFormat.DJL_MODEL_NAME, device);
+        LazyLm block = new LazyLm(config);
+        model.setBlock(block);
+        block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, config.contextLength()));
+        return new LazyLanguageModel(config, tokenizer, model, block, "und");
+    }
+
+    /** Loads a model file onto the device named by {@code lazyattention.device} (default auto). */
+    public static LazyLanguageModel load(Path file) throws IOException {
+        return load(file, DeviceChoice.fromEnvironment());
+    }
+
+    public static LazyLanguageModel load(Path file, Device device) throws IOException {
+        return fromEntries(ModelFile.read(file), file.toString(), device);
+    }
+
+    public static LazyLanguageModel load(InputStream in, String source, Device device) throws IOException {
+        return fromEntries(ModelFile.read(in, source), source, device);
+    }
+
+    /** Builds a model from verified model-file entries. */
+    public static LazyLanguageModel fromEntries(ModelEntries entries, String source, Device device)
+            throws ModelFileException {
+        ModelContents.Checked checked = ModelContents.check(entries, source); // the checks of every loader
+        LmConfig config = checked.config();
+        BpeTokenizer tokenizer = checked.tokenizer();
+        String language = checked.language();
+        Model model = Model.newInstance(ModelFileFormat.DJL_MODEL_NAME, device);
+        LazyLm block = new LazyLm(config);
+        model.setBlock(block);
+        try {
+            model.load(new ByteArrayInputStream(entries.get(ModelFileFormat.PARAMETERS)), Map.of());
+            long loaded = block.parameterCount();
+            if (loaded != config.parameterCount()) {
+                throw new ModelFileException(source, ModelFileFormat.PARAMETERS, "holds " + loaded
+                        + " parameters but config.json describes " + config.parameterCount());
+            }
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            model.close();
+            if (e instanceof ModelFileException) {
+                throw (ModelFileException) e;
+            }
+            throw new ModelFileException(source, ModelFileFormat.PARAMETERS,
+                    "parameters do not fit config.json: " + e.getMessage(), e);
+        }
+        return new LazyLanguageModel(config, tokenizer, model, block, language);
+    }
+
+    /** Saves the model as one {@code .lazylm.zip}, atomically. */
+    public void save(Path file) throws IOException {
+        save(file, Map.of());
+    }
+
+    /**
+     * Saves the model with {@code extra} entries (a checkpoint's training state), atomically: on any failure
+     * (a full disk included) the previous file at {@code file} is left as it was.
+     */
+    public void save(Path file, Map<String, byte[]> extra) throws IOException {
+        ModelEntries entries;
+        try {
+            entries = toEntries(extra);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + ": " + e.getMessage()
+                    + (Files.exists(file) ? " (the previous file is unchanged)" : ""), e);
+        }
+        ModelFile.write(file, entries);
+    }
+
+    /**
+     * The model-file entries of this model plus {@code extra} ones (checkpoint state).
+     *
+     * @throws IllegalStateException if a parameter holds NaN or infinity: such a model is never written
+     */
+    public ModelEntries toEntries(Map<String, byte[]> extra) throws IOException {
+        return withReadLock(() -> {
+            checkFinite();
+            Map<String, byte[]> entries = new LinkedHashMap<>();
+            entries.put(ModelFileFormat.MANIFEST, manifest());
+            entries.put(ModelFileFormat.CONFIG, config.toJson().getBytes(StandardCharsets.UTF_8));
+            ByteArrayOutputStream tok = new ByteArrayOutputStream();
+            TokenizerJson.write(tokenizer, tok);
+            entries.put(ModelFileFormat.TOKENIZER, tok.toByteArray());
+            entries.put(ModelFileFormat.SERVING, servingProperties());
+            entries.put(ModelFileFormat.PARAMETERS, parameterBytes());
+            entries.putAll(extra);
+            return ModelEntries.of(entries);
+        });
+    }
+
+    private byte[] parameterBytes() throws IOException {
+        Path dir = Files.createTempDirectory("lazylm-params");
+        try {
+            model.setProperty("Epoch", "0");
+            model.save(dir, ModelFileFormat.DJL_MODEL_NAME);
+            return Files.readAllBytes(dir.resolve(ModelFileFormat.PARAMETERS));
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private byte[] manifest() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Lazy Attention language model (").append(config.attention().id()).append(")\n");
+        sb.append("Manifest-Version=1.0\n");
+        sb.append("OpenNLP-Version=").append(ModelFileFormat.MANIFEST_FORMAT_VERSION).append('\n');
+        sb.append("Component-Name=").append(ModelFileFormat.COMPONENT_NAME).append('\n');
+        sb.append("Language=").append(language).append('\n');
+        sb.append("Timestamp=").append(System.currentTimeMillis()).append('\n');
+        return sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] servingProperties() {
+        String s = "# DJL's Criteria loads this file, checked before it is unpacked:\n"
+                + "#   dev.lazyattention.io.LazyLmCriteria.builder(zip).setTypes(String.class, Float.class)\n"
+                + "option.modelName=" + ModelFileFormat.DJL_MODEL_NAME + "\n"
+                + "blockFactory=dev.lazyattention.io.LazyLmBlockFactory\n"
+                + "translatorFactory=dev.lazyattention.io.LazyLmTranslatorFactory\n";
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private void checkFinite() {
+        try (NDManager m = model.getNDManager().newSubManager()) {
+            for (Pair<String, Parameter> p : block.getParameters()) {
+                NDArray v = Views.of(p.getValue().getArray(), m);
+                if (v.isNaN().logicalOr(v.isInfinite()).any().getBoolean()) {
+                    throw new IllegalStateException("parameter " + p.getKey()
+                            + " holds NaN or infinity; the model is not saved");
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public LmConfig config() {
+        return config;
+    }
+
+    public BpeTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public LazyLm block() {
+        return block;
+    }
+
+    /** The DJL model (for a {@code Trainer}, or to use the block in a user's own code). */
+    public Model djlModel() {
+        return model;
+    }
+
+    public Device device() {
+        return model.getNDManager().getDevice();
+    }
+
+    /** Language code written into the OpenNLP manifest ("und" when unknown). */
+    public String language() {
+        return language;
+    }
+
+    /** The same model with another language code for the OpenNLP manifest. */
+    public LazyLanguageModel withLanguage(String languageCode) {
+        return new LazyLanguageModel(config, tokenizer, model, block, languageCode);
+    }
+
+    public long parameterCount() {
+        return block.parameterCount();
+    }
+
+    /** A manager for one batch of work on the model's device; close it when done. */
+    public NDManager newManager() {
+        return model.getNDManager().newSubManager();
+    }
+
+    /** A parameter store for inference calls on {@code manager}. */
+    public ParameterStore parameterStore(NDManager manager) {
+        return new ParameterStore(manager, false);
+    }
+
+    /** Work that may throw. */
+    public interface Work<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code work} while the model cannot be closed.
+     *
+     * @throws IllegalStateException if the model is closed
+     */
+    public <T> T withReadLock(Work<T> work) throws IOException {
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the model is closed");
+            }
+            return work.run();
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** Frees native memory after running calls finish; later calls throw {@link IllegalStateException}. */
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                model.close();
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+}

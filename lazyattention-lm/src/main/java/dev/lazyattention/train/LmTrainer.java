@@ -1,0 +1,470 @@
+package dev.lazyattention.train;
+
+import dev.lazyattention.data.TokenWindows;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.tracker.CosineTracker;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.training.tracker.WarmUpTracker;
+import ai.djl.training.util.ProgressBar;
+import ai.djl.util.Pair;
+import dev.lazyattention.eval.AttentionStats;
+import dev.lazyattention.eval.ScoringOptions;
+import dev.lazyattention.eval.ScoringRequest;
+import dev.lazyattention.eval.SequenceScore;
+import dev.lazyattention.eval.SequenceScorer;
+import dev.lazyattention.lm.ModelEntries;
+import dev.lazyattention.lm.ModelFile;
+import dev.lazyattention.lm.ModelFileFormat;
+import dev.lazyattention.lm.LazyLanguageModel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import dev.lazyattention.util.Tensors;
+
+/**
+ * Trains a {@link LazyLanguageModel} with DJL's {@link Trainer}: random windows from {@link TokenWindows},
+ * next-token cross-entropy, {@link ResumableAdamW} with warmup and cosine decay, global-norm gradient
+ * clipping, gradient accumulation, periodic validation, a JSON-lines metrics log and atomic checkpoints
+ * from which {@link #resume} continues exactly.
+ *
+ * <p>Files in the output folder: {@value #MODEL_FILE} (the finished model), {@value #CHECKPOINT_FILE}
+ * (model + training state) and {@value #METRICS_FILE}.
+ */
+public final class LmTrainer {
+
+    public static final String MODEL_FILE = "model.lazylm.zip";
+    public static final String CHECKPOINT_FILE = "checkpoint.lazylm.zip";
+    public static final String METRICS_FILE = "metrics.jsonl";
+
+    /** Temporary files of interrupted writes of this trainer's own files (see {@link #prepareOutput}). */
+    private static final Pattern STALE_TEMPORARY = Pattern.compile("\\.probe[0-9]+\\.tmp|\\.(?:"
+            + Pattern.quote(MODEL_FILE) + "|" + Pattern.quote(CHECKPOINT_FILE) + ")\\.[0-9]+\\.tmp");
+
+    private final TrainOptions options;
+    private final Path outDir;
+    private TrainingMonitor monitor = TrainingMonitor.NONE;
+
+    public LmTrainer(TrainOptions options, Path outDir) {
+        this.options = options.copy();
+        this.outDir = outDir;
+    }
+
+    public LmTrainer monitor(TrainingMonitor monitor) {
+        this.monitor = monitor;
+        return this;
+    }
+
+    /** The checkpoint file of this trainer's output folder. */
+    public Path checkpointFile() {
+        return outDir.resolve(CHECKPOINT_FILE);
+    }
+
+    /**
+     * Trains a fresh model. Refuses an output folder that already holds a checkpoint or a model, so that
+     * earlier work is never overwritten by accident.
+     */
+    public TrainResult train(LazyLanguageModel lm, int[] trainTokens, int[] validTokens) throws IOException {
+        options.validate(lm.config().contextLength());
+        for (String name : new String[] {CHECKPOINT_FILE, MODEL_FILE}) {
+            if (Files.exists(outDir.resolve(name))) {
+                throw new IllegalArgumentException("output folder " + outDir + " already holds " + name
+                        + "; resume it or choose another output folder");
+            }
+        }
+        prepareOutput();
+        try (MetricsLog log = MetricsLog.create(outDir.resolve(METRICS_FILE))) {
+            return run(lm, trainTokens, validTokens, null, log);
+        }
+    }
+
+    /**
+     * Continues from this folder's checkpoint, with this trainer's options (the step count may grow).
+     *
+     * <p>A checkpoint already at the step count asked for holds the finished weights: a run killed after its
+     * last checkpoint but before its model file was written. Then nothing is trained: the model file is
+     * written from the checkpoint (the very file the run would have written), unless the folder already
+     * holds it, and the result says which ({@link TrainResult.Outcome}).
+     *
+     * @throws IllegalArgumentException if the seed differs from the checkpoint's, or the checkpoint is past
+     *     the step count asked for (its weights cannot be taken back to an earlier step)
+     */
+    public TrainResult resume(Checkpoint checkpoint, int[] trainTokens, int[] validTokens) throws IOException {
+        options.validate(checkpoint.model().config().contextLength());
+        if (checkpoint.seed() != options.seed) {
+            throw new IllegalArgumentException("the checkpoint was trained with seed " + checkpoint.seed()
+                    + " but the options say " + options.seed + "; the data order would change");
+        }
+        if (checkpoint.step() > options.steps) {
+            throw new IllegalArgumentException("the checkpoint is at step " + checkpoint.step() + ", past the "
+                    + options.steps + " steps asked for; its weights cannot be taken back to step " + options.steps
+                    + " (ask for " + checkpoint.step() + " steps or more)");
+        }
+        prepareOutput();
+        if (checkpoint.step() == options.steps) {
+            return finishFromCheckpoint(checkpoint);
+        }
+        try (MetricsLog log = MetricsLog.resume(outDir.resolve(METRICS_FILE), checkpoint.step())) {
+            return run(checkpoint.model(), trainTokens, validTokens, checkpoint, log);
+        }
+    }
+
+    /**
+     * The run already reached its last step: writes {@value #MODEL_FILE} from the checkpoint's weights unless
+     * the folder holds a model file with exactly those weights, config and tokenizer. The entries written are
+     * those a finished run writes ({@link LazyLanguageModel#save(Path)}: no training state, no optimizer).
+     */
+    private TrainResult finishFromCheckpoint(Checkpoint checkpoint) throws IOException {
+        long started = System.nanoTime();
+        Path model = outDir.resolve(MODEL_FILE);
+        ModelEntries finished = checkpoint.model().toEntries(Map.of());
+        TrainResult.Outcome outcome;
+        if (holdsModel(model, finished)) {
+            outcome = TrainResult.Outcome.ALREADY_FINISHED;
+        } else {
+            ModelFile.write(model, finished);
+            outcome = TrainResult.Outcome.MODEL_WRITTEN_FROM_CHECKPOINT;
+        }
+        Path metrics = outDir.resolve(METRICS_FILE);
+        double[] losses = MetricsLog.lastLosses(metrics, checkpoint.step());
+        double wall = (System.nanoTime() - started) / 1e9;
+        return new TrainResult(checkpoint.step(), losses[0], losses[1], 0, wall, 0, model, checkpointFile(), metrics,
+                outcome);
+    }
+
+    /** Whether {@code file} is a readable model file with the parameters, config and tokenizer of {@code want}. */
+    private static boolean holdsModel(Path file, ModelEntries want) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        ModelEntries have;
+        try {
+            have = ModelFile.read(file);
+        } catch (IOException e) {
+            return false; // unreadable or corrupt: replaced by the checkpoint's weights
+        }
+        for (String entry : new String[] {ModelFileFormat.PARAMETERS, ModelFileFormat.CONFIG,
+                ModelFileFormat.TOKENIZER}) {
+            if (!Arrays.equals(have.get(entry), want.get(entry))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Creates the output folder, checks that it is writable and removes the temporary files that an
+     * interrupted atomic write of this trainer's own files left behind: {@code .<name>.<digits>.tmp} for
+     * {@value #MODEL_FILE} and {@value #CHECKPOINT_FILE} (as {@link ModelFile#write(Path, ModelEntries)} names
+     * them) and {@code .probe<digits>.tmp} (the write probe below). Nothing else is touched.
+     */
+    private void prepareOutput() throws IOException {
+        try {
+            Files.createDirectories(outDir);
+            Path probe = Files.createTempFile(outDir, ".probe", ".tmp");
+            Files.delete(probe);
+            try (var entries = Files.newDirectoryStream(outDir, p -> isStaleTemporary(p.getFileName().toString()))) {
+                for (Path p : entries) {
+                    if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IOException("output folder " + outDir + " is not writable: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether a file name is one of the temporary files {@link #prepareOutput} removes. */
+    static boolean isStaleTemporary(String fileName) {
+        return STALE_TEMPORARY.matcher(fileName).matches();
+    }
+
+    private TrainResult run(LazyLanguageModel lm, int[] trainTokens, int[] validTokens, Checkpoint checkpoint,
+            MetricsLog log) throws IOException {
+        int length = options.resolvedSequenceLength(lm.config().contextLength());
+        int startStep = checkpoint == null ? 0 : checkpoint.step();
+        double priorSeconds = checkpoint == null ? 0 : checkpoint.elapsedSeconds();
+        long windowsPerStep = (long) options.batchSize * options.gradientAccumulation;
+        TokenWindows windows = TokenWindows.builder()
+                .setTokens(trainTokens, length)
+                .optSeed(options.seed)
+                .setRange(startStep * windowsPerStep, (options.steps - startStep) * windowsPerStep)
+                .setSampling(options.batchSize, false)
+                .build();
+        List<int[]> validWindows = validationWindows(validTokens, length, options.evalWindows);
+
+        Map<String, String> names = new HashMap<>();
+        for (Pair<String, Parameter> p : lm.block().getParameters()) {
+            names.put(p.getValue().getId(), p.getKey());
+        }
+        ResumableAdamW optimizer = new ResumableAdamW(schedule(), options.beta1, options.beta2, options.epsilon,
+                options.weightDecay, names, LmTrainer::isDecayed);
+        DefaultTrainingConfig config = new DefaultTrainingConfig(new NextTokenLoss())
+                .optOptimizer(optimizer)
+                .optDevices(new Device[] {lm.device()});
+
+        long started = System.nanoTime();
+        long tokens = 0;
+        int skipped = 0;
+        double lastTrainLoss = Double.NaN;
+        double lastValidLoss = Double.NaN;
+        int step = startStep;
+        ProgressBar bar = options.progressBar ? new ProgressBar("Training", options.steps) : null;
+        try (Trainer trainer = lm.djlModel().newTrainer(config)) {
+            if (checkpoint != null) {
+                checkpoint.restore(optimizer, trainer.getManager());
+            }
+            if (bar != null) {
+                bar.start(startStep);
+            }
+            Iterator<Batch> batches;
+            try {
+                batches = trainer.iterateDataset(windows).iterator();
+            } catch (ai.djl.translate.TranslateException e) {
+                throw new IOException("cannot read training windows: " + e.getMessage(), e);
+            }
+            boolean keepGoing = true;
+            while (keepGoing && step < options.steps) {
+                step++;
+                double loss = 0;
+                boolean finite = true;
+                for (int micro = 0; micro < options.gradientAccumulation; micro++) {
+                    try (Batch batch = batches.next()) {
+                        try (GradientCollector collector = trainer.newGradientCollector()) {
+                            NDArray logits = trainer.forward(batch.getData()).head(); // [B, T, V]
+                            NDArray batchLoss = trainer.getLoss().evaluate(batch.getLabels(), new NDList(logits));
+                            NDArray share = Tensors.scalar(batchLoss.getManager(), 1f / options.gradientAccumulation);
+                            collector.backward(batchLoss.mul(share));
+                            float value = batchLoss.getFloat();
+                            finite &= Float.isFinite(value);
+                            loss += value / options.gradientAccumulation;
+                        }
+                    }
+                }
+                double norm = gradientNorm(lm, trainer.getManager());
+                if (!finite || !Double.isFinite(norm)) {
+                    if (options.nonFinite == TrainOptions.NonFinitePolicy.STOP) {
+                        throw new TrainingDivergedException(String.format(Locale.ROOT,
+                                "training diverged at step %d: loss %s, gradient norm %s%s; nothing was saved from "
+                                        + "this step, the last good checkpoint is %s", step, loss, norm,
+                                nonFiniteGradients(lm, trainer.getManager()),
+                                Files.exists(checkpointFile()) ? checkpointFile() : "(none yet)"));
+                    }
+                    zeroGradients(lm, trainer.getManager());
+                    skipped++;
+                    log.write(event("skip", step, Map.of("loss", String.valueOf(loss), "gradNorm", String.valueOf(norm))));
+                    continue;
+                }
+                optimizer.setStep(step);
+                optimizer.setGradientScale(options.gradientClip > 0 && norm > options.gradientClip
+                        ? (float) (options.gradientClip / norm) : 1f);
+                trainer.step();
+                tokens += windowsPerStep * length;
+                lastTrainLoss = loss;
+
+                double seconds = (System.nanoTime() - started) / 1e9;
+                double tokensPerSecond = tokens / Math.max(seconds, 1e-9);
+                if (step % options.logEvery == 0 || step == options.steps) {
+                    Map<String, Object> values = new LinkedHashMap<>();
+                    values.put("loss", loss);
+                    values.put("learningRate", optimizer.learningRate(step));
+                    values.put("gradNorm", norm);
+                    values.put("tokensPerSecond", tokensPerSecond);
+                    values.put("elapsedSeconds", priorSeconds + seconds);
+                    log.write(event("train", step, values));
+                }
+                if (!validWindows.isEmpty()
+                        && ((options.evalEvery > 0 && step % options.evalEvery == 0) || step == options.steps)) {
+                    lastValidLoss = validationLoss(lm, validWindows, options.batchSize);
+                    Map<String, Object> values = new LinkedHashMap<>();
+                    values.put("loss", lastValidLoss);
+                    values.put("perplexity", Math.exp(lastValidLoss));
+                    if (options.validationAttentionStats) {
+                        AttentionStats stats = validationAttention(lm, validWindows);
+                        values.put("sparsity", stats.sparsity());
+                        values.put("sparsityPerLayer", stats.sparsityPerLayer());
+                        values.put("sinkMass", stats.sinkMass());
+                        values.put("survivingMass", stats.survivingMass());
+                    }
+                    log.write(event("valid", step, values));
+                    monitor.onValidation(step, lastValidLoss);
+                }
+                keepGoing = monitor.onStep(step, loss);
+                if ((options.checkpointEvery > 0 && step % options.checkpointEvery == 0) || step == options.steps
+                        || !keepGoing) {
+                    Checkpoint.write(checkpointFile(), lm, step, options, priorSeconds + seconds, optimizer);
+                }
+                if (bar != null) {
+                    bar.update(step - 1, String.format(Locale.ROOT, "loss %.3f, %,.0f tok/s, ETA %s", loss,
+                            tokensPerSecond, eta((options.steps - step) * windowsPerStep * length / tokensPerSecond)));
+                }
+            }
+            Path model = outDir.resolve(MODEL_FILE);
+            if (step == options.steps) {
+                lm.save(model);
+            }
+            double wall = (System.nanoTime() - started) / 1e9;
+            return new TrainResult(step, lastTrainLoss, lastValidLoss, tokens / Math.max(wall, 1e-9), wall, skipped,
+                    model, checkpointFile(), log.file());
+        } finally {
+            optimizer.close();
+        }
+    }
+
+    /** Matrices of the projections get weight decay; embeddings, norms, tau and the distance bias do not. */
+    static boolean isDecayed(String parameterName) {
+        return parameterName.endsWith("_weight");
+    }
+
+    private Tracker schedule() {
+        int warmup = options.resolvedWarmup();
+        Tracker cosine = CosineTracker.builder()
+                .setBaseValue(options.learningRate)
+                .optFinalValue(options.resolvedMinLearningRate())
+                .setMaxUpdates(Math.max(1, options.steps - warmup))
+                .build();
+        if (warmup == 0) {
+            return cosine;
+        }
+        return WarmUpTracker.builder()
+                .setMainTracker(cosine)
+                .optWarmUpSteps(warmup)
+                .optWarmUpBeginValue(options.learningRate / (warmup + 1))
+                .build();
+    }
+
+    /** Euclidean norm of all gradients together. */
+    private static double gradientNorm(LazyLanguageModel lm, NDManager parent) {
+        try (NDManager manager = parent.newSubManager()) {
+            NDList squares = new NDList();
+            for (Pair<String, Parameter> p : lm.block().getParameters()) {
+                NDArray grad = p.getValue().getArray().getGradient();
+                grad.attach(manager);
+                squares.add(grad.square().sum());
+            }
+            return Math.sqrt(NDArrays.stack(squares).sum().getFloat());
+        }
+    }
+
+    /** Names the parameters whose gradient holds NaN or infinity, for the divergence message. */
+    private static String nonFiniteGradients(LazyLanguageModel lm, NDManager parent) {
+        List<String> names = new ArrayList<>();
+        try (NDManager manager = parent.newSubManager()) {
+            for (Pair<String, Parameter> p : lm.block().getParameters()) {
+                NDArray grad = p.getValue().getArray().getGradient();
+                grad.attach(manager);
+                if (grad.isNaN().logicalOr(grad.isInfinite()).any().getBoolean()) {
+                    names.add(p.getKey());
+                }
+            }
+        }
+        return names.isEmpty() ? "" : " (non-finite gradient in " + String.join(", ", names) + ")";
+    }
+
+    private static void zeroGradients(LazyLanguageModel lm, NDManager parent) {
+        try (NDManager manager = parent.newSubManager()) {
+            for (Pair<String, Parameter> p : lm.block().getParameters()) {
+                NDArray grad = p.getValue().getArray().getGradient();
+                grad.attach(manager);
+                grad.set(new NDIndex("..."), 0); // a fill, not a product: NaN * 0 would stay NaN
+            }
+        }
+    }
+
+    /** Non-overlapping windows of length T + 1 from the start of the validation tokens. */
+    static List<int[]> validationWindows(int[] tokens, int length, int maxWindows) {
+        List<int[]> windows = new ArrayList<>();
+        if (tokens == null) {
+            return windows;
+        }
+        for (int start = 0; start + length + 1 <= tokens.length && windows.size() < maxWindows; start += length) {
+            int[] w = new int[length + 1];
+            System.arraycopy(tokens, start, w, 0, length + 1);
+            windows.add(w);
+        }
+        return windows;
+    }
+
+    /** Attention diagnostics over the validation windows. */
+    private static AttentionStats validationAttention(LazyLanguageModel lm, List<int[]> windows) {
+        List<ScoringRequest> requests = new ArrayList<>();
+        for (int[] w : windows) {
+            requests.add(new ScoringRequest(java.util.Arrays.copyOf(w, w.length - 1), 1)); // the window's inputs
+        }
+        AttentionStats total = new AttentionStats(lm.config().numLayers(), lm.config().numHeads());
+        ScoringOptions options = ScoringOptions.defaults(lm.config().contextLength())
+                .withAttentionStats(true).withBatchSize(4);
+        for (SequenceScore score : new SequenceScorer(lm, options).score(requests)) {
+            total.merge(score.attention());
+        }
+        return total;
+    }
+
+    /** Mean next-token loss over the windows. */
+    public static double validationLoss(LazyLanguageModel lm, List<int[]> windows, int batchSize) {
+        double total = 0;
+        long count = 0;
+        for (int from = 0; from < windows.size(); from += batchSize) {
+            List<int[]> part = windows.subList(from, Math.min(windows.size(), from + batchSize));
+            int length = part.get(0).length - 1;
+            long[] input = new long[part.size() * length];
+            long[] label = new long[part.size() * length];
+            for (int b = 0; b < part.size(); b++) {
+                for (int t = 0; t < length; t++) {
+                    input[b * length + t] = part.get(b)[t];
+                    label[b * length + t] = part.get(b)[t + 1];
+                }
+            }
+            try (NDManager manager = lm.newManager()) {
+                Shape shape = new Shape(part.size(), length);
+                ParameterStore ps = lm.parameterStore(manager);
+                NDArray logits = lm.block().forward(ps, new NDList(Tensors.of(manager, input, shape)), false).head();
+                total += NextTokenLoss.tokenNll(logits, Tensors.of(manager, label, shape)).sum().getFloat();
+                count += (long) part.size() * length;
+            }
+        }
+        return total / count;
+    }
+
+    private static Map<String, Object> event(String kind, int step, Map<String, ?> values) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("event", kind);
+        m.put("step", step);
+        m.putAll(values);
+        return m;
+    }
+
+    private static String eta(double seconds) {
+        if (!Double.isFinite(seconds)) {
+            return "?";
+        }
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60)
+                : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+
+}
