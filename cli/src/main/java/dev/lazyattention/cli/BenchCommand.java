@@ -139,7 +139,7 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Double> perVariant = new LinkedHashMap<>();
         for (String name : variants) {
             AttentionVariant variant = AttentionVariant.parse(name);
-            LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).attention(variant).build();
+            LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).optAttention(variant).build();
             Path dir = Files.createTempDirectory("lazyattn-bench");
             Memory.resetPeak();
             long before = Memory.resident();
@@ -188,7 +188,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void warmUp(AttentionVariant variant) throws Exception {
-        LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).attention(variant).build();
+        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).optAttention(variant).build();
         Path dir = Files.createTempDirectory("lazyattn-bench");
         TrainOptions options = new TrainOptions().steps(3).batchSize(microBatch).gradientAccumulation(16 / microBatch)
                 .evalEvery(0).checkpointEvery(0).progressBar(false).logEvery(1000);
@@ -200,7 +200,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void score() {
-        LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).build();
+        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             List<ScoringRequest> requests = new ArrayList<>();
             int[] tokens = randomTokens(64 * config.contextLength(), 3);
@@ -225,8 +225,8 @@ final class BenchCommand implements Callable<Integer> {
     private void generate() {
         Map<String, Object> all = new LinkedHashMap<>();
         for (int context : new int[] {64, 256, 1024}) {
-            LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).contextLength(context)
-                    .biasLength(context).build();
+            LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).optContextLength(context)
+                    .optBiasLength(context).build();
             try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
                 int newTokens = 16;
                 int[] prompt = randomTokens(context - newTokens - 1, 5);
@@ -253,8 +253,8 @@ final class BenchCommand implements Callable<Integer> {
     /** One 4096-token document, attention whole against 512 queries at a time. */
     private void chunked() {
         int length = 4096;
-        LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).contextLength(length)
-                .biasLength(256).build();
+        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).optContextLength(length)
+                .optBiasLength(256).build();
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             ScoringRequest request = new ScoringRequest(randomTokens(length, 9), 1);
             ScoringOptions whole = new ScoringOptions(length, length / 2, 1, false, 0);
@@ -291,7 +291,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Sentences per second through the CoreNLP annotator, batch 1 against batch 32. */
     private void corenlp() throws Exception {
-        LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).build();
+        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
         Path dir = Files.createTempDirectory("lazyattn-bench");
         try {
             Path model = dir.resolve("model.lazylm.zip");
@@ -336,7 +336,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Native memory over 2,000 training steps and 10,000 annotated sentences (tiny model). */
     private void leaks() throws Exception {
-        LmConfig config = LmConfig.preset("tiny").vocabSize(tokenizer.vocabSize()).contextLength(64).build();
+        LmConfig config = LmConfig.preset("tiny").setVocabSize(tokenizer.vocabSize()).optContextLength(64).build();
         Path dir = Files.createTempDirectory("lazyattn-bench");
         try {
             List<Long> trainSamples = new ArrayList<>();

@@ -142,7 +142,7 @@ final class CheckDeviceCommand implements Callable<Integer> {
     private Path freshModel(Path file) throws Exception {
         List<String> documents = EuroparlEnglish.documents().subList(0, 200);
         BpeTokenizer tokenizer = new BpeTrainer(1024).train(documents);
-        LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).build();
+        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, Device.cpu(), 1234)) {
             lm.save(file);
         }

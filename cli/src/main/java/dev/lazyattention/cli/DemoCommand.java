@@ -98,7 +98,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Small enough to learn something from 1.1 MB in a few minutes on two cores. */
     static LmConfig demoConfig(int vocabSize) {
-        return LmConfig.preset("small").vocabSize(vocabSize).numLayers(4).hiddenSize(192).numHeads(6)
-                .numKvHeads(6).mlpHiddenSize(512).contextLength(128).biasLength(128).build();
+        return LmConfig.preset("small").setVocabSize(vocabSize).optNumLayers(4).optHiddenSize(192).optNumHeads(6)
+                .optNumKvHeads(6).optMlpHiddenSize(512).optContextLength(128).optBiasLength(128).build();
     }
 }

@@ -136,7 +136,7 @@ final class ExperimentCommand implements Callable<Integer> {
                 System.out.println(variant.id() + ": already done");
                 continue;
             }
-            LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).attention(variant).build();
+            LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).optAttention(variant).build();
             TrainOptions options = new TrainOptions().steps(steps).batchSize(batchSize)
                     .gradientAccumulation(gradAccumulation).learningRate(learningRate).seed(seed)
                     .evalEvery(Math.max(1, steps / 20)).evalWindows(32).checkpointEvery(Math.max(1, steps / 10))

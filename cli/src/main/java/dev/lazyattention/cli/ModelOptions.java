@@ -35,27 +35,27 @@ final class ModelOptions {
 
     /** The preset with overrides, for a tokenizer of {@code vocabSize} tokens. */
     LmConfig config(int vocabSize) {
-        LmConfig.Builder b = LmConfig.preset(preset).attention(AttentionVariant.parse(attention)).vocabSize(vocabSize);
+        LmConfig.Builder b = LmConfig.preset(preset).optAttention(AttentionVariant.parse(attention)).setVocabSize(vocabSize);
         if (layers != null) {
-            b.numLayers(layers);
+            b.optNumLayers(layers);
         }
         if (heads != null) {
-            b.numHeads(heads);
+            b.optNumHeads(heads);
         }
         if (hidden != null) {
-            b.hiddenSize(hidden).mlpHiddenSize(-1);
+            b.optHiddenSize(hidden).optMlpHiddenSize(-1);
         }
         if (kvHeads != null) {
-            b.numKvHeads(kvHeads);
+            b.optNumKvHeads(kvHeads);
         }
         if (context != null) {
-            b.contextLength(context);
+            b.optContextLength(context);
             if (biasLength == null) {
-                b.biasLength(context);
+                b.optBiasLength(context);
             }
         }
         if (biasLength != null) {
-            b.biasLength(biasLength);
+            b.optBiasLength(biasLength);
         }
         return b.build();
     }

@@ -130,11 +130,11 @@ public final class LazyLmTrainer {
         LmConfig.Builder builder = LmConfig.preset(preset);
         int vocab = integer("vocabSize", builder.build().vocabSize());
         BpeTokenizer tokenizer = new BpeTrainer(vocab).train(train.documents());
-        builder.vocabSize(tokenizer.vocabSize()).attention(AttentionVariant.parse(get("attention", "lazy")));
+        builder.setVocabSize(tokenizer.vocabSize()).optAttention(AttentionVariant.parse(get("attention", "lazy")));
         String context = get("contextLength", null);
         if (context != null) {
             int c = integer("contextLength", 0);
-            builder.contextLength(c).biasLength(c);
+            builder.optContextLength(c).optBiasLength(c);
         }
         LmConfig config;
         try {

@@ -77,14 +77,14 @@ public final class LmConfig {
         String key = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         switch (key) {
             case "tiny":
-                return new Builder().vocabSize(512).numLayers(2).hiddenSize(64).numHeads(4).numKvHeads(2)
-                        .mlpHiddenSize(176).contextLength(64).biasLength(64);
+                return new Builder().setVocabSize(512).optNumLayers(2).optHiddenSize(64).optNumHeads(4).optNumKvHeads(2)
+                        .optMlpHiddenSize(176).optContextLength(64).optBiasLength(64);
             case "small":
-                return new Builder().vocabSize(4096).numLayers(6).hiddenSize(256).numHeads(8).numKvHeads(8)
-                        .mlpHiddenSize(688).contextLength(256).biasLength(256);
+                return new Builder().setVocabSize(4096).optNumLayers(6).optHiddenSize(256).optNumHeads(8).optNumKvHeads(8)
+                        .optMlpHiddenSize(688).optContextLength(256).optBiasLength(256);
             case "base":
-                return new Builder().vocabSize(16384).numLayers(12).hiddenSize(768).numHeads(12).numKvHeads(12)
-                        .mlpHiddenSize(2048).contextLength(1024).biasLength(1024);
+                return new Builder().setVocabSize(16384).optNumLayers(12).optHiddenSize(768).optNumHeads(12).optNumKvHeads(12)
+                        .optMlpHiddenSize(2048).optContextLength(1024).optBiasLength(1024);
             default:
                 throw new IllegalArgumentException(
                         "Unknown preset '" + name + "'; expected one of tiny, small, base");
@@ -96,10 +96,10 @@ public final class LmConfig {
     }
 
     public Builder toBuilder() {
-        return new Builder().vocabSize(vocabSize).numLayers(numLayers).hiddenSize(hiddenSize).numHeads(numHeads)
-                .numKvHeads(numKvHeads).mlpHiddenSize(mlpHiddenSize).contextLength(contextLength)
-                .attention(attention).biasLength(biasLength).ropeBase(ropeBase).tauInit(tauInit)
-                .biasInitStd(biasInitStd).normEpsilon(normEpsilon);
+        return new Builder().setVocabSize(vocabSize).optNumLayers(numLayers).optHiddenSize(hiddenSize).optNumHeads(numHeads)
+                .optNumKvHeads(numKvHeads).optMlpHiddenSize(mlpHiddenSize).optContextLength(contextLength)
+                .optAttention(attention).optBiasLength(biasLength).optRopeBase(ropeBase).optTauInit(tauInit)
+                .optBiasInitStd(biasInitStd).optNormEpsilon(normEpsilon);
     }
 
     public int vocabSize() {
@@ -220,20 +220,20 @@ public final class LmConfig {
             throw new IllegalArgumentException(source + ": architecture '" + architecture + "' is not LazyLm");
         }
         Builder b = new Builder()
-                .vocabSize(intField(o, "vocabSize", source))
-                .numLayers(intField(o, "numLayers", source))
-                .hiddenSize(intField(o, "hiddenSize", source))
-                .numHeads(intField(o, "numHeads", source))
-                .numKvHeads(intField(o, "numKvHeads", source))
-                .mlpHiddenSize(intField(o, "mlpHiddenSize", source))
-                .contextLength(intField(o, "contextLength", source))
-                .biasLength(intField(o, "biasLength", source))
-                .ropeBase(numberField(o, "ropeBase", source))
-                .tauInit((float) numberField(o, "tauInit", source))
-                .biasInitStd((float) numberField(o, "biasInitStd", source))
-                .normEpsilon((float) numberField(o, "normEpsilon", source));
+                .setVocabSize(intField(o, "vocabSize", source))
+                .optNumLayers(intField(o, "numLayers", source))
+                .optHiddenSize(intField(o, "hiddenSize", source))
+                .optNumHeads(intField(o, "numHeads", source))
+                .optNumKvHeads(intField(o, "numKvHeads", source))
+                .optMlpHiddenSize(intField(o, "mlpHiddenSize", source))
+                .optContextLength(intField(o, "contextLength", source))
+                .optBiasLength(intField(o, "biasLength", source))
+                .optRopeBase(numberField(o, "ropeBase", source))
+                .optTauInit((float) numberField(o, "tauInit", source))
+                .optBiasInitStd((float) numberField(o, "biasInitStd", source))
+                .optNormEpsilon((float) numberField(o, "normEpsilon", source));
         try {
-            b.attention(AttentionVariant.parse(stringField(o, "attention", source)));
+            b.optAttention(AttentionVariant.parse(stringField(o, "attention", source)));
             return b.build();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
@@ -308,71 +308,71 @@ public final class LmConfig {
 
         private Builder() {}
 
-        public Builder vocabSize(int v) {
+        public Builder setVocabSize(int v) {
             vocabSize = v;
             return this;
         }
 
-        public Builder numLayers(int v) {
+        public Builder optNumLayers(int v) {
             numLayers = v;
             return this;
         }
 
-        public Builder hiddenSize(int v) {
+        public Builder optHiddenSize(int v) {
             hiddenSize = v;
             return this;
         }
 
-        public Builder numHeads(int v) {
+        public Builder optNumHeads(int v) {
             numHeads = v;
             return this;
         }
 
         /** Key/value heads for grouped-query attention (default: numHeads). */
-        public Builder numKvHeads(int v) {
+        public Builder optNumKvHeads(int v) {
             numKvHeads = v;
             return this;
         }
 
         /** Width of the SwiGLU layer (default: 8/3 of hiddenSize rounded up to a multiple of 16). */
-        public Builder mlpHiddenSize(int v) {
+        public Builder optMlpHiddenSize(int v) {
             mlpHiddenSize = v;
             return this;
         }
 
         /** Longest window the model sees, at most {@link LmConfig#CONTEXT_LIMIT}. */
-        public Builder contextLength(int v) {
+        public Builder optContextLength(int v) {
             contextLength = v;
             return this;
         }
 
-        public Builder attention(AttentionVariant v) {
+        public Builder optAttention(AttentionVariant v) {
             attention = v;
             return this;
         }
 
         /** Distances with a learned bias (default: the context length). */
-        public Builder biasLength(int v) {
+        public Builder optBiasLength(int v) {
             biasLength = v;
             return this;
         }
 
-        public Builder ropeBase(double v) {
+        public Builder optRopeBase(double v) {
             ropeBase = v;
             return this;
         }
 
-        public Builder tauInit(float v) {
+        public Builder optTauInit(float v) {
             tauInit = v;
             return this;
         }
 
-        public Builder biasInitStd(float v) {
+        public Builder optBiasInitStd(float v) {
             biasInitStd = v;
             return this;
         }
 
-        public Builder normEpsilon(float v) {
+        public Builder optNormEpsilon(float v) {
             normEpsilon = v;
             return this;
         }

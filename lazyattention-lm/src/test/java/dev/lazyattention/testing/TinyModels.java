@@ -40,8 +40,8 @@ public final class TinyModels {
 
     /** The tiny preset with this tokenizer's vocabulary and the given variant. */
     public static LmConfig config(AttentionVariant variant) {
-        return LmConfig.preset("tiny").vocabSize(tokenizer().vocabSize()).contextLength(32).biasLength(16)
-                .attention(variant).build();
+        return LmConfig.preset("tiny").setVocabSize(tokenizer().vocabSize()).optContextLength(32).optBiasLength(16)
+                .optAttention(variant).build();
     }
 
     /** An untrained tiny model on the CPU. */

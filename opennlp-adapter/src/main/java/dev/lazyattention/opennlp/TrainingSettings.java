@@ -130,9 +130,9 @@ public final class TrainingSettings {
 
     /** The architecture for a tokenizer of {@code vocabularySize} tokens. */
     LmConfig config(int vocabularySize) {
-        LmConfig.Builder b = LmConfig.preset(preset).vocabSize(vocabularySize).attention(attention);
+        LmConfig.Builder b = LmConfig.preset(preset).setVocabSize(vocabularySize).optAttention(attention);
         if (contextLength != null) {
-            b.contextLength(contextLength).biasLength(contextLength);
+            b.optContextLength(contextLength).optBiasLength(contextLength);
         }
         try {
             return b.build();

@@ -167,7 +167,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
 
     private Path freshModel(List<String> texts) throws IOException {
         BpeTokenizer tokenizer = new BpeTrainer(vocab).train(texts);
-        LmConfig config = LmConfig.preset(preset).vocabSize(tokenizer.vocabSize()).build();
+        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
         Path file = Files.createTempFile("scaling-", ".lazylm.zip");
         file.toFile().deleteOnExit();
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, Device.cpu(), 1)) {
