@@ -21,6 +21,8 @@ import dev.lazyattention.util.Views;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * Causal self-attention with Lazy Attention (arXiv 2601.00919): RoPE, a learnable per-head bias for every
@@ -160,8 +162,40 @@ public final class LazyAttentionBlock extends AbstractBlock {
         NDManager manager = context.manager();
         long b = x.getShape().get(0);
         int t = context.queryLength();
-        int tk = context.keyLength();
 
+        NDArray[] qkv = rotatedHeads(ps, x, context, training); // q [B, H, T, D] scaled, k and v [B, G, T, D]
+        NDArray q = qkv[0];
+        NDArray k = qkv[1];
+        NDArray v = qkv[2];
+        if (past != null) {
+            k = NDArrays.concat(new NDList(past.keys(), k), 2); // [B, G, Tk, D]
+            v = NDArrays.concat(new NDList(past.values(), v), 2); // [B, G, Tk, D]
+        }
+        NDArray tauValue = tau == null ? null : Views.of(ps.getValue(tau, x.getDevice(), training), manager); // [H]
+        NDArray biasValue = distanceBias == null ? null
+                : Views.of(ps.getValue(distanceBias, x.getDevice(), training), manager)
+                        .toType(DataType.FLOAT32, false); // [H, Lb]
+
+        int chunk = context.queryChunk();
+        if (chunk <= 0 && !training) {
+            chunk = automaticQueryChunk(b, t, context.keyLength());
+        }
+        NDArray[] attended = chunk <= 0 || t <= chunk
+                ? attend(q, k, v, context, tauValue, biasValue, x.getDataType())
+                : attendInChunks(q, k, v, context, tauValue, biasValue, x.getDataType(), chunk);
+        NDArray o = attended[0].transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim); // [B, T, H*D]
+        NDArray y = output.forward(ps, new NDList(o), training).head(); // [B, T, C]
+        return new AttentionOutput(y, new CachedKeyValues(k, v), attended[1]);
+    }
+
+    /**
+     * Projections split into heads, with rotary positions; the query is scaled by 1/sqrt(D) here, once.
+     *
+     * @return {q [B, H, T, D], k [B, G, T, D], v [B, G, T, D]}
+     */
+    private NDArray[] rotatedHeads(ParameterStore ps, NDArray x, AttentionContext context, boolean training) {
+        long b = x.getShape().get(0);
+        int t = context.queryLength();
         NDArray q = query.forward(ps, new NDList(x), training).head(); // [B, T, H*D]
         NDArray k = key.forward(ps, new NDList(x), training).head(); // [B, T, G*D]
         NDArray v = value.forward(ps, new NDList(x), training).head(); // [B, T, G*D]
@@ -170,61 +204,54 @@ public final class LazyAttentionBlock extends AbstractBlock {
         v = v.reshape(b, t, numKvHeads, headDim).transpose(0, 2, 1, 3); // [B, G, T, D]
 
         NDArray[] cosSin = context.ropeTables(rope); // 2 x [T, D]
-        NDArray scale = Tensors.scalar(manager, (float) (1.0 / Math.sqrt(headDim))).toType(q.getDataType(), false);
-        q = Rope.apply(q, cosSin[0], cosSin[1]).mul(scale); // [B, H, T, D], scaled once here
+        NDArray scale = Tensors.scalar(context.manager(), (float) (1.0 / Math.sqrt(headDim)))
+                .toType(q.getDataType(), false);
+        q = Rope.apply(q, cosSin[0], cosSin[1]).mul(scale); // [B, H, T, D]
         k = Rope.apply(k, cosSin[0], cosSin[1]); // [B, G, T, D]
-        if (past != null) {
-            k = NDArrays.concat(new NDList(past.keys(), k), 2); // [B, G, Tk, D]
-            v = NDArrays.concat(new NDList(past.values(), v), 2); // [B, G, Tk, D]
-        }
+        return new NDArray[] {q, k, v};
+    }
 
-        NDArray tauValue = tau == null ? null : Views.of(ps.getValue(tau, x.getDevice(), training), manager);
-        NDArray biasValue = distanceBias == null ? null
-                : Views.of(ps.getValue(distanceBias, x.getDevice(), training), manager).toType(DataType.FLOAT32, false);
-
-        NDArray o; // [B, H, T, D]
-        NDArray weights; // [B, H, T, Tk] float32, or null
-        int chunk = context.queryChunk();
-        if (chunk <= 0 && !training) {
-            chunk = automaticQueryChunk(b, t, tk);
-        }
-        if (chunk <= 0 || t <= chunk) {
-            NDArray[] attended = attend(q, k, v, context, tauValue, biasValue, x.getDataType());
-            o = attended[0];
-            weights = attended[1];
-        } else {
-            NDList outputs = new NDList();
-            NDList chunkWeights = new NDList();
-            int cached = context.pastLength();
-            for (int from = 0; from < t; from += chunk) {
-                int to = Math.min(t, from + chunk);
-                // A scope per chunk frees its scores at once: memory holds one chunk's, not all of them.
-                try (NDManager scope = manager.newSubManager()) {
-                    scope.tempAttachAll(java.util.stream.Stream.of(q, k, v, tauValue, biasValue)
-                            .filter(java.util.Objects::nonNull).toArray(NDArray[]::new));
-                    AttentionContext sub = context.queries(from, to, scope);
-                    NDArray[] attended = attend(
-                            q.get(new NDIndex(":, :, {}:{}", from, to)), // [B, H, Q, D]
-                            k.get(new NDIndex(":, :, :{}", cached + to)), // [B, G, cached+to, D]
-                            v.get(new NDIndex(":, :, :{}", cached + to)), // [B, G, cached+to, D]
-                            sub, tauValue, biasValue, x.getDataType());
-                    attended[0].attach(manager);
-                    outputs.add(attended[0]); // [B, H, Q, D]
-                    if (attended[1] != null) {
-                        // Later keys are future keys of this chunk: weight 0.
-                        NDArray padded = attended[1].concat(scope.zeros(
-                                new Shape(b, numHeads, to - from, tk - cached - to), DataType.FLOAT32, x.getDevice()), 3);
-                        padded.attach(manager);
-                        chunkWeights.add(padded);
-                    }
+    /**
+     * {@link #attend} over blocks of {@code chunk} queries: the same result, with one block's scores in
+     * memory at a time.
+     *
+     * @return {output [B, H, T, D], weights [B, H, T, Tk] float32 or null}
+     */
+    private NDArray[] attendInChunks(NDArray q, NDArray k, NDArray v, AttentionContext context, NDArray tauValue,
+            NDArray biasValue, DataType type, int chunk) {
+        NDManager manager = context.manager();
+        long b = q.getShape().get(0);
+        int t = context.queryLength();
+        int tk = context.keyLength();
+        int cached = context.pastLength();
+        NDList outputs = new NDList();
+        NDList chunkWeights = new NDList();
+        for (int from = 0; from < t; from += chunk) {
+            int to = Math.min(t, from + chunk);
+            // A scope per chunk frees its scores at once: memory holds one chunk's, not all of them.
+            try (NDManager scope = manager.newSubManager()) {
+                scope.tempAttachAll(Stream.of(q, k, v, tauValue, biasValue)
+                        .filter(Objects::nonNull).toArray(NDArray[]::new));
+                AttentionContext sub = context.queries(from, to, scope);
+                NDArray[] attended = attend(
+                        q.get(new NDIndex(":, :, {}:{}", from, to)), // [B, H, Q, D]
+                        k.get(new NDIndex(":, :, :{}", cached + to)), // [B, G, cached+to, D]
+                        v.get(new NDIndex(":, :, :{}", cached + to)), // [B, G, cached+to, D]
+                        sub, tauValue, biasValue, type);
+                attended[0].attach(manager);
+                outputs.add(attended[0]); // [B, H, Q, D]
+                if (attended[1] != null) {
+                    // Later keys are future keys of this chunk: weight 0.
+                    NDArray padded = attended[1].concat(scope.zeros(
+                            new Shape(b, numHeads, to - from, tk - cached - to), DataType.FLOAT32, q.getDevice()), 3);
+                    padded.attach(manager); // [B, H, Q, Tk]
+                    chunkWeights.add(padded);
                 }
             }
-            o = NDArrays.concat(outputs, 2); // [B, H, T, D]
-            weights = chunkWeights.isEmpty() ? null : NDArrays.concat(chunkWeights, 2); // [B, H, T, Tk]
         }
-        o = o.transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim); // [B, T, H*D]
-        NDArray y = output.forward(ps, new NDList(o), training).head(); // [B, T, C]
-        return new AttentionOutput(y, new CachedKeyValues(k, v), weights);
+        NDArray o = NDArrays.concat(outputs, 2); // [B, H, T, D]
+        NDArray weights = chunkWeights.isEmpty() ? null : NDArrays.concat(chunkWeights, 2); // [B, H, T, Tk]
+        return new NDArray[] {o, weights};
     }
 
     /**
