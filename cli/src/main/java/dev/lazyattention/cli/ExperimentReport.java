@@ -286,11 +286,10 @@ final class ExperimentReport {
             try (LazyLanguageModel lm = LazyLanguageModel.load(r.model(), Device.cpu());
                     NDManager manager = lm.newManager()) {
                 int length = Math.min(48, lm.config().contextLength());
-                int[] ids = lm.tokenizer().encode(passage);
-                long[] input = new long[Math.min(length, ids.length + 1)];
-                input[0] = lm.tokenizer().endOfTextId();
-                for (int i = 1; i < input.length; i++) {
-                    input[i] = ids[i - 1];
+                int[] tokens = lm.tokenizer().afterEndOfText(lm.tokenizer().encode(passage));
+                long[] input = new long[Math.min(length, tokens.length)];
+                for (int i = 0; i < input.length; i++) {
+                    input[i] = tokens[i];
                 }
                 int n = input.length;
                 AttentionContext ctx = AttentionContext.builder(manager, 1, n).optReturnWeights(true).build();

@@ -154,7 +154,7 @@ public final class LazyLmTrainer {
                 DeviceChoice.resolve(get("device", "auto"), PREFIX + "device"), integer("seed", 1234))) {
             TrainResult result = new LmTrainer(options, workDir)
                     .train(lm, train.tokens(tokenizer), valid == null ? null : valid.tokens(tokenizer));
-            lm.withLanguage(language()).save(output);
+            lm.save(output, language());
             System.err.printf(Locale.ROOT, "lazylm: trained %d steps on %d %ss, validation loss %.4f; wrote %s%n",
                     result.steps(), documents.size(), unit(), result.validLoss(), output);
         }

@@ -135,16 +135,16 @@ public final class TextCorpus {
      * document is predicted from a document boundary, as in training). Tokenised in parallel.
      */
     public int[] tokens(BpeTokenizer tokenizer) {
-        int eos = tokenizer.endOfTextId();
-        List<int[]> encoded = documents.parallelStream().map(tokenizer::encode).toList();
+        List<int[]> encoded = documents.parallelStream()
+                .map(document -> tokenizer.afterEndOfText(tokenizer.encode(document)))
+                .toList();
         int total = 0;
         for (int[] e : encoded) {
-            total = Math.addExact(total, e.length + 1);
+            total = Math.addExact(total, e.length);
         }
         int[] tokens = new int[total];
         int at = 0;
         for (int[] e : encoded) {
-            tokens[at++] = eos;
             System.arraycopy(e, 0, tokens, at, e.length);
             at += e.length;
         }

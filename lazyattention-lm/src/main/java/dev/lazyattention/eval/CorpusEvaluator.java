@@ -10,7 +10,9 @@ import java.util.List;
 
 /**
  * Evaluates a model on a corpus: every document is scored from its first token (conditioned on {@code
- * <|endoftext|>}, the document boundary the model saw in training) to its last, in sliding windows.
+ * <|endoftext|>}, the document boundary the model saw in training, see {@link
+ * dev.lazyattention.tokenizer.BpeTokenizer#afterEndOfText}) to its last, in sliding windows, by {@link
+ * SequenceScorer}; and the mean loss over token windows with which the trainer validates.
  */
 public final class CorpusEvaluator {
 
@@ -24,7 +26,6 @@ public final class CorpusEvaluator {
 
     public EvalResult evaluate(TextCorpus corpus) {
         BpeTokenizer tokenizer = lm.tokenizer();
-        int eos = tokenizer.endOfTextId();
         List<ScoringRequest> requests = new ArrayList<>();
         long bytes = 0;
         for (String document : corpus.documents()) {
@@ -32,15 +33,36 @@ public final class CorpusEvaluator {
             if (ids.length == 0) {
                 continue;
             }
-            int[] tokens = new int[ids.length + 1];
-            tokens[0] = eos;
-            System.arraycopy(ids, 0, tokens, 1, ids.length);
-            requests.add(new ScoringRequest(tokens, 1));
+            requests.add(new ScoringRequest(tokenizer.afterEndOfText(ids), 1));
             bytes += document.getBytes(StandardCharsets.UTF_8).length;
         }
         if (requests.isEmpty()) {
             throw new IllegalArgumentException(corpus.description() + ": nothing to evaluate");
         }
+        return score(requests, bytes);
+    }
+
+    /**
+     * Mean next-token loss in nats over token sequences, each scored from its second token on given the
+     * tokens before it: the trainer's validation loss, whose windows of {@code T + 1} tokens one window of
+     * {@code T} inputs scores.
+     *
+     * @throws IllegalArgumentException if no sequence has a token to score
+     */
+    public double meanLoss(List<int[]> sequences) {
+        List<ScoringRequest> requests = new ArrayList<>(sequences.size());
+        for (int[] tokens : sequences) {
+            if (tokens.length > 1) {
+                requests.add(new ScoringRequest(tokens, 1));
+            }
+        }
+        if (requests.isEmpty()) {
+            throw new IllegalArgumentException("no sequence has a token to score");
+        }
+        return score(requests, 0).loss();
+    }
+
+    private EvalResult score(List<ScoringRequest> requests, long bytes) {
         SequenceScorer scorer = new SequenceScorer(lm, options);
         double nll = 0;
         long tokens = 0;

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 
@@ -124,40 +125,57 @@ public final class MultipleChoice {
         }
     }
 
-    /** Scores every item and returns acc and acc_norm over the labelled ones. */
-    public static Result evaluate(LazyLanguageModel lm, List<Item> items, ScoringOptions options) {
+    /**
+     * Per item, the log-likelihood (natural log) of each choice's continuation {@code " " + choice} given
+     * {@code <|endoftext|>} and the context, scored by {@link SequenceScorer}.
+     */
+    public static List<double[]> choiceLogLikelihoods(LazyLanguageModel lm, List<Item> items, ScoringOptions options) {
         BpeTokenizer tokenizer = lm.tokenizer();
-        int eos = tokenizer.endOfTextId();
         List<ScoringRequest> requests = new ArrayList<>();
-        List<Integer> bytes = new ArrayList<>();
         for (Item item : items) {
             int[] context = tokenizer.encode(item.context());
             for (String choice : item.choices()) {
-                String continuation = " " + choice;
-                int[] cont = tokenizer.encode(continuation);
-                int[] tokens = new int[1 + context.length + cont.length];
-                tokens[0] = eos;
-                System.arraycopy(context, 0, tokens, 1, context.length);
-                System.arraycopy(cont, 0, tokens, 1 + context.length, cont.length);
-                requests.add(new ScoringRequest(tokens, 1 + context.length));
-                bytes.add(continuation.getBytes(StandardCharsets.UTF_8).length);
+                int[] continuation = tokenizer.encode(continuation(choice));
+                int[] text = Arrays.copyOf(context, context.length + continuation.length);
+                System.arraycopy(continuation, 0, text, context.length, continuation.length);
+                int[] tokens = tokenizer.afterEndOfText(text);
+                requests.add(new ScoringRequest(tokens, tokens.length - continuation.length));
             }
         }
         List<SequenceScore> scores = new SequenceScorer(lm, options).score(requests);
+        List<double[]> out = new ArrayList<>(items.size());
         int at = 0;
+        for (Item item : items) {
+            double[] perChoice = new double[item.choices().size()];
+            for (int c = 0; c < perChoice.length; c++) {
+                perChoice[c] = scores.get(at++).logProbability();
+            }
+            out.add(perChoice);
+        }
+        return out;
+    }
+
+    private static String continuation(String choice) {
+        return " " + choice;
+    }
+
+    /** Scores every item and returns acc and acc_norm over the labelled ones. */
+    public static Result evaluate(LazyLanguageModel lm, List<Item> items, ScoringOptions options) {
+        List<double[]> likelihoods = choiceLogLikelihoods(lm, items, options);
         int labelled = 0;
         int right = 0;
         int rightNorm = 0;
-        for (Item item : items) {
+        for (int i = 0; i < items.size(); i++) {
+            Item item = items.get(i);
+            double[] ll = likelihoods.get(i);
             int best = -1;
             int bestNorm = -1;
             double bestValue = Double.NEGATIVE_INFINITY;
             double bestNormValue = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < item.choices().size(); c++, at++) {
-                double ll = scores.get(at).logProbability();
-                double norm = ll / bytes.get(at);
-                if (ll > bestValue) {
-                    bestValue = ll;
+            for (int c = 0; c < ll.length; c++) {
+                double norm = ll[c] / continuation(item.choices().get(c)).getBytes(StandardCharsets.UTF_8).length;
+                if (ll[c] > bestValue) {
+                    bestValue = ll[c];
                     best = c;
                 }
                 if (norm > bestNormValue) {

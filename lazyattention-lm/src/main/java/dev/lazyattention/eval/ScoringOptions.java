@@ -4,8 +4,11 @@ package dev.lazyattention.eval;
  * How sequences are scored: window length and stride for sequences longer than a window, sequences per
  * forward pass, and what to compute besides log-probabilities.
  *
- * <p>Sliding windows: a sequence longer than {@code windowLength} is scored in windows that start every
- * {@code stride} tokens; each window scores only the tokens that no earlier window scored, so every
+ * <p>Sliding windows: a window feeds the model at most {@code windowLength} tokens and scores the token
+ * after each of them, so a sequence of up to {@code windowLength + 1} tokens is scored in one window. (The
+ * last token is fed to the model only when attention statistics or next-token predictions need its
+ * position; it may then get a window of its own.) A longer sequence is scored in windows that start about
+ * every {@code stride} tokens; each window scores only the tokens that no earlier window scored, so every
  * token is scored exactly once and, after the first window, with at least {@code windowLength - stride}
  * tokens of context. Nothing is truncated. {@code queryChunk} computes each window's attention for that
  * many queries at a time, which bounds the memory of long windows (see {@code

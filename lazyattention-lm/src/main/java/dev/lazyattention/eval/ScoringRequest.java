@@ -2,8 +2,8 @@ package dev.lazyattention.eval;
 
 /**
  * One token sequence to score: {@code tokens[t]} is scored for every {@code t >= firstTarget} given all
- * tokens before it. {@code tokens[0]} is never scored (nothing precedes it); put the end-of-text id there
- * to score a text from its first token.
+ * tokens before it. {@code tokens[0]} is never scored (nothing precedes it); to score a text from its first
+ * token, give it after the end-of-text boundary ({@code BpeTokenizer.afterEndOfText}).
  *
  * <p>Optional: {@code segments} gives each token position a segment number (for example the sentence it
  * belongs to) so that attention diagnostics are also kept per segment; {@code predictAfter} lists token

@@ -3,27 +3,25 @@ package dev.lazyattention.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
 import dev.lazyattention.attention.AttentionContext;
 import dev.lazyattention.attention.LazyAttentionBlock;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmOutput;
 import dev.lazyattention.tokenizer.BpeTokenizer;
-import dev.lazyattention.util.Tensors;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * Log-probabilities of token sequences under a model, the engine behind evaluation, the CoreNLP annotator
- * and the OpenNLP language model. Long sequences are scored in sliding windows (see {@link
- * ScoringOptions}); windows of many sequences are batched with right padding, which causal attention
- * never looks at, so batched results equal unbatched ones.
+ * Log-probabilities of token sequences under a model: the one scoring path behind evaluation ({@link
+ * CorpusEvaluator}, the trainer's validation loss), {@link MultipleChoice}, the CoreNLP annotator and the
+ * OpenNLP language model; the DJL translator and the generator's prompt read their forward passes through
+ * its {@link ScoringPass}. Long sequences are scored in sliding windows (see {@link ScoringOptions});
+ * windows of many sequences are packed into passes with right padding, which causal attention never looks
+ * at, so batched results equal unbatched ones.
  *
  * <p>Every position from {@code firstTarget - 1} to the end counts once in the attention diagnostics: in
  * the window that scores the token it predicts (the last position in the last window).
@@ -53,20 +51,6 @@ public final class SequenceScorer {
 
     public LazyLanguageModel model() {
         return lm;
-    }
-
-    /**
-     * One forward window: tokens [start, end) of a request. It scores targets [from, end) and owns the
-     * positions [from - 1, end - 1), or [from - 1, end) when it is the request's last window.
-     */
-    private record Window(int request, int start, int end, int from, boolean last) {
-        int length() {
-            return end - start;
-        }
-
-        boolean owns(int position) {
-            return position >= from - 1 && (position < end - 1 || (last && position == end - 1));
-        }
     }
 
     /** Per request, what the batches fill in. */
@@ -102,10 +86,10 @@ public final class SequenceScorer {
                 }
             }
         }
-        List<Window> windows = new ArrayList<>();
+        List<ScoringWindow> windows = new ArrayList<>();
         List<Result> results = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
-            windows.addAll(windowsOf(i, requests.get(i)));
+            windows.addAll(windowsOf(i, requests.get(i), options));
             results.add(new Result(requests.get(i), options.attentionStats(), options.topK() > 0,
                     lm.config().numLayers(), lm.config().numHeads()));
         }
@@ -165,86 +149,87 @@ public final class SequenceScorer {
         return score(List.of(request)).get(0);
     }
 
-    private List<Window> windowsOf(int index, ScoringRequest r) {
+    /**
+     * The windows of one request: each holds at most {@code windowLength} inputs and scores the targets whose
+     * preceding token is one of its inputs that no earlier window scored. The first window starts at the
+     * beginning (or {@code windowLength - stride} tokens before the first target); each later one starts
+     * {@code windowLength - stride} tokens before its first target, so every target after the first window
+     * has at least that much context. The last token is an input only when something is computed at its
+     * position (attention statistics, next-token predictions); a window that only owns that position gets a
+     * whole window of context.
+     */
+    static List<ScoringWindow> windowsOf(int index, ScoringRequest r, ScoringOptions options) {
         int n = r.tokens().length;
         int length = options.windowLength();
         int context = length - options.stride();
-        List<Window> list = new ArrayList<>();
-        int from = r.firstTarget();
-        while (from < n) {
-            int start = Math.max(0, from - context);
-            int end = Math.min(n, start + length);
-            list.add(new Window(index, start, end, from, end == n));
-            from = end;
-        }
-        if (list.isEmpty() && (options.topK() > 0 || options.attentionStats())) {
-            // Nothing to score, but the last position still predicts and attends.
-            list.add(new Window(index, Math.max(0, n - length), n, n, true));
+        int inputs = options.topK() > 0 || options.attentionStats() ? n : n - 1;
+        List<ScoringWindow> list = new ArrayList<>();
+        for (int from = r.firstTarget(); from - 1 < inputs; ) {
+            int start = from < n ? Math.max(0, from - context) : Math.max(0, n - length);
+            int end = Math.min(inputs, start + length);
+            list.add(new ScoringWindow(index, start, end, from));
+            from = end + 1;
         }
         return list;
     }
 
-    private void runBatch(List<ScoringRequest> requests, List<Window> batch, List<Result> results) {
-        int rows = batch.size();
-        int width = batch.get(0).length(); // sorted longest first
-        int pad = lm.tokenizer().endOfTextId();
-        long[] input = new long[rows * width];
-        long[] labels = new long[rows * width];
-        int[] lengths = new int[rows];
-        for (int b = 0; b < rows; b++) {
-            Window w = batch.get(b);
-            int[] tokens = requests.get(w.request()).tokens();
-            lengths[b] = w.length();
-            Arrays.fill(input, b * width, (b + 1) * width, pad);
-            for (int p = 0; p < w.length(); p++) {
-                input[b * width + p] = tokens[w.start() + p];
-                if (w.start() + p + 1 < tokens.length) {
-                    labels[b * width + p] = tokens[w.start() + p + 1];
-                }
-            }
-        }
+    /** One forward pass over {@code batch}; its results go into the requests' {@link Result}s. */
+    private void runBatch(List<ScoringRequest> requests, List<ScoringWindow> batch, List<Result> results) {
+        ScoringPass pass = new ScoringPass(requests, batch, lm.tokenizer().endOfTextId());
         try (NDManager manager = lm.newManager()) {
-            Shape shape = new Shape(rows, width);
-            ParameterStore ps = lm.parameterStore(manager);
-            AttentionContext context = AttentionContext.builder(manager, rows, width)
-                    .optReturnWeights(options.attentionStats())
-                    .optQueryChunk(options.queryChunk())
-                    .build();
-            LmOutput out = lm.block().forward(ps, Tensors.of(manager, input, shape), null, context, false);
-            NDArray logSoftmax = out.logits().logSoftmax(-1); // [B, T, V]
-            float[] picked = logSoftmax.gather(Tensors.of(manager, labels, shape).expandDims(-1), -1)
-                    .toFloatArray(); // [B, T]
-            for (int b = 0; b < rows; b++) {
-                Window w = batch.get(b);
-                ScoringRequest r = requests.get(w.request());
-                for (int t = w.from(); t < w.end(); t++) {
-                    results.get(w.request()).logProbs[t - r.firstTarget()] = picked[b * width + (t - 1 - w.start())];
-                }
+            LmOutput out = forward(pass, manager);
+            NDArray logSoftmax = ScoringPass.logSoftmax(out.logits()); // [B, T, V]
+            double[][] logProbs = new double[requests.size()][];
+            for (ScoringWindow w : batch) {
+                logProbs[w.request()] = results.get(w.request()).logProbs;
             }
+            pass.collect(logSoftmax, logProbs);
             if (options.attentionStats()) {
-                AttentionStats.accumulate(out.attentionWeights(), lengths, (row, query) -> {
-                    Window w = batch.get(row);
-                    int position = w.start() + query;
-                    if (!w.owns(position)) {
-                        return new AttentionStats[0];
-                    }
-                    Result result = results.get(w.request());
-                    int[] segments = requests.get(w.request()).segments();
-                    int segment = segments == null ? -1 : segments[position];
-                    return segment < 0 ? new AttentionStats[] {result.attention}
-                            : new AttentionStats[] {result.attention, result.segments.get(segment)};
-                });
+                accumulateAttention(requests, pass, out.attentionWeights(), results);
             }
             if (options.topK() > 0) {
-                for (int b = 0; b < rows; b++) {
-                    Window w = batch.get(b);
-                    int[] positions = requests.get(w.request()).predictionPositions();
-                    for (int i = 0; i < positions.length; i++) {
-                        if (w.owns(positions[i]) && positions[i] >= w.start()) {
-                            results.get(w.request()).predictions.set(i,
-                                    topK(logSoftmax.get(b).get(positions[i] - w.start()), options.topK()));
-                        }
-                    }
+                collectPredictions(requests, pass, logSoftmax, results);
+            }
+        }
+    }
+
+    private LmOutput forward(ScoringPass pass, NDManager manager) {
+        AttentionContext context = AttentionContext.builder(manager, pass.rows(), pass.width())
+                .optReturnWeights(options.attentionStats())
+                .optQueryChunk(options.queryChunk())
+                .build();
+        return lm.block().forward(lm.parameterStore(manager), pass.ids(manager), null, context, false);
+    }
+
+    /** Adds each owned query's attention to its request's statistics (and its segment's). */
+    private static void accumulateAttention(List<ScoringRequest> requests, ScoringPass pass, List<NDArray> weights,
+            List<Result> results) {
+        List<ScoringWindow> windows = pass.windows();
+        AttentionStats.accumulate(weights, pass.lengths(), (row, query) -> {
+            ScoringWindow w = windows.get(row);
+            int position = w.start() + query;
+            if (!w.owns(position)) {
+                return new AttentionStats[0];
+            }
+            Result result = results.get(w.request());
+            int[] segments = requests.get(w.request()).segments();
+            int segment = segments == null ? -1 : segments[position];
+            return segment < 0 ? new AttentionStats[] {result.attention}
+                    : new AttentionStats[] {result.attention, result.segments.get(segment)};
+        });
+    }
+
+    /** The most likely next tokens at each prediction position that a window of the pass owns. */
+    private void collectPredictions(List<ScoringRequest> requests, ScoringPass pass, NDArray logSoftmax,
+            List<Result> results) {
+        List<ScoringWindow> windows = pass.windows();
+        for (int b = 0; b < windows.size(); b++) {
+            ScoringWindow w = windows.get(b);
+            int[] positions = requests.get(w.request()).predictionPositions();
+            for (int i = 0; i < positions.length; i++) {
+                if (w.owns(positions[i])) {
+                    results.get(w.request()).predictions.set(i,
+                            topK(logSoftmax.get(b).get(positions[i] - w.start()), options.topK()));
                 }
             }
         }

@@ -4,9 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
 import dev.lazyattention.attention.AttentionContext;
 import dev.lazyattention.attention.CachedKeyValues;
+import dev.lazyattention.eval.ScoringPass;
+import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmOutput;
 
@@ -18,9 +19,11 @@ import java.util.List;
 import dev.lazyattention.util.Tensors;
 
 /**
- * Generates text with a KV cache: the prompt is encoded once, then each step feeds one token at its
- * absolute position (RoPE, the distance bias and Elastic-Softmax's {@code tau/i} all see the same
- * positions as a full recomputation would).
+ * Generates text with a KV cache: the prompt, after the end-of-text boundary ({@link
+ * dev.lazyattention.tokenizer.BpeTokenizer#afterEndOfText}), is encoded once, then each step feeds one token
+ * at its absolute position (RoPE, the distance bias and Elastic-Softmax's {@code tau/i} all see the same
+ * positions as a full recomputation would). The prompt's pass is packed and read back by the scorer's
+ * {@link ScoringPass}, which gives the prompt's log-probabilities ({@link Generation#promptLogProbabilities}).
  *
  * <p>Past the context length the window slides: when the text no longer fits, its last {@code 3/4} of a
  * context length of tokens are encoded afresh from position 0 and generation continues from there (the
@@ -58,73 +61,124 @@ public final class Generator {
     }
 
     private Generation run(int[] promptIds, GenerationOptions options) {
-        int context = lm.config().contextLength();
-        int keepOnSlide = Math.max(1, context * 3 / 4);
-        int eos = lm.tokenizer().endOfTextId();
-        int[] ids = new int[promptIds.length + 1 + options.maxNewTokens()];
-        ids[0] = eos;
-        System.arraycopy(promptIds, 0, ids, 1, promptIds.length);
-        int length = promptIds.length + 1;
-        int windowStart = 0;
-        int slides = 0;
+        Decoding decoding = new Decoding(promptIds, options);
         List<float[]> recorded = new ArrayList<>();
         Sampler sampler = new Sampler(options);
-
+        int eos = lm.tokenizer().endOfTextId();
         try (NDManager generation = lm.newManager()) {
-            List<CachedKeyValues> cache = null;
-            int cached = 0; // tokens of the window whose keys and values are in the cache
-            int produced = 0;
-            while (produced < options.maxNewTokens()) {
-                if (length - windowStart > context) {
-                    windowStart = length - keepOnSlide;
-                    slides++;
-                    cache = release(cache);
-                    cached = 0;
-                }
-                float[] logits;
-                try (NDManager step = generation.newSubManager()) {
-                    int from = options.useCache() ? windowStart + cached : windowStart;
-                    List<CachedKeyValues> past = options.useCache() ? cache : null;
-                    int pastLength = options.useCache() ? cached : 0;
-                    long[] input = new long[length - from];
-                    for (int i = from; i < length; i++) {
-                        input[i - from] = ids[i];
-                    }
-                    ParameterStore ps = lm.parameterStore(step);
-                    AttentionContext ctx = AttentionContext.builder(step, 1, input.length)
-                            .optPastLength(pastLength)
-                            .optPositionOffset(from - windowStart)
-                            .build();
-                    LmOutput out = lm.block().forward(ps, Tensors.of(step, input, new Shape(1, input.length)), past, ctx, false);
-                    logits = out.logits().get(new NDIndex("0, -1")).toFloatArray(); // [V]
-                    if (options.useCache()) {
-                        List<CachedKeyValues> next = new ArrayList<>(out.present().size());
-                        for (CachedKeyValues kv : out.present()) {
-                            kv.keys().attach(generation);
-                            kv.values().attach(generation);
-                            next.add(kv);
-                        }
-                        release(cache);
-                        cache = next;
-                        cached = length - windowStart;
-                    }
-                }
+            for (int produced = 0; produced < options.maxNewTokens(); produced++) {
+                float[] logits = decoding.nextLogits(generation);
                 if (options.recordLogits()) {
                     recorded.add(logits);
                 }
                 int token = sampler.next(logits);
-                ids[length++] = token;
-                produced++;
+                decoding.append(token);
                 if (token == eos && options.stopAtEndOfText()) {
                     break;
                 }
             }
         }
-        int[] generated = Arrays.copyOfRange(ids, promptIds.length + 1, length);
+        int[] generated = decoding.generated();
         int textLength = generated.length > 0 && generated[generated.length - 1] == eos && options.stopAtEndOfText()
                 ? generated.length - 1 : generated.length;
         String text = lm.tokenizer().decode(Arrays.copyOf(generated, textLength));
-        return new Generation(promptIds.clone(), generated, text, recorded, slides);
+        return new Generation(promptIds.clone(), generated, text, recorded, decoding.slides,
+                decoding.promptLogProbabilities);
+    }
+
+    /**
+     * The state of one generation: the tokens so far (the boundary and the prompt first), the window the
+     * model sees and the KV cache of that window's tokens.
+     */
+    private final class Decoding {
+        private final GenerationOptions options;
+        private final int promptTokens; // the boundary and the prompt
+        private final int[] ids;
+        private int length;
+        private int windowStart;
+        private int slides;
+        private List<CachedKeyValues> cache;
+        private int cached; // tokens of the window whose keys and values are in the cache
+        private double[] promptLogProbabilities = new double[0];
+
+        Decoding(int[] promptIds, GenerationOptions options) {
+            this.options = options;
+            int[] prompt = lm.tokenizer().afterEndOfText(promptIds);
+            promptTokens = prompt.length;
+            ids = Arrays.copyOf(prompt, prompt.length + options.maxNewTokens());
+            length = prompt.length;
+        }
+
+        /** The next-token logits [V] after the tokens so far; slides the window first if they no longer fit. */
+        float[] nextLogits(NDManager generation) {
+            int context = lm.config().contextLength();
+            if (length - windowStart > context) {
+                windowStart = length - Math.max(1, context * 3 / 4);
+                slides++;
+                cache = release(cache);
+                cached = 0;
+            }
+            try (NDManager step = generation.newSubManager()) {
+                int from = options.useCache() ? windowStart + cached : windowStart;
+                LmOutput out = forward(step, from);
+                if (options.useCache()) {
+                    keepCache(out, generation);
+                }
+                return out.logits().get(new NDIndex("0, -1")).toFloatArray(); // [V]
+            }
+        }
+
+        /**
+         * One forward pass over the tokens {@code [from, length)} of the window, after the cached ones. The
+         * first pass is the prompt's: packed as the scorer packs a sequence, its log-probabilities read the
+         * scorer's way.
+         */
+        private LmOutput forward(NDManager step, int from) {
+            boolean first = from == 0 && length == promptTokens;
+            ScoringPass prompt = first ? ScoringPass.whole(new ScoringRequest(Arrays.copyOf(ids, length), 1)) : null;
+            NDArray input = first ? prompt.ids(step) : idsOf(step, from);
+            AttentionContext ctx = AttentionContext.builder(step, 1, length - from)
+                    .optPastLength(options.useCache() ? cached : 0)
+                    .optPositionOffset(from - windowStart)
+                    .build();
+            LmOutput out = lm.block().forward(lm.parameterStore(step), input, options.useCache() ? cache : null, ctx,
+                    false);
+            if (first) {
+                promptLogProbabilities = prompt.logProbabilities(out.logits());
+            }
+            return out;
+        }
+
+        /** The tokens {@code [from, length)} as ids [1, length - from]. */
+        private NDArray idsOf(NDManager step, int from) {
+            long[] window = new long[length - from];
+            for (int i = from; i < length; i++) {
+                window[i - from] = ids[i];
+            }
+            return Tensors.of(step, window, new Shape(1, window.length));
+        }
+
+        /** Moves the keys and values of the window out of the step's manager; they replace the old cache. */
+        private void keepCache(LmOutput out, NDManager generation) {
+            List<CachedKeyValues> next = new ArrayList<>(out.present().size());
+            for (CachedKeyValues kv : out.present()) {
+                kv.keys().attach(generation);
+                kv.values().attach(generation);
+                next.add(kv);
+            }
+            release(cache);
+            cache = next;
+            cached = length - windowStart;
+        }
+
+        void append(int token) {
+            ids[length++] = token;
+        }
+
+        /** The tokens generated so far. */
+        int[] generated() {
+            return Arrays.copyOfRange(ids, promptTokens, length);
+        }
     }
 
     private static List<CachedKeyValues> release(List<CachedKeyValues> cache) {

@@ -1,12 +1,12 @@
 package dev.lazyattention.io;
 
+import dev.lazyattention.eval.ScoringPass;
+import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.lm.ModelFileFormat;
 
 import ai.djl.Model;
 import ai.djl.modality.nlp.generate.CausalLMOutput;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
@@ -16,14 +16,12 @@ import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Pair;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.TokenizerJson;
-import dev.lazyattention.train.NextTokenLoss;
 
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
-import dev.lazyattention.util.Tensors;
 
 /**
  * Translators for a model file loaded through DJL's {@code Criteria}:
@@ -90,8 +88,13 @@ public final class LazyLmTranslatorFactory implements TranslatorFactory {
         }
     }
 
-    /** A text's log-probability, each token predicted from the ones before it after {@code <|endoftext|>}. */
+    /**
+     * A text's log-probability, each token predicted from the ones before it after {@code <|endoftext|>}: the
+     * text is packed and read back by the scorer's {@link ScoringPass}, DJL's predictor runs the block.
+     */
     static final class TextLogProbabilityTranslator implements NoBatchifyTranslator<String, Float> {
+
+        private static final String PASS = "pass";
 
         private final BpeTokenizer tokenizer;
         private final int contextLength;
@@ -103,32 +106,21 @@ public final class LazyLmTranslatorFactory implements TranslatorFactory {
 
         @Override
         public NDList processInput(TranslatorContext ctx, String text) throws TranslateException {
-            int[] ids = tokenizer.encode(text);
-            if (contextLength > 0 && ids.length + 1 > contextLength) {
-                throw new TranslateException("the text has " + ids.length + " tokens; one window holds "
+            int[] tokens = tokenizer.afterEndOfText(tokenizer.encode(text));
+            if (contextLength > 0 && tokens.length > contextLength) {
+                throw new TranslateException("the text has " + (tokens.length - 1) + " tokens; one window holds "
                         + (contextLength - 1) + " (use SequenceScorer for longer texts)");
             }
-            long[] input = new long[ids.length + 1];
-            long[] labels = new long[ids.length + 1];
-            input[0] = tokenizer.endOfTextId();
-            for (int i = 0; i < ids.length; i++) {
-                input[i + 1] = ids[i];
-                labels[i] = ids[i];
-            }
-            NDArray labelArray = Tensors.of(ctx.getNDManager(), labels, new Shape(1, labels.length));
-            ctx.setAttachment("labels", labelArray);
-            ctx.setAttachment("count", ids.length);
-            return new NDList(Tensors.of(ctx.getNDManager(), input, new Shape(1, input.length)));
+            ScoringPass pass = ScoringPass.whole(new ScoringRequest(tokens, 1));
+            ctx.setAttachment(PASS, pass);
+            return new NDList(pass.ids(ctx.getNDManager()));
         }
 
         @Override
         public Float processOutput(TranslatorContext ctx, NDList list) {
-            int count = (Integer) ctx.getAttachment("count");
-            NDArray nll = NextTokenLoss.tokenNll(list.head(), (NDArray) ctx.getAttachment("labels")); // [1, T]
-            float[] values = nll.toFloatArray();
             double sum = 0;
-            for (int i = 0; i < count; i++) {
-                sum -= values[i];
+            for (double logProbability : ((ScoringPass) ctx.getAttachment(PASS)).logProbabilities(list.head())) {
+                sum += logProbability;
             }
             return (float) sum;
         }

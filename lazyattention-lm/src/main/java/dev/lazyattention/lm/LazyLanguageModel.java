@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -38,9 +39,13 @@ import java.util.stream.Stream;
  * and the CoreNLP and OpenNLP adapters share; it saves to and loads from one {@code .lazylm.zip} file.
  *
  * <p>Thread-safe for inference: any number of threads may score or generate at once. {@link #close()}
- * waits for running calls and makes later ones fail with {@link IllegalStateException}.
+ * waits for running calls and makes later ones fail with {@link IllegalStateException}. This object is the
+ * one owner of its DJL model: nothing else wraps it, and the language code a trainer wants in the file is
+ * given where the file is written ({@link #save(Path, String)}).
  */
 public final class LazyLanguageModel implements AutoCloseable {
+
+    private static final Pattern LANGUAGE_CODE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     private final LmConfig config;
     private final BpeTokenizer tokenizer;
@@ -117,9 +122,19 @@ public final class LazyLanguageModel implements AutoCloseable {
         return new LazyLanguageModel(config, tokenizer, model, block, language);
     }
 
-    /** Saves the model as one {@code .lazylm.zip}, atomically. */
+    /** Saves the model as one {@code .lazylm.zip}, atomically, with its own {@link #language()}. */
     public void save(Path file) throws IOException {
         save(file, Map.of());
+    }
+
+    /**
+     * Saves the model as one {@code .lazylm.zip}, atomically, with {@code language} as the language code of
+     * its manifest (a trainer names the language of the text it trained on). This model is not changed.
+     *
+     * @throws IllegalArgumentException if {@code language} is not a language code (see {@link #checkLanguage})
+     */
+    public void save(Path file, String language) throws IOException {
+        write(file, checkLanguage(language), Map.of());
     }
 
     /**
@@ -127,9 +142,13 @@ public final class LazyLanguageModel implements AutoCloseable {
      * (a full disk included) the previous file at {@code file} is left as it was.
      */
     public void save(Path file, Map<String, byte[]> extra) throws IOException {
+        write(file, language, extra);
+    }
+
+    private void write(Path file, String languageCode, Map<String, byte[]> extra) throws IOException {
         ModelEntries entries;
         try {
-            entries = toEntries(extra);
+            entries = entries(languageCode, extra);
         } catch (IOException e) {
             throw new IOException("cannot write " + file + ": " + e.getMessage()
                     + (Files.exists(file) ? " (the previous file is unchanged)" : ""), e);
@@ -143,10 +162,23 @@ public final class LazyLanguageModel implements AutoCloseable {
      * @throws IllegalStateException if a parameter holds NaN or infinity: such a model is never written
      */
     public ModelEntries toEntries(Map<String, byte[]> extra) throws IOException {
+        return entries(language, extra);
+    }
+
+    /**
+     * As {@link #toEntries(Map)}, with {@code language} as the manifest's language code.
+     *
+     * @throws IllegalArgumentException if {@code language} is not a language code (see {@link #checkLanguage})
+     */
+    public ModelEntries toEntries(String language, Map<String, byte[]> extra) throws IOException {
+        return entries(checkLanguage(language), extra);
+    }
+
+    private ModelEntries entries(String languageCode, Map<String, byte[]> extra) throws IOException {
         return withReadLock(() -> {
             checkFinite();
             Map<String, byte[]> entries = new LinkedHashMap<>();
-            entries.put(ModelFileFormat.MANIFEST, manifest());
+            entries.put(ModelFileFormat.MANIFEST, manifest(languageCode));
             entries.put(ModelFileFormat.CONFIG, config.toJson().getBytes(StandardCharsets.UTF_8));
             ByteArrayOutputStream tok = new ByteArrayOutputStream();
             TokenizerJson.write(tokenizer, tok);
@@ -171,7 +203,22 @@ public final class LazyLanguageModel implements AutoCloseable {
         }
     }
 
-    private byte[] manifest() {
+    /**
+     * The language code written into a manifest, trimmed: letters, digits, {@code -} and {@code _} only
+     * ({@code en}, {@code pt-BR}, {@code und}), so that it cannot break the manifest's properties syntax.
+     *
+     * @throws IllegalArgumentException otherwise, naming the value
+     */
+    public static String checkLanguage(String language) {
+        String code = language == null ? "" : language.trim();
+        if (!LANGUAGE_CODE.matcher(code).matches()) {
+            throw new IllegalArgumentException("language '" + language + "' is not a language code such as en, "
+                    + "pt-BR or und (letters, digits, - and _, at most 64)");
+        }
+        return code;
+    }
+
+    private byte[] manifest(String language) {
         StringBuilder sb = new StringBuilder();
         sb.append("# Lazy Attention language model (").append(config.attention().id()).append(")\n");
         sb.append("Manifest-Version=1.0\n");
@@ -226,14 +273,12 @@ public final class LazyLanguageModel implements AutoCloseable {
         return model.getNDManager().getDevice();
     }
 
-    /** Language code written into the OpenNLP manifest ("und" when unknown). */
+    /**
+     * The language code of the manifest this model was loaded from ("und" for a new model or when unknown);
+     * {@link #save(Path)} writes it again, {@link #save(Path, String)} writes another one.
+     */
     public String language() {
         return language;
-    }
-
-    /** The same model with another language code for the OpenNLP manifest. */
-    public LazyLanguageModel withLanguage(String languageCode) {
-        return new LazyLanguageModel(config, tokenizer, model, block, languageCode);
     }
 
     public long parameterCount() {

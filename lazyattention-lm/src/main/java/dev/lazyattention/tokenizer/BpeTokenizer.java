@@ -342,8 +342,10 @@ public final class BpeTokenizer {
     }
 
     /**
-     * {@code ids} after one {@value #END_OF_TEXT}: how a text is scored from a document boundary, so that its
-     * first piece is predicted too.
+     * {@code ids} after one {@value #END_OF_TEXT}: a text as the model sees it at a document boundary, so that
+     * its first piece is predicted too. This is the one place that builds the boundary: training streams,
+     * evaluation, multiple choice, scoring, generation prompts and the DJL translator all call it, so that
+     * every one of them gives the model the same ids for the same text.
      */
     public int[] afterEndOfText(int[] ids) {
         int[] tokens = new int[ids.length + 1];

@@ -8,11 +8,9 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.tracker.CosineTracker;
@@ -21,6 +19,7 @@ import ai.djl.training.tracker.WarmUpTracker;
 import ai.djl.training.util.ProgressBar;
 import ai.djl.util.Pair;
 import dev.lazyattention.eval.AttentionStats;
+import dev.lazyattention.eval.CorpusEvaluator;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScore;
@@ -424,30 +423,10 @@ public final class LmTrainer {
         return total;
     }
 
-    /** Mean next-token loss over the windows. */
+    /** Mean next-token loss over the windows, scored by the evaluator's {@link SequenceScorer}. */
     public static double validationLoss(LazyLanguageModel lm, List<int[]> windows, int batchSize) {
-        double total = 0;
-        long count = 0;
-        for (int from = 0; from < windows.size(); from += batchSize) {
-            List<int[]> part = windows.subList(from, Math.min(windows.size(), from + batchSize));
-            int length = part.get(0).length - 1;
-            long[] input = new long[part.size() * length];
-            long[] label = new long[part.size() * length];
-            for (int b = 0; b < part.size(); b++) {
-                for (int t = 0; t < length; t++) {
-                    input[b * length + t] = part.get(b)[t];
-                    label[b * length + t] = part.get(b)[t + 1];
-                }
-            }
-            try (NDManager manager = lm.newManager()) {
-                Shape shape = new Shape(part.size(), length);
-                ParameterStore ps = lm.parameterStore(manager);
-                NDArray logits = lm.block().forward(ps, new NDList(Tensors.of(manager, input, shape)), false).head();
-                total += NextTokenLoss.tokenNll(logits, Tensors.of(manager, label, shape)).sum().getFloat();
-                count += (long) part.size() * length;
-            }
-        }
-        return total / count;
+        ScoringOptions options = ScoringOptions.defaults(lm.config().contextLength()).withBatchSize(batchSize);
+        return new CorpusEvaluator(lm, options).meanLoss(windows);
     }
 
     private static Map<String, Object> event(String kind, int step, Map<String, ?> values) {

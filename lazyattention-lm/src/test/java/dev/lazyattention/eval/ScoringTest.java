@@ -82,21 +82,47 @@ class ScoringTest {
             double[] got = new SequenceScorer(lm, new ScoringOptions(window, stride, 3, false, 0))
                     .score(new ScoringRequest(tokens, 1)).logProbabilities();
             assertEquals(tokens.length - 1, got.length, "every token but the first is scored");
-            // Independent of the scorer's bookkeeping: token t must equal the direct score from SOME window
-            // that gives it at least window - stride tokens of context (or starts at 0).
+            // Independent of the scorer's bookkeeping: token t must equal the direct score from SOME window of
+            // at most `window` inputs, tokens [s, t), that gives it at least window - stride tokens of context
+            // (or starts at 0).
             for (int t = 1; t < tokens.length; t++) {
-                int start = Math.max(0, t - (window - stride));
-                start = Math.min(start, Math.max(0, tokens.length - window));
                 boolean matched = false;
-                for (int s = Math.max(0, t - window + 1); s <= start && !matched; s++) {
+                for (int s = Math.max(0, t - window); s < t && !matched; s++) {
                     if (s != 0 && t - s < window - stride) {
                         continue;
                     }
-                    double[] d = direct(lm, tokens, s, Math.min(tokens.length, s + window));
+                    double[] d = direct(lm, tokens, s, t + 1);
                     matched = Math.abs(d[t - s - 1] - got[t - 1]) < 1e-4;
                 }
                 assertTrue(matched, "token " + t + " has no window with enough context that gives " + got[t - 1]);
             }
+        }
+    }
+
+    @Test
+    void aWindowOfNInputsScoresNPlusOneTokensWithOrWithoutStatistics() {
+        try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 25)) {
+            int[] tokens = withEos(lm, String.join(" ", SyntheticCorpus.documents(3, 5)));
+            int window = 16;
+            int[] sequence = java.util.Arrays.copyOf(tokens, window + 1);
+            // One forward pass over all window + 1 tokens: the last one is never an input to the others.
+            double[] expected = direct(lm, sequence, 0, sequence.length);
+            ScoringOptions options = new ScoringOptions(window, 4, 2, false, 0);
+            for (ScoringOptions o : List.of(options, options.withAttentionStats(true), options.withTopK(2))) {
+                double[] got = new SequenceScorer(lm, o).score(new ScoringRequest(sequence, 1)).logProbabilities();
+                assertEquals(window, got.length);
+                for (int t = 0; t < got.length; t++) {
+                    assertEquals(expected[t], got[t], 1e-4, o + ", token " + (t + 1));
+                }
+            }
+            // Predictions need the last token as an input: it gets a window of its own, the last `window`
+            // tokens, while the first window's last target keeps all its context.
+            TokenPrediction next = new SequenceScorer(lm, options.withTopK(1)).score(new ScoringRequest(sequence, 1))
+                    .nextTokens().get(0);
+            int[] probe = java.util.Arrays.copyOfRange(sequence, 1, sequence.length + 1); // + the prediction
+            probe[window] = next.id();
+            double[] d = direct(lm, probe, 0, probe.length);
+            assertEquals(Math.log(next.probability()), d[window - 1], 1e-4, "the prediction of the last window");
         }
     }
 

@@ -79,6 +79,35 @@ class ModelFileTest {
     }
 
     @Test
+    void aLanguageGivenAtSaveIsWrittenAndTheModelKeepsItsOwn() throws IOException {
+        try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.SOFTMAX, 5)) {
+            assertEquals("und", lm.language());
+            Path german = dir.resolve("de.lazylm.zip");
+            lm.save(german, " de ");
+            assertEquals("und", lm.language(), "saving with a language does not change the model");
+            Path plain = dir.resolve("und.lazylm.zip");
+            lm.save(plain);
+            try (LazyLanguageModel de = LazyLanguageModel.load(german, Device.cpu());
+                    LazyLanguageModel und = LazyLanguageModel.load(plain, Device.cpu())) {
+                assertEquals("de", de.language());
+                assertEquals("und", und.language());
+                Path again = dir.resolve("de-again.lazylm.zip");
+                de.save(again);
+                try (LazyLanguageModel reloaded = LazyLanguageModel.load(again, Device.cpu())) {
+                    assertEquals("de", reloaded.language(), "a loaded model saves its own language again");
+                }
+                assertArrayEquals(de.toEntries(Map.of()).get(ModelFileFormat.PARAMETERS),
+                        lm.toEntries("de", Map.of()).get(ModelFileFormat.PARAMETERS));
+            }
+            Path refused = dir.resolve("refused.lazylm.zip");
+            for (String bad : new String[] {"en\nComponent-Name=other", "", "  ", "en=US", "a b", null}) {
+                assertThrows(IllegalArgumentException.class, () -> lm.save(refused, bad), String.valueOf(bad));
+            }
+            assertTrue(Files.notExists(refused), "a refused language writes nothing");
+        }
+    }
+
+    @Test
     void theFileHoldsEveryEntryWithItsChecksum() throws IOException {
         try (ZipFile zip = new ZipFile(modelFile.toFile())) {
             for (String name : new String[] {"config.json", "tokenizer.json", "lazylm-0000.params",

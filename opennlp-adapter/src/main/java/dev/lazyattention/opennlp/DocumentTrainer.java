@@ -41,12 +41,11 @@ final class DocumentTrainer {
         LmConfig config = settings.config(tokenizer.vocabSize());
         boolean temporary = settings.outputDir() == null;
         Path out = temporary ? Files.createTempDirectory("lazylm-opennlp-train-") : settings.outputDir();
-        LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, settings.device(), settings.seed())
-                .withLanguage(language.trim());
+        LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, settings.device(), settings.seed());
         LazyAttentionModel model;
         try {
             new LmTrainer(settings.trainOptions(), out).train(lm, corpus.tokens(tokenizer), null);
-            model = new LazyAttentionModel(lm);
+            model = new LazyAttentionModel(lm, language);
         } catch (IOException | RuntimeException e) {
             lm.close();
             throw e;

@@ -1,11 +1,13 @@
 package dev.lazyattention.opennlp;
 
+import dev.lazyattention.lm.ModelContents;
 import dev.lazyattention.lm.ModelEntries;
 import dev.lazyattention.lm.ModelFile;
 import dev.lazyattention.lm.ModelFileException;
 import dev.lazyattention.lm.ModelFileFormat;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.lm.DeviceChoice;
+import ai.djl.Device;
 import opennlp.tools.util.InvalidFormatException;
 import opennlp.tools.util.ObjectStream;
 import opennlp.tools.util.TrainingParameters;
@@ -50,9 +52,16 @@ import java.util.zip.ZipOutputStream;
  * {@code checksums.sha256} included, so the written file still loads in DJL, CoreNLP and {@code
  * LazyLanguageModel.load}. {@link #save(Path)} writes the same entries atomically through {@link ModelFile}.
  *
- * <p><b>Running.</b> {@link #languageModel()} builds the {@link LazyLanguageModel} on first use, on the
- * device named by {@code lazyattention.device} (default {@code auto}); {@link #close()} frees it. Use it
- * through {@link LazyAttentionLanguageModel} for OpenNLP's {@code LanguageModel} interface.
+ * <p><b>One source of truth.</b> The artifact map holds the model: every entry as its bytes. Nothing else
+ * does: {@link #entries()}, {@code serialize} and {@link #save(Path)} write those bytes, and the live
+ * {@link LazyLanguageModel} is only ever built from them. A model handed over in memory ({@link
+ * #LazyAttentionModel(LazyLanguageModel, String)}) is written into the artifact map and closed at once, so
+ * that no second copy of the weights can drift from the bytes that are saved.
+ *
+ * <p><b>Running.</b> {@link #languageModel()} builds the {@link LazyLanguageModel} from the artifact map on
+ * first use, on the device named by {@code lazyattention.device} (default {@code auto}; for a model handed
+ * over in memory, the device it was on); {@link #close()} frees it. Use it through {@link
+ * LazyAttentionLanguageModel} for OpenNLP's {@code LanguageModel} interface.
  *
  * <p>OpenNLP only instantiates serializer classes from allowed packages; this class allows {@value
  * #EXTENSION_PACKAGE} when it is initialised, which happens before any of its constructors reads a file.
@@ -75,12 +84,14 @@ public final class LazyAttentionModel extends BaseModel implements AutoCloseable
     }
 
     private final transient String source;
-    private transient LazyLanguageModel languageModel; // guarded by this
+    private final transient Device device; // where languageModel() builds the model; null: lazyattention.device
+    private transient LazyLanguageModel languageModel; // built from the artifact map; guarded by this
 
     /** Loads a model file. */
     public LazyAttentionModel(Path file) throws IOException {
         super(COMPONENT_NAME, ModelSource.verifiedFile(file));
         source = file.toString();
+        device = null;
     }
 
     /** Loads a model file. */
@@ -92,23 +103,39 @@ public final class LazyAttentionModel extends BaseModel implements AutoCloseable
     public LazyAttentionModel(InputStream in) throws IOException {
         super(COMPONENT_NAME, ModelSource.verifiedStream(in, "model input stream"));
         source = "model input stream";
+        device = null;
     }
 
     /** Loads a model from a URL. */
     public LazyAttentionModel(URL url) throws IOException {
         super(COMPONENT_NAME, ModelSource.verifiedUrl(url));
         source = url.toString();
+        device = null;
     }
 
     /**
-     * Wraps a model in memory (a trained one, say); the language code comes from {@link
-     * LazyLanguageModel#language()}. This model takes {@code lm} over: {@link #close()} closes it.
-     *
-     * @throws IllegalStateException if {@code lm} is closed or holds NaN or infinite parameters
+     * Takes over a model in memory (a trained one, say), with the language code it was loaded with ({@link
+     * LazyLanguageModel#language()}); see {@link #LazyAttentionModel(LazyLanguageModel, String)}.
      */
     public LazyAttentionModel(LazyLanguageModel lm) throws IOException {
-        super(COMPONENT_NAME, languageOf(lm), null);
-        ModelEntries entries = lm.toEntries(Map.of());
+        this(lm, entriesOf(lm, null));
+    }
+
+    /**
+     * Takes over a model in memory (a trained one, say): its entries, with {@code language} as the
+     * manifest's language code, become this model's artifacts, and {@code lm} is closed. {@link
+     * #languageModel()} builds the model again from those entries, on the device {@code lm} was on.
+     *
+     * @throws IllegalStateException if {@code lm} is closed or holds NaN or infinite parameters (it is left
+     *     open then)
+     * @throws IllegalArgumentException if {@code language} is not a language code
+     */
+    public LazyAttentionModel(LazyLanguageModel lm, String language) throws IOException {
+        this(lm, entriesOf(lm, language));
+    }
+
+    private LazyAttentionModel(LazyLanguageModel lm, ModelEntries entries) throws IOException {
+        super(COMPONENT_NAME, ModelContents.check(entries, "model in memory").language(), null);
         artifactMap.clear();
         for (String name : entries.names()) {
             artifactMap.put(name, artifact(name, entries.get(name)));
@@ -116,7 +143,15 @@ public final class LazyAttentionModel extends BaseModel implements AutoCloseable
         artifactMap.put(ModelFileFormat.CHECKSUMS, checksumsOf(entries));
         checkArtifactMap();
         source = "model in memory";
-        languageModel = lm;
+        device = lm.device();
+        lm.close();
+    }
+
+    private static ModelEntries entriesOf(LazyLanguageModel lm, String language) throws IOException {
+        if (lm == null) {
+            throw new IllegalArgumentException("the language model must not be null");
+        }
+        return language == null ? lm.toEntries(Map.of()) : lm.toEntries(language, Map.of());
     }
 
     /**
@@ -132,13 +167,6 @@ public final class LazyAttentionModel extends BaseModel implements AutoCloseable
     public static LazyAttentionModel train(String language, ObjectStream<String> documents, TrainingParameters params)
             throws IOException {
         return DocumentTrainer.train(language, documents, params);
-    }
-
-    private static String languageOf(LazyLanguageModel lm) {
-        if (lm == null) {
-            throw new IllegalArgumentException("the language model must not be null");
-        }
-        return lm.language();
     }
 
     private static Object artifact(String name, byte[] bytes) throws IOException {
@@ -299,13 +327,15 @@ public final class LazyAttentionModel extends BaseModel implements AutoCloseable
 
     /**
      * The model, built from the entries on first use on the device that {@code lazyattention.device} names
-     * (default {@code auto}); after {@link #close()} the next call builds it again.
+     * (default {@code auto}; a model handed over in memory: the device it was on); after {@link #close()} the
+     * next call builds it again.
      *
      * @throws IOException if the entries do not make a model (parameters that do not fit the config, say)
      */
     public synchronized LazyLanguageModel languageModel() throws IOException {
         if (languageModel == null || languageModel.isClosed()) {
-            languageModel = LazyLanguageModel.fromEntries(entries(), source(), DeviceChoice.fromEnvironment());
+            languageModel = LazyLanguageModel.fromEntries(entries(), source(),
+                    device != null ? device : DeviceChoice.fromEnvironment());
         }
         return languageModel;
     }

@@ -46,10 +46,8 @@ final class NextTokenPredictor {
         BpeTokenizer tokenizer = lm.tokenizer();
         int eos = tokenizer.endOfTextId();
         int[] prompt = tokenizer.encode(prefix);
-        int[] ids = new int[1 + prompt.length + MAX_PIECES];
-        ids[0] = eos;
-        System.arraycopy(prompt, 0, ids, 1, prompt.length);
         int length = 1 + prompt.length;
+        int[] ids = Arrays.copyOf(tokenizer.afterEndOfText(prompt), length + MAX_PIECES);
         for (int step = 0; step < MAX_PIECES; step++) {
             List<TokenPrediction> next = scorer.score(new ScoringRequest(Arrays.copyOf(ids, length), length)).nextTokens();
             int chosen = step == 0 ? firstPiece(prefix, next, eos) : next.get(0).id();

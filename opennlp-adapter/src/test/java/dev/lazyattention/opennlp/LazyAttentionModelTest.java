@@ -95,20 +95,34 @@ class LazyAttentionModelTest {
     @Test
     void aModelInMemoryWritesAFileThatEveryReaderAccepts() throws IOException {
         Path out = dir.resolve("fresh.lazylm.zip");
-        LazyLanguageModel fresh = TinyModels.fresh(AttentionVariant.SOFTMAX, 11).withLanguage("de");
+        LazyLanguageModel fresh = TinyModels.fresh(AttentionVariant.SOFTMAX, 11);
         double expected = TestModels.referenceLogProbability(fresh, TEXT);
-        try (LazyAttentionModel model = new LazyAttentionModel(fresh)) {
+        try (LazyAttentionModel model = new LazyAttentionModel(fresh, "de")) {
+            assertTrue(fresh.isClosed(), "the model took the language model over: its bytes are the only copy");
             assertEquals("de", model.getLanguage());
-            assertSame(fresh, model.languageModel());
+            LazyLanguageModel live = model.languageModel();
+            assertNotSame(fresh, live);
+            assertEquals("de", live.language());
+            assertEquals(expected, TestModels.referenceLogProbability(live, TEXT), 1e-9, "built from the bytes");
             model.serialize(out);
         }
-        assertTrue(fresh.isClosed(), "the model took the language model over");
         try (LazyLanguageModel back = LazyLanguageModel.load(out, Device.cpu())) {
             assertEquals("de", back.language());
             assertEquals(expected, TestModels.referenceLogProbability(back, TEXT), 1e-9);
         }
         try (LazyAttentionModel again = new LazyAttentionModel(out)) {
             assertEquals("de", again.getLanguage());
+        }
+    }
+
+    @Test
+    void aModelInMemoryWithABadLanguageIsRefusedAndLeftOpen() throws IOException {
+        try (LazyLanguageModel fresh = TinyModels.fresh(AttentionVariant.SOFTMAX, 12)) {
+            assertThrows(IllegalArgumentException.class, () -> new LazyAttentionModel(fresh, "en\nLanguage=fr"));
+            assertFalse(fresh.isClosed(), "nothing was taken over");
+            try (LazyAttentionModel model = new LazyAttentionModel(fresh)) {
+                assertEquals("und", model.getLanguage(), "without a language: the model's own");
+            }
         }
     }
 
