@@ -13,20 +13,26 @@ public final class ClosestName {
     private ClosestName() {}
 
     /**
-     * The name of {@code known} at the smallest edit distance from {@code name}, case ignored; the first such
-     * one on a tie.
+     * The name of {@code known} closest to {@code name}, case ignored: among the names that {@code name}
+     * begins or that begin it, if any (so that {@code warmup} finds {@code warmupSteps} and {@code
+     * progressBar} finds {@code progress}), else among all, the one at the smallest edit distance; the first
+     * such one on a tie.
      *
      * @throws IllegalArgumentException if {@code known} is empty
      */
     public static String closest(String name, Collection<String> known) {
+        String lower = name.toLowerCase(Locale.ROOT);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        String lower = name.toLowerCase(Locale.ROOT);
+        boolean bestIsPrefix = false;
         for (String candidate : known) {
-            int d = distance(lower, candidate.toLowerCase(Locale.ROOT));
-            if (d < bestDistance) {
+            String c = candidate.toLowerCase(Locale.ROOT);
+            boolean prefix = !c.isEmpty() && !lower.isEmpty() && (c.startsWith(lower) || lower.startsWith(c));
+            int d = distance(lower, c);
+            if ((prefix && !bestIsPrefix) || (prefix == bestIsPrefix && d < bestDistance)) {
                 best = candidate;
                 bestDistance = d;
+                bestIsPrefix = prefix;
             }
         }
         if (best == null) {

@@ -137,6 +137,10 @@ class TrainingSettingsTest {
         assertEquals(2, ClosestName.distance("stpes", "steps"));
         assertEquals("steps", ClosestName.closest("stpes", List.of("seed", "steps", "preset")));
         assertEquals("topK", ClosestName.closest("topk", List.of("model", "topK", "maxTopK")));
+        // A shortened or lengthened name finds the name it begins or that begins it, before a closer one.
+        assertEquals("warmupSteps", ClosestName.closest("warmup", List.of("layers", "warmupSteps")));
+        assertEquals("progress", ClosestName.closest("progressBar", List.of("progress", "preset")));
+        assertEquals("evalWindows", ClosestName.closest("evalW", List.of("evalEvery", "evalWindows")));
         assertThrows(IllegalArgumentException.class, () -> ClosestName.closest("x", List.of()));
     }
 }
