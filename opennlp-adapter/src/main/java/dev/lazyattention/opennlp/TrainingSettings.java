@@ -107,6 +107,18 @@ public final class TrainingSettings {
         return parameterOf(setting.name());
     }
 
+    /** Earlier parameter names still accepted for a recipe setting. */
+    public static List<String> parameterAliases(dev.lazyattention.train.TrainingSettings.Setting<?> setting) {
+        List<String> aliases = new ArrayList<>();
+        for (Map.Entry<String, String> alias : ALIASES.entrySet()) {
+            if (alias.getValue().equals(setting.name()) && !parameterOf(setting.name()).equals(NAMESPACE + "." + alias.getKey())) {
+                aliases.add(NAMESPACE + "." + alias.getKey());
+            }
+        }
+        aliases.sort(null);
+        return aliases;
+    }
+
     private static String parameterOf(String name) {
         return name.equals(dev.lazyattention.train.TrainingSettings.STEPS.name()) ? ITERATIONS : NAMESPACE + "." + name;
     }
