@@ -14,11 +14,12 @@ import dev.lazyattention.generate.GenerationOptions;
 import dev.lazyattention.generate.Generator;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
+import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.tokenizer.BpeTokenizer;
-import dev.lazyattention.tokenizer.BpeTrainer;
-import dev.lazyattention.train.LmTrainer;
-import dev.lazyattention.train.TrainOptions;
+import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingMonitor;
+import dev.lazyattention.train.TrainingRecipe;
+import dev.lazyattention.train.TrainingSettings;
 import edu.stanford.nlp.ling.CoreAnnotations;
 import edu.stanford.nlp.pipeline.Annotation;
 import edu.stanford.nlp.pipeline.StanfordCoreNLP;
@@ -45,13 +46,14 @@ import java.util.concurrent.Callable;
             "chunked against whole-sequence attention, CoreNLP batching. Numbers, never pass/fail."})
 final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", defaultValue = "small", description = "Model preset (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET,
+            description = "Model preset (default: ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--steps", defaultValue = "12", description = "Timed training steps per variant (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--micro-batch", defaultValue = "4",
+    @Option(names = {"--batch-size", "--micro-batch"}, defaultValue = "" + TrainingSettings.DEFAULT_BATCH_SIZE,
             description = "Windows per forward pass in training; 16 / this many accumulation steps (default: ${DEFAULT-VALUE}).")
     int microBatch;
 
@@ -77,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
         results.put("machine", Machine.describe());
         results.put("preset", preset);
         if (microBatch < 1 || 16 % microBatch != 0) {
-            throw new IllegalArgumentException("--micro-batch=" + microBatch + ": expected 1, 2, 4, 8 or 16");
+            throw new IllegalArgumentException("--batch-size=" + microBatch + ": expected 1, 2, 4, 8 or 16");
         }
         results.put("microBatch", microBatch);
         tokenizer = syntheticTokenizer();
@@ -139,27 +141,26 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Double> perVariant = new LinkedHashMap<>();
         for (String name : variants) {
             AttentionVariant variant = AttentionVariant.parse(name);
-            LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).optAttention(variant).build();
             Path dir = Files.createTempDirectory("lazyattn-bench");
             Memory.resetPeak();
             long before = Memory.resident();
             int warmup = 3;
-            TrainOptions options = new TrainOptions().steps(warmup + steps).batchSize(microBatch)
-                    .gradientAccumulation(16 / microBatch)
-                    .evalEvery(0).checkpointEvery(0).progressBar(false).logEvery(1000);
             long[] times = new long[warmup + steps + 1];
             long[] faults = new long[warmup + steps + 1];
-            try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
-                int[] tokens = randomTokens(400_000, 7);
-                times[0] = System.nanoTime();
-                new LmTrainer(options, dir).monitor(new TrainingMonitor() {
-                    @Override
-                    public boolean onStep(int step, double loss) {
-                        times[step] = System.nanoTime();
-                        faults[step] = Memory.minorPageFaults();
-                        return true;
-                    }
-                }).train(lm, tokens, null);
+            TrainingRecipe recipe = TrainingRecipe.builder().setSettings(trainingSettings(variant, warmup + steps))
+                    .optTokenizer(tokenizer).optMonitor(new TrainingMonitor() {
+                        @Override
+                        public boolean onStep(int step, double loss) {
+                            times[step] = System.nanoTime();
+                            faults[step] = Memory.minorPageFaults();
+                            return true;
+                        }
+                    }).build();
+            int[] tokens = randomTokens(400_000, 7);
+            times[0] = System.nanoTime();
+            try (TrainedModel trained = recipe.train(tokenizer, tokens, null, dir)) {
+                LazyLanguageModel lm = trained.model();
+                LmConfig config = lm.config();
                 long tokensPerStep = 16L * config.contextLength();
                 double seconds = (times[warmup + steps] - times[warmup]) / 1e9;
                 double tokensPerSecond = steps * tokensPerStep / seconds;
@@ -188,15 +189,23 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void warmUp(AttentionVariant variant) throws Exception {
-        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).optAttention(variant).build();
         Path dir = Files.createTempDirectory("lazyattn-bench");
-        TrainOptions options = new TrainOptions().steps(3).batchSize(microBatch).gradientAccumulation(16 / microBatch)
-                .evalEvery(0).checkpointEvery(0).progressBar(false).logEvery(1000);
-        try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
-            new LmTrainer(options, dir).train(lm, randomTokens(400_000, 7), null);
+        try {
+            TrainingRecipe.builder().setSettings(trainingSettings(variant, 3)).build()
+                    .train(tokenizer, randomTokens(400_000, 7), null, dir).close();
         } finally {
             deleteTree(dir);
         }
+    }
+
+    /**
+     * The timed runs' recipe: the preset with {@code variant}, 16 windows a step as --batch-size windows per
+     * forward pass, no validation, no checkpoint but the last, seed 1.
+     */
+    private TrainingSettings trainingSettings(AttentionVariant variant, int totalSteps) {
+        return TrainingSettings.builder().optPreset(preset).optAttention(variant).optSteps(totalSteps)
+                .optBatchSize(microBatch).optGradAccum(16 / microBatch).optEvalEvery(0).optCheckpointEvery(0)
+                .optProgress(false).optLogEvery(1000).optSeed(1).optDevice(device.device).build();
     }
 
     private void score() {
@@ -334,32 +343,33 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Native memory over 2,000 training steps and 10,000 annotated sentences (tiny model). */
+    /** Native memory over 2,000 training steps and 10,000 annotated sentences (tiny model, context 64). */
     private void leaks() throws Exception {
-        LmConfig config = LmConfig.preset("tiny").setVocabSize(tokenizer.vocabSize()).optContextLength(64).build();
         Path dir = Files.createTempDirectory("lazyattn-bench");
         try {
             List<Long> trainSamples = new ArrayList<>();
-            try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
-                TrainOptions options = new TrainOptions().steps(2000).batchSize(8).gradientAccumulation(1).evalEvery(0).checkpointEvery(0)
-                        .progressBar(false).logEvery(1000);
-                new LmTrainer(options, dir.resolve("train")).monitor(new TrainingMonitor() {
-                    @Override
-                    public boolean onStep(int step, double loss) {
-                        if (step % 100 == 0) {
-                            trainSamples.add(Memory.resident());
+            TrainingSettings tiny = TrainingSettings.builder().optPreset("tiny").optSteps(2000).optBatchSize(8)
+                    .optGradAccum(1).optEvalEvery(0).optCheckpointEvery(0).optProgress(false).optLogEvery(1000)
+                    .optSeed(1).optDevice(device.device).build();
+            Path model;
+            try (TrainedModel trained = TrainingRecipe.builder().setSettings(tiny).optTokenizer(tokenizer)
+                    .optMonitor(new TrainingMonitor() {
+                        @Override
+                        public boolean onStep(int step, double loss) {
+                            if (step % 100 == 0) {
+                                trainSamples.add(Memory.resident());
+                            }
+                            return true;
                         }
-                        return true;
-                    }
-                }).train(lm, randomTokens(200_000, 4), null);
-                lm.save(dir.resolve("tiny.lazylm.zip"));
+                    }).build().train(tokenizer, randomTokens(200_000, 4), null, dir.resolve("train"))) {
+                model = trained.result().model();
             }
             results.put("leaks.train", growth(trainSamples));
 
             Properties p = new Properties();
             p.setProperty("annotators", "tokenize,ssplit,lazylm");
             p.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
-            p.setProperty("lazylm.model", dir.resolve("tiny.lazylm.zip").toString());
+            p.setProperty("lazylm.model", model.toString());
             p.setProperty("lazylm.device", device.device);
             StanfordCoreNLP pipeline = new StanfordCoreNLP(p);
             List<String> documents = EuroparlEnglish.documents();
@@ -392,9 +402,11 @@ final class BenchCommand implements Callable<Integer> {
         return v;
     }
 
+    /** A BPE of the preset's size, at most 4,096 tokens, from the embedded English corpus. */
     private BpeTokenizer syntheticTokenizer() throws Exception {
         int size = LmConfig.preset(preset).build().vocabSize();
-        return new BpeTrainer(Math.min(size, 4096)).train(EuroparlEnglish.documents());
+        return TrainingRecipe.of(TrainingSettings.builder().optPreset(preset).optVocabSize(Math.min(size, 4096)).build())
+                .tokenizer(TextCorpus.of(EuroparlEnglish.documents(), "Europarl English"));
     }
 
     private int[] randomTokens(int n, long seed) {

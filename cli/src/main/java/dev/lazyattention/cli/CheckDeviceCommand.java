@@ -8,12 +8,11 @@ import dev.lazyattention.eval.SequenceScorer;
 import dev.lazyattention.generate.GenerationOptions;
 import dev.lazyattention.generate.Generator;
 import dev.lazyattention.lm.LazyLanguageModel;
-import dev.lazyattention.model.LmConfig;
+import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.tokenizer.BpeTokenizer;
-import dev.lazyattention.tokenizer.BpeTrainer;
-import dev.lazyattention.train.LmTrainer;
-import dev.lazyattention.train.TrainOptions;
 import dev.lazyattention.train.TrainResult;
+import dev.lazyattention.train.TrainingRecipe;
+import dev.lazyattention.train.TrainingSettings;
 import dev.lazyattention.lm.DeviceChoice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,7 +44,8 @@ final class CheckDeviceCommand implements Callable<Integer> {
             description = "A .lazylm.zip to compare (default: a fresh model of --preset, tokenizer from the demo corpus).")
     Path modelFile;
 
-    @Option(names = "--preset", defaultValue = "small", description = "Preset of the fresh model (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET,
+            description = "Preset of the fresh model (default: ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--sequences", defaultValue = "16", description = "Sequences scored (default: ${DEFAULT-VALUE}).")
@@ -139,11 +139,12 @@ final class CheckDeviceCommand implements Callable<Integer> {
         return ok ? 0 : 1;
     }
 
+    /** An untrained model of the preset, with a 1,024-token BPE from the demo corpus, made on the CPU. */
     private Path freshModel(Path file) throws Exception {
-        List<String> documents = EuroparlEnglish.documents().subList(0, 200);
-        BpeTokenizer tokenizer = new BpeTrainer(1024).train(documents);
-        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
-        try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, Device.cpu(), 1234)) {
+        TrainingRecipe recipe = TrainingRecipe.of(TrainingSettings.builder().optPreset(preset).optVocabSize(1024)
+                .optDevice("cpu").build());
+        BpeTokenizer tokenizer = recipe.tokenizer(TextCorpus.of(EuroparlEnglish.documents().subList(0, 200), "Europarl"));
+        try (LazyLanguageModel lm = recipe.createModel(tokenizer)) {
             lm.save(file);
         }
         return file;
@@ -171,9 +172,9 @@ final class CheckDeviceCommand implements Callable<Integer> {
             for (int i = 0; i < tokens.length; i++) {
                 tokens[i] = random.nextInt(lm.tokenizer().vocabSize());
             }
-            TrainOptions options = new TrainOptions().steps(trainSteps).seed(5).warmupSteps(1)
-                    .evalEvery(0).checkpointEvery(0).progressBar(false);
-            TrainResult r = new LmTrainer(options, out).train(lm, tokens, null);
+            TrainingSettings settings = TrainingSettings.builder().optSteps(trainSteps).optSeed(5).optWarmupSteps(1)
+                    .optEvalEvery(0).optCheckpointEvery(0).optProgress(false).build();
+            TrainResult r = TrainingRecipe.of(settings).train(lm, tokens, null, out);
             return new double[] {r.trainLoss(), r.tokensPerSecond()};
         }
     }

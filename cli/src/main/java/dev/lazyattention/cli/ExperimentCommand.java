@@ -8,17 +8,18 @@ import dev.lazyattention.eval.MultipleChoice;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.LazyLanguageModel;
-import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.tokenizer.BpeTokenizer;
-import dev.lazyattention.tokenizer.BpeTrainer;
 import dev.lazyattention.tokenizer.TokenizerJson;
-import dev.lazyattention.train.Checkpoint;
 import dev.lazyattention.train.LmTrainer;
-import dev.lazyattention.train.TrainOptions;
 import dev.lazyattention.train.TrainResult;
+import dev.lazyattention.train.TrainedModel;
+import dev.lazyattention.train.TrainingRecipe;
+import dev.lazyattention.train.TrainingSettings;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,12 +33,25 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code lazyattn experiment}. */
-@Command(name = "experiment", mixinStandardHelpOptions = true,
+@Command(name = "experiment", mixinStandardHelpOptions = true, modelTransformer = ExperimentCommand.Settings.class,
         description = {"Train attention variants under equal conditions and report how they compare.",
             "Every variant gets the same tokenizer, seed, data order and (within 1%%) parameter count.",
             "Writes DIR/results.json, DIR/report.md and PNG charts; DIR/<variant>/ holds each run.",
-            "An interrupted experiment continues where it stopped when run again with the same DIR."})
+            "An interrupted experiment continues where it stopped when run again with the same DIR.",
+            "Unless given, each run validates 20 times (with attention statistics) and checkpoints 10 times."})
 final class ExperimentCommand implements Callable<Integer> {
+
+    /** Adds an option for every training setting but the attention, which --variants sets. */
+    static final class Settings implements IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            return SettingOptions.addTo(spec, TrainingSettings.defaults(),
+                    SettingOptions.allBut(TrainingSettings.ATTENTION));
+        }
+    }
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--train", arity = "1..*", paramLabel = "FILE", description = "Training text files.")
     List<Path> trainFiles;
@@ -48,27 +62,9 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
-    @Option(names = "--preset", defaultValue = "small", description = "Model preset (default: ${DEFAULT-VALUE}).")
-    String preset;
-
     @Option(names = "--variants", defaultValue = "lazy,softmax,bias_only,elastic_only", split = ",",
             description = "Variants to compare (default: ${DEFAULT-VALUE}).")
     List<String> variants;
-
-    @Option(names = "--steps", defaultValue = "1500", description = "Steps per variant (default: ${DEFAULT-VALUE}).")
-    int steps;
-
-    @Option(names = "--batch-size", defaultValue = "4", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--grad-accum", defaultValue = "4", description = "Batches per step (default: ${DEFAULT-VALUE}).")
-    int gradAccumulation;
-
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-    float learningRate;
-
-    @Option(names = "--seed", defaultValue = "1234", description = "Seed (default: ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(names = "--piqa", paramLabel = "FILE", description = "PIQA items (piqa-valid.jsonl.gz) for acc and acc_norm.")
     Path piqa;
@@ -79,11 +75,8 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--report-only", description = "Only redraw the report from the runs already in DIR.")
     boolean reportOnly;
 
-    @Option(names = "--no-progress", description = "No progress bar.")
-    boolean noProgress;
-
-    @Mixin
-    DeviceOption device = new DeviceOption();
+    /** The settings of every variant's run (the variant sets the attention). */
+    private TrainingSettings settings;
 
     @Override
     public Integer call() throws Exception {
@@ -91,7 +84,7 @@ final class ExperimentCommand implements Callable<Integer> {
         for (String v : variants) {
             list.add(AttentionVariant.parse(v));
         }
-        LmConfig.preset(preset); // an unknown preset fails here, before anything else
+        settings = experimentSettings(SettingOptions.read(spec, TrainingSettings.defaults()));
         if (!reportOnly) {
             run(list);
         }
@@ -100,12 +93,24 @@ final class ExperimentCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The experiment's own cadence where none was given: 20 validations with attention statistics, 10 checkpoints. */
+    static TrainingSettings experimentSettings(TrainingSettings given) {
+        TrainingSettings.Builder b = given.toBuilder();
+        if (!given.isSet(TrainingSettings.EVAL_EVERY)) {
+            b.optEvalEvery(Math.max(1, given.steps() / 20));
+        }
+        if (!given.isSet(TrainingSettings.CHECKPOINT_EVERY)) {
+            b.optCheckpointEvery(Math.max(1, given.steps() / 10));
+        }
+        if (!given.isSet(TrainingSettings.VALIDATION_ATTENTION_STATS)) {
+            b.optValidationAttentionStats(true);
+        }
+        return b.build();
+    }
+
     private void run(List<AttentionVariant> list) throws Exception {
         if (trainFiles == null || validFiles == null) {
             throw new IllegalArgumentException("--train and --valid are required unless --report-only is given");
-        }
-        if (steps < 1) {
-            throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
         }
         if ((piqa == null) != (piqaLabels == null)) {
             throw new IllegalArgumentException("--piqa and --piqa-labels go together");
@@ -115,15 +120,19 @@ final class ExperimentCommand implements Callable<Integer> {
         TextCorpus valid = TextCorpus.read(validFiles);
         writableFolder(out);
 
-        Path tokenizerFile = out.resolve("tokenizer.json");
+        // One tokenizer for every variant, kept so that an interrupted experiment continues with it.
+        Path tokenizerFile = out.resolve(TrainingRecipe.TOKENIZER_FILE);
         BpeTokenizer tokenizer;
         if (Files.exists(tokenizerFile)) {
             tokenizer = TokenizerJson.load(tokenizerFile);
         } else {
-            long t = System.nanoTime();
-            tokenizer = new BpeTrainer(LmConfig.preset(preset).build().vocabSize()).train(train.documents());
+            tokenizer = TrainingRecipe.builder().setSettings(settings).optListener(new TrainingRecipe.Listener() {
+                @Override
+                public void tokenizerTrained(BpeTokenizer t, double seconds) {
+                    System.out.printf(Locale.ROOT, "Tokenizer: %d tokens in %.1f s%n", t.vocabSize(), seconds);
+                }
+            }).build().tokenizer(train);
             TokenizerJson.save(tokenizer, tokenizerFile);
-            System.out.printf(Locale.ROOT, "Tokenizer: %d tokens in %.1f s%n", tokenizer.vocabSize(), (System.nanoTime() - t) / 1e9);
         }
         int[] trainTokens = train.tokens(tokenizer);
         int[] validTokens = valid.tokens(tokenizer);
@@ -136,25 +145,28 @@ final class ExperimentCommand implements Callable<Integer> {
                 System.out.println(variant.id() + ": already done");
                 continue;
             }
-            LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).optAttention(variant).build();
-            TrainOptions options = new TrainOptions().steps(steps).batchSize(batchSize)
-                    .gradientAccumulation(gradAccumulation).learningRate(learningRate).seed(seed)
-                    .evalEvery(Math.max(1, steps / 20)).evalWindows(32).checkpointEvery(Math.max(1, steps / 10))
-                    .validationAttentionStats(true).progressBar(!noProgress);
+            TrainingRecipe recipe = TrainingRecipe.builder()
+                    .setSettings(settings.toBuilder().optAttention(variant).build())
+                    .optTokenizer(tokenizer)
+                    .optListener(new TrainingRecipe.Listener() {
+                        @Override
+                        public void modelCreated(LazyLanguageModel lm) {
+                            System.out.printf(Locale.ROOT, "%s: %,d parameters%n", variant.id(), lm.parameterCount());
+                        }
+
+                        @Override
+                        public void resuming(int step, int steps, Path checkpoint) {
+                            System.out.printf(Locale.ROOT, "%s: resuming at step %d%n", variant.id(), step);
+                        }
+                    }).build();
             TrainResult result;
-            Path checkpoint = dir.resolve(LmTrainer.CHECKPOINT_FILE);
             if (Files.exists(dir.resolve(LmTrainer.MODEL_FILE))) {
                 result = null;
-            } else if (Files.exists(checkpoint)) {
-                Checkpoint cp = Checkpoint.load(checkpoint, device.resolve());
-                System.out.printf(Locale.ROOT, "%s: resuming at step %d%n", variant.id(), cp.step());
-                try (LazyLanguageModel lm = cp.model()) {
-                    result = new LmTrainer(options, dir).resume(cp, trainTokens, validTokens);
-                }
+            } else if (Files.exists(dir.resolve(LmTrainer.CHECKPOINT_FILE))) {
+                result = recipe.resume(dir, train, valid);
             } else {
-                try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), seed)) {
-                    System.out.printf(Locale.ROOT, "%s: %,d parameters%n", variant.id(), lm.parameterCount());
-                    result = new LmTrainer(options, dir).train(lm, trainTokens, validTokens);
+                try (TrainedModel trained = recipe.train(tokenizer, trainTokens, validTokens, dir)) {
+                    result = trained.result();
                 }
             }
             evaluate(variant, dir, valid, piqaItems, result);
@@ -163,7 +175,7 @@ final class ExperimentCommand implements Callable<Integer> {
 
     private void evaluate(AttentionVariant variant, Path dir, TextCorpus valid, List<MultipleChoice.Item> piqaItems,
             TrainResult result) throws IOException {
-        try (LazyLanguageModel lm = LazyLanguageModel.load(dir.resolve(LmTrainer.MODEL_FILE), device.resolve())) {
+        try (LazyLanguageModel lm = LazyLanguageModel.load(dir.resolve(LmTrainer.MODEL_FILE), settings.device())) {
             long t = System.nanoTime();
             EvalResult eval = new CorpusEvaluator(lm, ScoringOptions.defaults(lm.config().contextLength())
                     .withAttentionStats(true).withBatchSize(4)).evaluate(valid);
@@ -172,7 +184,7 @@ final class ExperimentCommand implements Callable<Integer> {
             m.putAll(eval.toMap());
             m.put("sinkMassPerHead", eval.attention().sinkMassPerHead());
             m.put("parameters", lm.parameterCount());
-            m.put("steps", steps);
+            m.put("steps", settings.steps());
             if (result != null) {
                 m.put("trainTokensPerSecond", result.tokensPerSecond());
                 m.put("trainWallSeconds", result.wallSeconds());
@@ -193,12 +205,12 @@ final class ExperimentCommand implements Callable<Integer> {
 
     private void writeSetup(TextCorpus train, TextCorpus valid, int trainTokens, int validTokens) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("preset", preset);
-        m.put("steps", steps);
-        m.put("batchSize", batchSize);
-        m.put("gradientAccumulation", gradAccumulation);
-        m.put("learningRate", learningRate);
-        m.put("seed", seed);
+        m.put("preset", settings.preset());
+        m.put("steps", settings.steps());
+        m.put("batchSize", settings.batchSize());
+        m.put("gradientAccumulation", settings.gradAccum());
+        m.put("learningRate", settings.learningRate());
+        m.put("seed", settings.seed());
         m.put("trainFiles", trainFiles.stream().map(Path::toString).toList());
         m.put("validFiles", validFiles.stream().map(Path::toString).toList());
         m.put("trainBytes", train.bytes());

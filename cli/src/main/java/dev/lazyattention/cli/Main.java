@@ -1,8 +1,14 @@
 package dev.lazyattention.cli;
 
 import dev.lazyattention.lm.DjlSetup;
+import dev.lazyattention.train.ClosestName;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /** The {@code lazyattn} command. */
 @Command(
@@ -36,6 +42,7 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         DjlSetup.offline();
         CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler(Main::usageError);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("lazyattn " + commandLine.getCommandName() + ": " + Errors.describe(e));
             if (Boolean.getBoolean("lazyattention.stacktrace")) {
@@ -44,6 +51,42 @@ public final class Main implements Runnable {
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * A usage error: picocli's message, then for an unknown option the closest option of the command (the same
+     * "closest name" as every front end uses), else picocli's own suggestions or the usage.
+     */
+    static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter err = command.getErr();
+        err.println(e.getMessage());
+        String closest = closestOption(e);
+        if (closest != null) {
+            err.println("Did you mean " + closest + "? ('lazyattn " + command.getCommandName()
+                    + " --help' lists every option.)");
+        } else if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+            command.usage(err);
+        }
+        return command.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    /** For an unknown {@code --option}, the command's option closest to it; else null. */
+    static String closestOption(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException)) {
+            return null;
+        }
+        for (String arg : ((CommandLine.UnmatchedArgumentException) e).getUnmatched()) {
+            if (arg.startsWith("-")) {
+                String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+                List<String> names = new ArrayList<>();
+                for (CommandLine.Model.OptionSpec o : e.getCommandLine().getCommandSpec().options()) {
+                    names.addAll(Arrays.asList(o.names()));
+                }
+                return names.isEmpty() ? null : ClosestName.closest(name, names);
+            }
+        }
+        return null;
     }
 
     @Override

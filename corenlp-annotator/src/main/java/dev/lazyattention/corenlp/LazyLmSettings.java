@@ -1,8 +1,7 @@
 package dev.lazyattention.corenlp;
 
-import edu.stanford.nlp.util.StringUtils;
+import dev.lazyattention.train.ClosestName;
 
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -96,10 +95,7 @@ final class LazyLmSettings {
         for (String key : props.stringPropertyNames()) {
             if (key.startsWith(prefix) && !OPTIONS.contains(key.substring(prefix.length()))) {
                 String option = key.substring(prefix.length());
-                String closest = OPTIONS.stream()
-                        .min(Comparator.comparingInt(o -> StringUtils.levenshteinDistance(o.toLowerCase(Locale.ROOT),
-                                option.toLowerCase(Locale.ROOT))))
-                        .orElseThrow();
+                String closest = ClosestName.closest(option, OPTIONS);
                 throw new IllegalArgumentException(key + " is not a property of the " + name
                         + " annotator; did you mean " + key(closest) + "? (known: " + String.join(", ", OPTIONS) + ")");
             }

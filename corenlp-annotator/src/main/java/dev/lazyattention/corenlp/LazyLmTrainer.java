@@ -1,16 +1,11 @@
 package dev.lazyattention.corenlp;
 
-import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.data.TextCorpus;
-import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.lm.DjlSetup;
-import dev.lazyattention.model.LmConfig;
-import dev.lazyattention.tokenizer.BpeTokenizer;
-import dev.lazyattention.tokenizer.BpeTrainer;
-import dev.lazyattention.train.LmTrainer;
-import dev.lazyattention.train.TrainOptions;
-import dev.lazyattention.train.TrainResult;
-import dev.lazyattention.lm.DeviceChoice;
+import dev.lazyattention.train.ClosestName;
+import dev.lazyattention.train.TrainedModel;
+import dev.lazyattention.train.TrainingRecipe;
+import dev.lazyattention.train.TrainingSettings;
 import edu.stanford.nlp.ling.CoreAnnotations;
 import edu.stanford.nlp.ling.CoreLabel;
 import edu.stanford.nlp.pipeline.Annotation;
@@ -29,7 +24,7 @@ import java.util.Properties;
 /**
  * Trains a Lazy Attention model on text run through a CoreNLP pipeline: the pipeline (default
  * {@code tokenize,ssplit}; add {@code cleanxml} for markup) segments documents into sentences, and the
- * sentences become the training text. Properties, CoreNLP style:
+ * sentences become the training text of the {@link TrainingRecipe}. Properties, CoreNLP style:
  *
  * <ul>
  *   <li>{@code lazylm.train.output}: the model file to write (required);
@@ -39,22 +34,94 @@ import java.util.Properties;
  *       property (tokenize.language, ssplit.newlineIsSentenceBreak, clean.xmltags, ...) reaches it;
  *   <li>{@code lazylm.train.unit}: sentence (each sentence a document, as the annotator's sentence scope
  *       scores them) | document (sentences of a document on consecutive lines) (default sentence);
- *   <li>{@code lazylm.train.preset} (small), {@code attention} (lazy), {@code steps} (1000), {@code
- *       batchSize} (4), {@code gradAccum} (4), {@code learningRate} (1e-3), {@code seed} (1234), {@code
- *       vocabSize} (the preset's), {@code contextLength} (the preset's), {@code device} (auto), {@code
- *       language} (written into the model's manifest; default tokenize.language or und), {@code workDir}
- *       (checkpoints and metrics; default {@code <output>.work}), {@code progress} (a progress bar; true).
+ *   <li>{@code lazylm.train.workDir}: checkpoints and metrics (default {@code <output>.work});
+ *   <li>{@code lazylm.train.<setting>} for every setting of {@link TrainingSettings} ({@code preset},
+ *       {@code steps}, {@code learningRate}, {@code warmupSteps}, {@code weightDecay}, {@code progress},
+ *       ...), with its default; {@code language} defaults to {@code tokenize.language} when that is set.
  * </ul>
+ *
+ * <p>Every value is checked when the trainer is made, before any work. An unknown {@code lazylm.train.*}
+ * key, or a {@code lazylm.*} key that neither the trainer nor the {@code lazylm} annotator reads, is refused
+ * with the closest known key ({@code lazylm.train.stpes} suggests {@code lazylm.train.steps}, {@code
+ * lazylm.steps} suggests {@code lazylm.train.steps}).
  */
 public final class LazyLmTrainer {
 
     public static final String PREFIX = "lazylm.train.";
 
-    private final Properties props;
+    /** The trainer's own options besides the recipe's settings, as written after {@link #PREFIX}. */
+    static final List<String> OWN_OPTIONS = List.of("output", "files", "valid", "annotators", "unit", "workDir");
 
+    private static final String NAMESPACE = "lazylm.";
+
+    private final Properties props;
+    private final TrainingSettings settings;
+
+    /**
+     * Reads and checks the properties.
+     *
+     * @throws IllegalArgumentException naming the first missing, unknown or bad property
+     */
     public LazyLmTrainer(Properties props) {
         this.props = props;
         output(); // a missing output fails at construction, before any work
+        refuseUnknownKeys(props);
+        unit();
+        settings = settings(props);
+    }
+
+    /** The CoreNLP property of a training setting. */
+    public static String property(TrainingSettings.Setting<?> setting) {
+        return PREFIX + setting.name();
+    }
+
+    /** The recipe's settings these properties give (defaults for those not given). */
+    public TrainingSettings settings() {
+        return settings;
+    }
+
+    private static TrainingSettings settings(Properties props) {
+        TrainingSettings.Builder b = TrainingSettings.builder();
+        for (TrainingSettings.Setting<?> s : TrainingSettings.all()) {
+            String value = props.getProperty(property(s));
+            if (value != null) {
+                b.optText(s.name(), value, property(s));
+            }
+        }
+        String language = props.getProperty("tokenize.language");
+        if (props.getProperty(property(TrainingSettings.LANGUAGE)) == null && language != null) {
+            b.optText(TrainingSettings.LANGUAGE.name(), language, "tokenize.language");
+        }
+        return b.build(name -> PREFIX + name);
+    }
+
+    /** Refuses a {@code lazylm.*} key that neither this trainer nor the annotator reads, naming the closest. */
+    private static void refuseUnknownKeys(Properties props) {
+        List<String> trainer = new ArrayList<>();
+        for (TrainingSettings.Setting<?> s : TrainingSettings.all()) {
+            trainer.add(s.name());
+        }
+        trainer.addAll(OWN_OPTIONS);
+        for (String key : props.stringPropertyNames()) {
+            if (!key.startsWith(NAMESPACE)) {
+                continue;
+            }
+            String rest = key.substring(NAMESPACE.length());
+            boolean known = rest.startsWith("train.") ? trainer.contains(rest.substring("train.".length()))
+                    : LazyLmSettings.OPTIONS.contains(rest);
+            if (!known) {
+                String option = rest.startsWith("train.") ? rest.substring("train.".length()) : rest;
+                List<String> candidates = new ArrayList<>(trainer);
+                if (!rest.startsWith("train.")) {
+                    candidates.addAll(LazyLmSettings.OPTIONS);
+                }
+                String closest = ClosestName.closest(option, candidates);
+                String suggestion = (trainer.contains(closest) ? PREFIX : NAMESPACE) + closest;
+                throw new IllegalArgumentException(key + " is not a property of the trainer; did you mean "
+                        + suggestion + "? (the trainer reads " + PREFIX + "* for " + String.join(", ", trainer)
+                        + ")");
+            }
+        }
     }
 
     /** Segments the files with the pipeline, trains, and writes the model file; returns its path. */
@@ -81,7 +148,8 @@ public final class LazyLmTrainer {
         return trainOnDocuments(documents, valid);
     }
 
-    private List<String> documents(Iterable<Annotation> annotations) {
+    /** The training documents: sentences, or a document's sentences on consecutive lines. */
+    List<String> documents(Iterable<Annotation> annotations) {
         StanfordCoreNLP pipeline = null;
         boolean perSentence = unit().equals("sentence");
         List<String> out = new ArrayList<>();
@@ -126,37 +194,11 @@ public final class LazyLmTrainer {
         Path output = output();
         TextCorpus train = TextCorpus.of(documents, "CoreNLP sentences");
         TextCorpus valid = validDocuments.isEmpty() ? null : TextCorpus.of(validDocuments, "CoreNLP validation sentences");
-        String preset = get("preset", "small");
-        LmConfig.Builder builder = LmConfig.preset(preset);
-        int vocab = integer("vocabSize", builder.build().vocabSize());
-        BpeTokenizer tokenizer = new BpeTrainer(vocab).train(train.documents());
-        builder.setVocabSize(tokenizer.vocabSize()).optAttention(AttentionVariant.parse(get("attention", "lazy")));
-        String context = get("contextLength", null);
-        if (context != null) {
-            int c = integer("contextLength", 0);
-            builder.optContextLength(c).optBiasLength(c);
-        }
-        LmConfig config;
-        try {
-            config = builder.build();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(PREFIX + "*: " + e.getMessage(), e);
-        }
-        TrainOptions options = new TrainOptions()
-                .steps(integer("steps", 1000))
-                .batchSize(integer("batchSize", 4))
-                .gradientAccumulation(integer("gradAccum", 4))
-                .learningRate((float) number("learningRate", 1e-3))
-                .seed(integer("seed", 1234))
-                .progressBar(Boolean.parseBoolean(get("progress", "true")));
         Path workDir = Path.of(get("workDir", output + ".work"));
-        try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer,
-                DeviceChoice.resolve(get("device", "auto"), PREFIX + "device"), integer("seed", 1234))) {
-            TrainResult result = new LmTrainer(options, workDir)
-                    .train(lm, train.tokens(tokenizer), valid == null ? null : valid.tokens(tokenizer));
-            lm.save(output, language());
+        try (TrainedModel trained = TrainingRecipe.of(settings).train(train, valid, workDir)) {
+            trained.model().save(output);
             System.err.printf(Locale.ROOT, "lazylm: trained %d steps on %d %ss, validation loss %.4f; wrote %s%n",
-                    result.steps(), documents.size(), unit(), result.validLoss(), output);
+                    trained.result().steps(), documents.size(), unit(), trained.result().validLoss(), output);
         }
         return output;
     }
@@ -184,30 +226,8 @@ public final class LazyLmTrainer {
         return u;
     }
 
-    private String language() {
-        return get("language", props.getProperty("tokenize.language", "und"));
-    }
-
     private String get(String key, String fallback) {
         return props.getProperty(PREFIX + key, fallback);
-    }
-
-    private int integer(String key, int fallback) {
-        String v = get(key, null);
-        try {
-            return v == null ? fallback : Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(PREFIX + key + "=" + v + ": not an integer", e);
-        }
-    }
-
-    private double number(String key, double fallback) {
-        String v = get(key, null);
-        try {
-            return v == null ? fallback : Double.parseDouble(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(PREFIX + key + "=" + v + ": not a number", e);
-        }
     }
 
     /**

@@ -1,16 +1,25 @@
 package dev.lazyattention.corenlp;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.lm.ModelFile;
+import dev.lazyattention.lm.ModelFileFormat;
 import dev.lazyattention.testing.SyntheticCorpus;
+import dev.lazyattention.testing.TinyModels;
+import dev.lazyattention.train.TrainedModel;
+import dev.lazyattention.train.TrainingRecipe;
+import dev.lazyattention.train.TrainingSettings;
 import edu.stanford.nlp.pipeline.Annotation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -75,5 +84,84 @@ class LazyLmTrainerTest {
         IllegalArgumentException steps = assertThrows(IllegalArgumentException.class,
                 () -> new LazyLmTrainer(p).train(List.of(new Annotation("The dog sees the cat."))));
         assertTrue(steps.getMessage().contains("lazylm.train.steps=many"), steps.getMessage());
+    }
+
+    private static List<Annotation> annotations() {
+        List<Annotation> docs = new ArrayList<>();
+        for (String d : SyntheticCorpus.documents(80, 6)) {
+            docs.add(new Annotation(d));
+        }
+        return docs;
+    }
+
+    @Test
+    void theSameSettingsTrainTheModelTheRecipeTrainsWhenCalledDirectly() throws IOException {
+        Properties p = new Properties();
+        Path output = dir.resolve("corenlp.lazylm.zip");
+        p.setProperty("lazylm.train.output", output.toString());
+        TinyModels.recipeSettingsText(3).forEach((name, value) -> p.setProperty("lazylm.train." + name, value));
+        LazyLmTrainer trainer = new LazyLmTrainer(p);
+        trainer.train(annotations());
+
+        // The recipe on the very sentences the pipeline made, with the settings given to it directly.
+        List<String> sentences = new LazyLmTrainer(p).documents(annotations());
+        try (TrainedModel direct = TrainingRecipe.of(TinyModels.recipeSettings(3))
+                .train(TextCorpus.of(sentences, "sentences"), null, dir.resolve("direct"))) {
+            assertArrayEquals(ModelFile.read(direct.result().model()).get(ModelFileFormat.PARAMETERS),
+                    ModelFile.read(output).get(ModelFileFormat.PARAMETERS));
+            assertEquals(direct.result().trainLoss(), lastTrainLoss(Path.of(output + ".work")), 0.0);
+        }
+    }
+
+    private static double lastTrainLoss(Path workDir) throws IOException {
+        double loss = Double.NaN;
+        for (String line : Files.readAllLines(workDir.resolve("metrics.jsonl"))) {
+            var o = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+            if (o.get("event").getAsString().equals("train")) {
+                loss = o.get("loss").getAsDouble();
+            }
+        }
+        return loss;
+    }
+
+    @Test
+    void aMisspeltPropertyIsRefusedWithTheClosestKnownOne() {
+        assertRefused("lazylm.train.stpes", "5", "did you mean lazylm.train.steps?");
+        assertRefused("lazylm.train.warmup", "5", "did you mean lazylm.train.warmupSteps?");
+        assertRefused("lazylm.train.outptu", "x.zip", "did you mean lazylm.train.output?");
+        assertRefused("lazylm.steps", "5", "did you mean lazylm.train.steps?");
+        assertRefused("lazylm.topk", "5", "did you mean lazylm.topK?");
+        // The annotator's own properties may share the file.
+        Properties p = props(dir.resolve("m.zip"));
+        p.setProperty("lazylm.batchSize", "8");
+        p.setProperty("lazylm.model", "elsewhere.lazylm.zip");
+        assertEquals(4, new LazyLmTrainer(p).settings().batchSize(), "the annotator's batchSize is not training's");
+    }
+
+    private void assertRefused(String key, String value, String suggestion) {
+        Properties p = props(dir.resolve("m.zip"));
+        p.setProperty(key, value);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LazyLmTrainer(p));
+        assertTrue(e.getMessage().startsWith(key + " ") && e.getMessage().contains(suggestion), e.getMessage());
+    }
+
+    @Test
+    void everyDefaultIsTheSettingsTypesOwn() {
+        Properties p = new Properties();
+        p.setProperty("lazylm.train.output", dir.resolve("m.zip").toString());
+        assertEquals(TrainingSettings.defaults(), new LazyLmTrainer(p).settings());
+        p.setProperty("tokenize.language", "fr");
+        assertEquals(TrainingSettings.defaults().toBuilder().optLanguage("fr").build(), new LazyLmTrainer(p).settings());
+        p.setProperty("lazylm.train.language", "de");
+        assertEquals("de", new LazyLmTrainer(p).settings().language(), "the trainer's own property wins");
+        // Every setting is a property under its canonical name, warmup and weight decay included.
+        for (TrainingSettings.Setting<?> s : TrainingSettings.all()) {
+            assertEquals("lazylm.train." + s.name(), LazyLmTrainer.property(s));
+        }
+        p.setProperty("lazylm.train.warmupSteps", "7");
+        p.setProperty("lazylm.train.weightDecay", "0.02");
+        var options = new LazyLmTrainer(p).settings().trainOptions();
+        assertEquals(7, options.warmupSteps());
+        assertEquals(0.02f, options.weightDecay());
     }
 }

@@ -69,6 +69,18 @@ public final class LazyLanguageModel implements AutoCloseable {
      * @param seed seeds the engine's random generator, so the same seed gives the same initial weights
      */
     public static LazyLanguageModel create(LmConfig config, BpeTokenizer tokenizer, Device device, long seed) {
+        return create(config, tokenizer, device, seed, "und");
+    }
+
+    /**
+     * A new model with freshly initialised parameters whose files name {@code language} (the language of the
+     * text it will be trained on) in their manifest.
+     *
+     * @throws IllegalArgumentException if {@code language} is not a language code (see {@link #checkLanguage})
+     */
+    public static LazyLanguageModel create(LmConfig config, BpeTokenizer tokenizer, Device device, long seed,
+            String language) {
+        String code = checkLanguage(language);
         if (config.vocabSize() != tokenizer.vocabSize()) {
             throw new IllegalArgumentException("config vocabSize " + config.vocabSize()
                     + " differs from the tokenizer's " + tokenizer.vocabSize());
@@ -78,7 +90,7 @@ public final class LazyLanguageModel implements AutoCloseable {
         LazyLm block = new LazyLm(config);
         model.setBlock(block);
         block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, config.contextLength()));
-        return new LazyLanguageModel(config, tokenizer, model, block, "und");
+        return new LazyLanguageModel(config, tokenizer, model, block, code);
     }
 
     /** Loads a model file onto the device named by {@code lazyattention.device} (default auto). */

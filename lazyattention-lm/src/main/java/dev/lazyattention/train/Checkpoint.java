@@ -20,8 +20,10 @@ import java.util.Map;
 /**
  * A training checkpoint: an ordinary model file (loadable anywhere a model is) plus the step reached and
  * the optimizer's moments, so that training can resume exactly. Written atomically.
+ *
+ * <p>A loaded checkpoint owns its model: close the checkpoint (not {@link #model()}) when done with both.
  */
-public final class Checkpoint {
+public final class Checkpoint implements AutoCloseable {
 
     private final LazyLanguageModel model;
     private final int step;
@@ -84,6 +86,7 @@ public final class Checkpoint {
         return new Checkpoint(model, step, seed, elapsed, moments, options);
     }
 
+    /** The checkpoint's model; it belongs to this checkpoint, which closes it. */
     public LazyLanguageModel model() {
         return model;
     }
@@ -97,9 +100,9 @@ public final class Checkpoint {
         return seed;
     }
 
-    /** The options the run was started with (a copy). */
+    /** The options the run was started with. */
     public TrainOptions options() {
-        return options.copy();
+        return options;
     }
 
     public double elapsedSeconds() {
@@ -109,6 +112,12 @@ public final class Checkpoint {
     /** Restores the optimizer's moments. */
     void restore(ResumableAdamW optimizer, NDManager manager) {
         optimizer.importState(NDList.decode(manager, optimizerState), model.device());
+    }
+
+    /** Closes the model. */
+    @Override
+    public void close() {
+        model.close();
     }
 
 }

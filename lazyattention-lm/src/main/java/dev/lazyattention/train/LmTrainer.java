@@ -68,7 +68,7 @@ public final class LmTrainer {
     private TrainingMonitor monitor = TrainingMonitor.NONE;
 
     public LmTrainer(TrainOptions options, Path outDir) {
-        this.options = options.copy();
+        this.options = options;
         this.outDir = outDir;
     }
 
@@ -88,15 +88,25 @@ public final class LmTrainer {
      */
     public TrainResult train(LazyLanguageModel lm, int[] trainTokens, int[] validTokens) throws IOException {
         options.validate(lm.config().contextLength());
+        refuseFinishedOrStartedRun(outDir);
+        prepareOutput();
+        try (MetricsLog log = MetricsLog.create(outDir.resolve(METRICS_FILE))) {
+            return run(lm, trainTokens, validTokens, null, log);
+        }
+    }
+
+    /**
+     * Refuses an output folder that already holds a checkpoint or a model, so that earlier work is never
+     * overwritten by accident.
+     *
+     * @throws IllegalArgumentException naming the folder and the file
+     */
+    public static void refuseFinishedOrStartedRun(Path outDir) {
         for (String name : new String[] {CHECKPOINT_FILE, MODEL_FILE}) {
             if (Files.exists(outDir.resolve(name))) {
                 throw new IllegalArgumentException("output folder " + outDir + " already holds " + name
                         + "; resume it or choose another output folder");
             }
-        }
-        prepareOutput();
-        try (MetricsLog log = MetricsLog.create(outDir.resolve(METRICS_FILE))) {
-            return run(lm, trainTokens, validTokens, null, log);
         }
     }
 
@@ -202,126 +212,204 @@ public final class LmTrainer {
         return STALE_TEMPORARY.matcher(fileName).matches();
     }
 
+    /** Trains from {@code checkpoint}'s step (or from the start) to the last step or until the monitor stops. */
     private TrainResult run(LazyLanguageModel lm, int[] trainTokens, int[] validTokens, Checkpoint checkpoint,
             MetricsLog log) throws IOException {
-        int length = options.resolvedSequenceLength(lm.config().contextLength());
-        int startStep = checkpoint == null ? 0 : checkpoint.step();
-        double priorSeconds = checkpoint == null ? 0 : checkpoint.elapsedSeconds();
-        long windowsPerStep = (long) options.batchSize * options.gradientAccumulation;
-        TokenWindows windows = TokenWindows.builder()
-                .setTokens(trainTokens, length)
-                .optSeed(options.seed)
-                .setRange(startStep * windowsPerStep, (options.steps - startStep) * windowsPerStep)
-                .setSampling(options.batchSize, false)
-                .build();
-        List<int[]> validWindows = validationWindows(validTokens, length, options.evalWindows);
-
-        Map<String, String> names = new HashMap<>();
-        for (Pair<String, Parameter> p : lm.block().getParameters()) {
-            names.put(p.getValue().getId(), p.getKey());
-        }
-        ResumableAdamW optimizer = new ResumableAdamW(schedule(), options.beta1, options.beta2, options.epsilon,
-                options.weightDecay, names, LmTrainer::isDecayed);
-        DefaultTrainingConfig config = new DefaultTrainingConfig(new NextTokenLoss())
-                .optOptimizer(optimizer)
-                .optDevices(new Device[] {lm.device()});
-
-        long started = System.nanoTime();
-        long tokens = 0;
-        int skipped = 0;
-        double lastTrainLoss = Double.NaN;
-        double lastValidLoss = Double.NaN;
-        int step = startStep;
-        ProgressBar bar = options.progressBar ? new ProgressBar("Training", options.steps) : null;
-        try (Trainer trainer = lm.djlModel().newTrainer(config)) {
-            if (checkpoint != null) {
-                checkpoint.restore(optimizer, trainer.getManager());
-            }
-            if (bar != null) {
-                bar.start(startStep);
-            }
-            Iterator<Batch> batches;
-            try {
-                batches = trainer.iterateDataset(windows).iterator();
-            } catch (ai.djl.translate.TranslateException e) {
-                throw new IOException("cannot read training windows: " + e.getMessage(), e);
-            }
+        try (Session session = new Session(lm, trainTokens, validTokens, checkpoint, log)) {
             boolean keepGoing = true;
-            while (keepGoing && step < options.steps) {
-                step++;
-                double loss = 0;
-                boolean finite = true;
-                for (int micro = 0; micro < options.gradientAccumulation; micro++) {
-                    try (Batch batch = batches.next()) {
-                        try (GradientCollector collector = trainer.newGradientCollector()) {
-                            NDArray logits = trainer.forward(batch.getData()).head(); // [B, T, V]
-                            NDArray batchLoss = trainer.getLoss().evaluate(batch.getLabels(), new NDList(logits));
-                            NDArray share = Tensors.scalar(batchLoss.getManager(), 1f / options.gradientAccumulation);
-                            collector.backward(batchLoss.mul(share));
-                            float value = batchLoss.getFloat();
-                            finite &= Float.isFinite(value);
-                            loss += value / options.gradientAccumulation;
-                        }
-                    }
-                }
-                double norm = gradientNorm(lm, trainer.getManager());
-                if (!finite || !Double.isFinite(norm)) {
-                    if (options.nonFinite == TrainOptions.NonFinitePolicy.STOP) {
-                        throw new TrainingDivergedException(String.format(Locale.ROOT,
-                                "training diverged at step %d: loss %s, gradient norm %s%s; nothing was saved from "
-                                        + "this step, the last good checkpoint is %s", step, loss, norm,
-                                nonFiniteGradients(lm, trainer.getManager()),
-                                Files.exists(checkpointFile()) ? checkpointFile() : "(none yet)"));
-                    }
-                    zeroGradients(lm, trainer.getManager());
-                    skipped++;
-                    log.write(event("skip", step, Map.of("loss", String.valueOf(loss), "gradNorm", String.valueOf(norm))));
-                    continue;
-                }
-                optimizer.setStep(step);
-                optimizer.setGradientScale(options.gradientClip > 0 && norm > options.gradientClip
-                        ? (float) (options.gradientClip / norm) : 1f);
-                trainer.step();
-                tokens += windowsPerStep * length;
-                lastTrainLoss = loss;
+            while (keepGoing && session.step < options.steps) {
+                keepGoing = session.trainOneStep();
+            }
+            return session.finish();
+        }
+    }
 
-                double seconds = (System.nanoTime() - started) / 1e9;
-                double tokensPerSecond = tokens / Math.max(seconds, 1e-9);
-                if (step % options.logEvery == 0 || step == options.steps) {
-                    Map<String, Object> values = new LinkedHashMap<>();
-                    values.put("loss", loss);
-                    values.put("learningRate", optimizer.learningRate(step));
-                    values.put("gradNorm", norm);
-                    values.put("tokensPerSecond", tokensPerSecond);
-                    values.put("elapsedSeconds", priorSeconds + seconds);
-                    log.write(event("train", step, values));
-                }
-                if (!validWindows.isEmpty()
-                        && ((options.evalEvery > 0 && step % options.evalEvery == 0) || step == options.steps)) {
-                    lastValidLoss = validationLoss(lm, validWindows, options.batchSize);
-                    Map<String, Object> values = new LinkedHashMap<>();
-                    values.put("loss", lastValidLoss);
-                    values.put("perplexity", Math.exp(lastValidLoss));
-                    if (options.validationAttentionStats) {
-                        AttentionStats stats = validationAttention(lm, validWindows);
-                        values.put("sparsity", stats.sparsity());
-                        values.put("sparsityPerLayer", stats.sparsityPerLayer());
-                        values.put("sinkMass", stats.sinkMass());
-                        values.put("survivingMass", stats.survivingMass());
-                    }
-                    log.write(event("valid", step, values));
-                    monitor.onValidation(step, lastValidLoss);
-                }
-                keepGoing = monitor.onStep(step, loss);
-                if ((options.checkpointEvery > 0 && step % options.checkpointEvery == 0) || step == options.steps
-                        || !keepGoing) {
-                    Checkpoint.write(checkpointFile(), lm, step, options, priorSeconds + seconds, optimizer);
+    /** The mean loss of one optimizer step's batches, and whether every batch's loss was finite. */
+    private record StepLoss(double value, boolean finite) {}
+
+    /**
+     * One call of {@link #train} or {@link #resume}: the data, the optimizer and DJL's trainer, and what the
+     * steps done so far have counted.
+     */
+    private final class Session implements AutoCloseable {
+
+        private final LazyLanguageModel lm;
+        private final MetricsLog log;
+        private final int length;
+        private final long windowsPerStep;
+        private final double priorSeconds;
+        private final List<int[]> validWindows;
+        private final ResumableAdamW optimizer;
+        private final ProgressBar bar;
+        private final long started;
+        private Trainer trainer;
+        private Iterator<Batch> batches;
+
+        private int step;
+        private long tokens;
+        private int skipped;
+        private double lastTrainLoss = Double.NaN;
+        private double lastValidLoss = Double.NaN;
+
+        /** Setup: windows from the checkpoint's position, the optimizer with its restored moments, the trainer. */
+        Session(LazyLanguageModel lm, int[] trainTokens, int[] validTokens, Checkpoint checkpoint, MetricsLog log)
+                throws IOException {
+            this.lm = lm;
+            this.log = log;
+            length = options.resolvedSequenceLength(lm.config().contextLength());
+            int startStep = checkpoint == null ? 0 : checkpoint.step();
+            priorSeconds = checkpoint == null ? 0 : checkpoint.elapsedSeconds();
+            windowsPerStep = (long) options.batchSize * options.gradientAccumulation;
+            TokenWindows windows = TokenWindows.builder()
+                    .setTokens(trainTokens, length)
+                    .optSeed(options.seed)
+                    .setRange(startStep * windowsPerStep, (options.steps - startStep) * windowsPerStep)
+                    .setSampling(options.batchSize, false)
+                    .build();
+            validWindows = validationWindows(validTokens, length, options.evalWindows);
+
+            Map<String, String> names = new HashMap<>();
+            for (Pair<String, Parameter> p : lm.block().getParameters()) {
+                names.put(p.getValue().getId(), p.getKey());
+            }
+            optimizer = new ResumableAdamW(schedule(), options.beta1, options.beta2, options.epsilon,
+                    options.weightDecay, names, LmTrainer::isDecayed);
+            DefaultTrainingConfig config = new DefaultTrainingConfig(new NextTokenLoss())
+                    .optOptimizer(optimizer)
+                    .optDevices(new Device[] {lm.device()});
+
+            started = System.nanoTime();
+            step = startStep;
+            bar = options.progressBar ? new ProgressBar("Training", options.steps) : null;
+            try {
+                trainer = lm.djlModel().newTrainer(config);
+                if (checkpoint != null) {
+                    checkpoint.restore(optimizer, trainer.getManager());
                 }
                 if (bar != null) {
-                    bar.update(step - 1, String.format(Locale.ROOT, "loss %.3f, %,.0f tok/s, ETA %s", loss,
-                            tokensPerSecond, eta((options.steps - step) * windowsPerStep * length / tokensPerSecond)));
+                    bar.start(startStep);
+                }
+                try {
+                    batches = trainer.iterateDataset(windows).iterator();
+                } catch (ai.djl.translate.TranslateException e) {
+                    throw new IOException("cannot read training windows: " + e.getMessage(), e);
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                close();
+                throw e;
+            }
+        }
+
+        /**
+         * One optimizer step: gradients of its batches, then the update (or, for a non-finite loss or
+         * gradient, a stop or a skip), the metrics, validation and checkpoint when due, and the progress bar.
+         *
+         * @return false when the monitor asks to stop
+         */
+        boolean trainOneStep() throws IOException {
+            step++;
+            StepLoss loss = accumulateGradients();
+            double norm = gradientNorm(lm, trainer.getManager());
+            if (!loss.finite() || !Double.isFinite(norm)) {
+                dropNonFiniteStep(loss.value(), norm);
+                return true;
+            }
+            update(norm);
+            tokens += windowsPerStep * length;
+            lastTrainLoss = loss.value();
+
+            double seconds = (System.nanoTime() - started) / 1e9;
+            double tokensPerSecond = tokens / Math.max(seconds, 1e-9);
+            if (step % options.logEvery == 0 || step == options.steps) {
+                logTraining(loss.value(), norm, tokensPerSecond, seconds);
+            }
+            if (!validWindows.isEmpty()
+                    && ((options.evalEvery > 0 && step % options.evalEvery == 0) || step == options.steps)) {
+                evaluate();
+            }
+            boolean keepGoing = monitor.onStep(step, loss.value());
+            if ((options.checkpointEvery > 0 && step % options.checkpointEvery == 0) || step == options.steps
+                    || !keepGoing) {
+                Checkpoint.write(checkpointFile(), lm, step, options, priorSeconds + seconds, optimizer);
+            }
+            if (bar != null) {
+                bar.update(step - 1, String.format(Locale.ROOT, "loss %.3f, %,.0f tok/s, ETA %s", loss.value(),
+                        tokensPerSecond, eta((options.steps - step) * windowsPerStep * length / tokensPerSecond)));
+            }
+            return keepGoing;
+        }
+
+        /** Forward and backward passes over the step's batches, each loss scaled by the accumulation. */
+        private StepLoss accumulateGradients() {
+            double loss = 0;
+            boolean finite = true;
+            for (int micro = 0; micro < options.gradientAccumulation; micro++) {
+                try (Batch batch = batches.next()) {
+                    try (GradientCollector collector = trainer.newGradientCollector()) {
+                        NDArray logits = trainer.forward(batch.getData()).head(); // [B, T, V]
+                        NDArray batchLoss = trainer.getLoss().evaluate(batch.getLabels(), new NDList(logits));
+                        NDArray share = Tensors.scalar(batchLoss.getManager(), 1f / options.gradientAccumulation);
+                        collector.backward(batchLoss.mul(share));
+                        float value = batchLoss.getFloat();
+                        finite &= Float.isFinite(value);
+                        loss += value / options.gradientAccumulation;
+                    }
                 }
             }
+            return new StepLoss(loss, finite);
+        }
+
+        /** The STOP policy throws, naming the step and the last good checkpoint; SKIP drops the gradients. */
+        private void dropNonFiniteStep(double loss, double norm) throws IOException {
+            if (options.nonFinite == TrainOptions.NonFinitePolicy.STOP) {
+                throw new TrainingDivergedException(String.format(Locale.ROOT,
+                        "training diverged at step %d: loss %s, gradient norm %s%s; nothing was saved from "
+                                + "this step, the last good checkpoint is %s", step, loss, norm,
+                        nonFiniteGradients(lm, trainer.getManager()),
+                        Files.exists(checkpointFile()) ? checkpointFile() : "(none yet)"));
+            }
+            zeroGradients(lm, trainer.getManager());
+            skipped++;
+            log.write(event("skip", step, Map.of("loss", String.valueOf(loss), "gradNorm", String.valueOf(norm))));
+        }
+
+        /** The optimizer step at this step's learning rate, gradients clipped to the global norm. */
+        private void update(double norm) {
+            optimizer.setStep(step);
+            optimizer.setGradientScale(options.gradientClip > 0 && norm > options.gradientClip
+                    ? (float) (options.gradientClip / norm) : 1f);
+            trainer.step();
+        }
+
+        private void logTraining(double loss, double norm, double tokensPerSecond, double seconds) throws IOException {
+            Map<String, Object> values = new LinkedHashMap<>();
+            values.put("loss", loss);
+            values.put("learningRate", optimizer.learningRate(step));
+            values.put("gradNorm", norm);
+            values.put("tokensPerSecond", tokensPerSecond);
+            values.put("elapsedSeconds", priorSeconds + seconds);
+            log.write(event("train", step, values));
+        }
+
+        /** Validation loss (and attention diagnostics if asked for), logged and told to the monitor. */
+        private void evaluate() throws IOException {
+            lastValidLoss = validationLoss(lm, validWindows, options.batchSize);
+            Map<String, Object> values = new LinkedHashMap<>();
+            values.put("loss", lastValidLoss);
+            values.put("perplexity", Math.exp(lastValidLoss));
+            if (options.validationAttentionStats) {
+                AttentionStats stats = validationAttention(lm, validWindows);
+                values.put("sparsity", stats.sparsity());
+                values.put("sparsityPerLayer", stats.sparsityPerLayer());
+                values.put("sinkMass", stats.sinkMass());
+                values.put("survivingMass", stats.survivingMass());
+            }
+            log.write(event("valid", step, values));
+            monitor.onValidation(step, lastValidLoss);
+        }
+
+        /** Writes the model file when the last step was reached, and sums up. */
+        TrainResult finish() throws IOException {
             Path model = outDir.resolve(MODEL_FILE);
             if (step == options.steps) {
                 lm.save(model);
@@ -329,8 +417,18 @@ public final class LmTrainer {
             double wall = (System.nanoTime() - started) / 1e9;
             return new TrainResult(step, lastTrainLoss, lastValidLoss, tokens / Math.max(wall, 1e-9), wall, skipped,
                     model, checkpointFile(), log.file());
-        } finally {
-            optimizer.close();
+        }
+
+        /** Closes DJL's trainer, then the optimizer. */
+        @Override
+        public void close() {
+            try {
+                if (trainer != null) {
+                    trainer.close();
+                }
+            } finally {
+                optimizer.close();
+            }
         }
     }
 

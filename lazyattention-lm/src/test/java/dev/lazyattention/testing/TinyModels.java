@@ -9,6 +9,7 @@ import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.BpeTrainer;
 import dev.lazyattention.train.LmTrainer;
 import dev.lazyattention.train.TrainOptions;
+import dev.lazyattention.train.TrainingSettings;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -49,17 +50,48 @@ public final class TinyModels {
         return LazyLanguageModel.create(config(variant), tokenizer(), Device.cpu(), seed);
     }
 
-    /** Options for a short, quiet training run. */
-    public static TrainOptions quickOptions(int steps) {
-        return new TrainOptions().steps(steps).batchSize(8).gradientAccumulation(1).learningRate(3e-3f).warmupSteps(5).evalEvery(0)
-                .evalWindows(8).checkpointEvery(0).logEvery(1).progressBar(false).seed(7);
+    /** Options for a short, quiet training run, to adjust and build. */
+    public static TrainOptions.Builder quickOptions(int steps) {
+        return TrainOptions.builder().optSteps(steps).optBatchSize(8).optGradientAccumulation(1).optLearningRate(3e-3f)
+                .optWarmupSteps(5).optEvalEvery(0).optEvalWindows(8).optCheckpointEvery(0).optLogEvery(1)
+                .optProgressBar(false).optSeed(7);
+    }
+
+    /**
+     * Settings of a few-second run of the training recipe, as a front end would receive them: canonical
+     * name to text. Tests of the front ends spell these in their own option names and compare with {@link
+     * #recipeSettings}. The weight decay and warmup differ from the defaults, so that a front end dropping
+     * them shows.
+     */
+    public static java.util.Map<String, String> recipeSettingsText(int steps) {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("preset", "tiny");
+        m.put("vocabSize", "300");
+        m.put("contextLength", "32");
+        m.put("steps", Integer.toString(steps));
+        m.put("batchSize", "4");
+        m.put("gradAccum", "2");
+        m.put("learningRate", "0.003");
+        m.put("warmupSteps", "1");
+        m.put("weightDecay", "0.05");
+        m.put("seed", "11");
+        m.put("device", "cpu");
+        m.put("progress", "false");
+        return m;
+    }
+
+    /** {@link #recipeSettingsText} as settings. */
+    public static TrainingSettings recipeSettings(int steps) {
+        TrainingSettings.Builder b = TrainingSettings.builder();
+        recipeSettingsText(steps).forEach((name, text) -> b.optText(name, text, name));
+        return b.build();
     }
 
     /** Trains a tiny model for {@code steps} steps into {@code folder}; returns the model file. */
     public static Path trainedModelFile(Path folder, AttentionVariant variant, int steps) throws IOException {
         try (LazyLanguageModel lm = fresh(variant, 3)) {
             TextCorpus train = trainCorpus();
-            new LmTrainer(quickOptions(steps), folder)
+            new LmTrainer(quickOptions(steps).build(), folder)
                     .train(lm, train.tokens(lm.tokenizer()), validCorpus().tokens(lm.tokenizer()));
         }
         return folder.resolve(LmTrainer.MODEL_FILE);

@@ -59,10 +59,10 @@ class ChildJvmFaultsTest {
             assertTrue(child.waitFor(30, TimeUnit.SECONDS));
             Path file = out.resolve(LmTrainer.CHECKPOINT_FILE);
             if (Files.exists(file)) {
-                Checkpoint cp = Checkpoint.load(file, Device.cpu()); // must always load
-                assertTrue(cp.step() >= lastStep, "checkpoints only move forward");
-                lastStep = cp.step();
-                cp.model().close();
+                try (Checkpoint cp = Checkpoint.load(file, Device.cpu())) { // must always load
+                    assertTrue(cp.step() >= lastStep, "checkpoints only move forward");
+                    lastStep = cp.step();
+                }
             }
         }
         assertTrue(lastStep > 0, "at least one checkpoint was written before the kills");

@@ -29,11 +29,11 @@ public final class TrainingChild {
             }
             Path dir = Path.of(args[1]);
             int steps = Integer.parseInt(args[2]);
-            TrainOptions options = TinyModels.quickOptions(steps).checkpointEvery(1);
+            TrainOptions options = TinyModels.quickOptions(steps).optCheckpointEvery(1).build();
             Path checkpoint = dir.resolve(LmTrainer.CHECKPOINT_FILE);
             if (Files.exists(checkpoint)) {
-                Checkpoint cp = Checkpoint.load(checkpoint, Device.cpu());
-                try (LazyLanguageModel lm = cp.model()) {
+                try (Checkpoint cp = Checkpoint.load(checkpoint, Device.cpu())) {
+                    LazyLanguageModel lm = cp.model();
                     new LmTrainer(options, dir).resume(cp, TinyModels.trainCorpus().tokens(lm.tokenizer()), null);
                 }
             } else {

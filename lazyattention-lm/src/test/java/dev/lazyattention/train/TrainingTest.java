@@ -45,7 +45,7 @@ class TrainingTest {
     void validationLossFallsWellBelowItsStart() throws IOException {
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 1)) {
             double before = LmTrainer.validationLoss(lm, LmTrainer.validationWindows(valid(lm), 32, 8), 8);
-            TrainResult result = new LmTrainer(TinyModels.quickOptions(60), dir.resolve("run"))
+            TrainResult result = new LmTrainer(TinyModels.quickOptions(60).build(), dir.resolve("run"))
                     .train(lm, train(lm), valid(lm));
             assertEquals(60, result.steps());
             assertTrue(result.validLoss() < 0.6 * before,
@@ -64,7 +64,7 @@ class TrainingTest {
         double[] uninterrupted = lossCurve("whole", 12);
 
         Path out = dir.resolve("interrupted");
-        TrainOptions options = TinyModels.quickOptions(12).gradientAccumulation(2).checkpointEvery(3);
+        TrainOptions options = TinyModels.quickOptions(12).optGradientAccumulation(2).optCheckpointEvery(3).build();
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
             TrainResult first = new LmTrainer(options, out)
                     .monitor(new TrainingMonitor() {
@@ -77,9 +77,9 @@ class TrainingTest {
             assertEquals(7, first.steps());
             assertFalse(Files.exists(first.model()), "an interrupted run writes no final model");
         }
-        Checkpoint checkpoint = Checkpoint.load(out.resolve(LmTrainer.CHECKPOINT_FILE), Device.cpu());
-        assertEquals(7, checkpoint.step());
-        try (LazyLanguageModel lm = checkpoint.model()) {
+        try (Checkpoint checkpoint = Checkpoint.load(out.resolve(LmTrainer.CHECKPOINT_FILE), Device.cpu())) {
+            assertEquals(7, checkpoint.step());
+            LazyLanguageModel lm = checkpoint.model();
             new LmTrainer(options, out).resume(checkpoint, train(lm), valid(lm));
         }
         assertArrayEquals(uninterrupted, trainLosses(out.resolve(LmTrainer.METRICS_FILE)), 1e-6);
@@ -102,7 +102,7 @@ class TrainingTest {
         for (Path p : unrelated) {
             Files.writeString(p, "keep me");
         }
-        TrainOptions options = TinyModels.quickOptions(4);
+        TrainOptions options = TinyModels.quickOptions(4).build();
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
             new LmTrainer(options, out).train(lm, train(lm), valid(lm));
         }
@@ -117,10 +117,10 @@ class TrainingTest {
         Files.writeString(strayModel, "half a model");
         Files.writeString(strayCheckpoint, "half a checkpoint");
 
-        Checkpoint checkpoint = Checkpoint.load(checkpointFile, Device.cpu());
-        assertEquals(4, checkpoint.step());
         TrainResult result;
-        try (LazyLanguageModel lm = checkpoint.model()) {
+        try (Checkpoint checkpoint = Checkpoint.load(checkpointFile, Device.cpu())) {
+            assertEquals(4, checkpoint.step());
+            LazyLanguageModel lm = checkpoint.model();
             result = new LmTrainer(options, out).resume(checkpoint, train(lm), valid(lm));
         }
         assertEquals(TrainResult.Outcome.MODEL_WRITTEN_FROM_CHECKPOINT, result.outcome());
@@ -141,9 +141,9 @@ class TrainingTest {
 
         // Independent loads of both files score the validation text alike.
         try (LazyLanguageModel fromModel = LazyLanguageModel.load(modelFile, Device.cpu());
-                LazyLanguageModel fromCheckpoint = Checkpoint.load(checkpointFile, Device.cpu()).model()) {
+                Checkpoint fromCheckpoint = Checkpoint.load(checkpointFile, Device.cpu())) {
             List<int[]> windows = LmTrainer.validationWindows(valid(fromModel), 32, 8);
-            assertEquals(LmTrainer.validationLoss(fromCheckpoint, windows, 8),
+            assertEquals(LmTrainer.validationLoss(fromCheckpoint.model(), windows, 8),
                     LmTrainer.validationLoss(fromModel, windows, 8), 1e-6);
         }
 
@@ -158,7 +158,7 @@ class TrainingTest {
     @Test
     void resumingAFinishedRunSucceedsAndLeavesTheModelUnchanged() throws IOException {
         Path out = dir.resolve("finished");
-        TrainOptions options = TinyModels.quickOptions(3);
+        TrainOptions options = TinyModels.quickOptions(3).build();
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
             new LmTrainer(options, out).train(lm, train(lm), valid(lm));
         }
@@ -168,9 +168,9 @@ class TrainingTest {
         byte[] checkpointBytes = Files.readAllBytes(checkpointFile);
         var modified = Files.getLastModifiedTime(modelFile);
 
-        Checkpoint checkpoint = Checkpoint.load(checkpointFile, Device.cpu());
         TrainResult result;
-        try (LazyLanguageModel lm = checkpoint.model()) {
+        try (Checkpoint checkpoint = Checkpoint.load(checkpointFile, Device.cpu())) {
+            LazyLanguageModel lm = checkpoint.model();
             result = new LmTrainer(options, out).resume(checkpoint, train(lm), valid(lm));
         }
         assertEquals(TrainResult.Outcome.ALREADY_FINISHED, result.outcome());
@@ -184,14 +184,14 @@ class TrainingTest {
     void aModelFileOlderThanTheLastCheckpointIsReplacedByTheCheckpointsWeights() throws IOException {
         Path out = dir.resolve("extended");
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
-            new LmTrainer(TinyModels.quickOptions(3), out).train(lm, train(lm), valid(lm));
+            new LmTrainer(TinyModels.quickOptions(3).build(), out).train(lm, train(lm), valid(lm));
         }
         Path modelFile = out.resolve(LmTrainer.MODEL_FILE);
         Path checkpointFile = out.resolve(LmTrainer.CHECKPOINT_FILE);
         byte[] afterThree = Files.readAllBytes(modelFile);
-        TrainOptions five = TinyModels.quickOptions(5);
-        Checkpoint atThree = Checkpoint.load(checkpointFile, Device.cpu());
-        try (LazyLanguageModel lm = atThree.model()) {
+        TrainOptions five = TinyModels.quickOptions(5).build();
+        try (Checkpoint atThree = Checkpoint.load(checkpointFile, Device.cpu())) {
+            LazyLanguageModel lm = atThree.model();
             assertEquals(TrainResult.Outcome.TRAINED, new LmTrainer(five, out).resume(atThree, train(lm), valid(lm))
                     .outcome());
         }
@@ -210,15 +210,15 @@ class TrainingTest {
 
         // Fewer steps than the checkpoint holds cannot be honoured: an error naming both step counts.
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> resumeFromFile(TinyModels.quickOptions(4), out));
+                () -> resumeFromFile(TinyModels.quickOptions(4).build(), out));
         assertTrue(e.getMessage().contains("at step 5, past the 4 steps asked for"), e.getMessage());
         assertArrayEquals(afterFive, ModelFile.read(modelFile).get(ModelFileFormat.PARAMETERS));
     }
 
     /** Resumes the run in {@code out} from its checkpoint file, as the command line does. */
     private static TrainResult resumeFromFile(TrainOptions options, Path out) throws IOException {
-        Checkpoint checkpoint = Checkpoint.load(out.resolve(LmTrainer.CHECKPOINT_FILE), Device.cpu());
-        try (LazyLanguageModel lm = checkpoint.model()) {
+        try (Checkpoint checkpoint = Checkpoint.load(out.resolve(LmTrainer.CHECKPOINT_FILE), Device.cpu())) {
+            LazyLanguageModel lm = checkpoint.model();
             return new LmTrainer(options, out).resume(checkpoint, train(lm), valid(lm));
         }
     }
@@ -241,7 +241,7 @@ class TrainingTest {
     private double[] lossCurve(String name, int steps) throws IOException {
         Path out = dir.resolve(name);
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
-            new LmTrainer(TinyModels.quickOptions(steps).gradientAccumulation(2), out).train(lm, train(lm), valid(lm));
+            new LmTrainer(TinyModels.quickOptions(steps).optGradientAccumulation(2).build(), out).train(lm, train(lm), valid(lm));
         }
         return trainLosses(out.resolve(LmTrainer.METRICS_FILE));
     }
@@ -261,25 +261,25 @@ class TrainingTest {
     @Test
     void divergenceStopsWithAClearMessageAndKeepsTheLastCheckpoint() throws IOException {
         Path out = dir.resolve("diverge");
-        TrainOptions options = TinyModels.quickOptions(4).checkpointEvery(4);
+        TrainOptions options = TinyModels.quickOptions(4).optCheckpointEvery(4).build();
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
             new LmTrainer(options, out).train(lm, train(lm), valid(lm));
         }
         Path checkpointFile = out.resolve(LmTrainer.CHECKPOINT_FILE);
         byte[] before = Files.readAllBytes(checkpointFile);
 
-        Checkpoint checkpoint = Checkpoint.load(checkpointFile, Device.cpu());
-        try (LazyLanguageModel lm = checkpoint.model()) {
+        try (Checkpoint checkpoint = Checkpoint.load(checkpointFile, Device.cpu())) {
+            LazyLanguageModel lm = checkpoint.model();
             poison(lm);
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-                    () -> new LmTrainer(TinyModels.quickOptions(8).checkpointEvery(1), out)
+                    () -> new LmTrainer(TinyModels.quickOptions(8).optCheckpointEvery(1).build(), out)
                             .resume(checkpoint, train(lm), valid(lm)));
             assertTrue(e.getMessage().contains("training diverged at step 5"), e.getMessage());
             assertTrue(e.getMessage().contains(checkpointFile.toString()), e.getMessage());
         }
         assertArrayEquals(before, Files.readAllBytes(checkpointFile), "the last good checkpoint is untouched");
-        try (LazyLanguageModel again = Checkpoint.load(checkpointFile, Device.cpu()).model()) {
-            assertEquals(TinyModels.config(AttentionVariant.LAZY), again.config());
+        try (Checkpoint again = Checkpoint.load(checkpointFile, Device.cpu())) {
+            assertEquals(TinyModels.config(AttentionVariant.LAZY), again.model().config());
         }
     }
 
@@ -288,7 +288,7 @@ class TrainingTest {
         Path out = dir.resolve("skip");
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
             poison(lm);
-            TrainOptions options = TinyModels.quickOptions(3).nonFinite(TrainOptions.NonFinitePolicy.SKIP);
+            TrainOptions options = TinyModels.quickOptions(3).optNonFinite(TrainOptions.NonFinitePolicy.SKIP).build();
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> new LmTrainer(options, out).train(lm, train(lm), valid(lm)));
             assertTrue(e.getMessage().contains("NaN"), e.getMessage());
@@ -311,16 +311,16 @@ class TrainingTest {
     void badOptionsAndAnOccupiedOutputFolderAreRefusedBeforeTraining() throws IOException {
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
             IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
-                    () -> new LmTrainer(TinyModels.quickOptions(0), dir.resolve("zero")).train(lm, train(lm), null));
+                    () -> new LmTrainer(TinyModels.quickOptions(0).build(), dir.resolve("zero")).train(lm, train(lm), null));
             assertEquals("steps must be >= 1, got 0", zero.getMessage());
             IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
-                    () -> new LmTrainer(TinyModels.quickOptions(2).sequenceLength(33), dir.resolve("long"))
+                    () -> new LmTrainer(TinyModels.quickOptions(2).optSequenceLength(33).build(), dir.resolve("long"))
                             .train(lm, train(lm), null));
             assertTrue(tooLong.getMessage().contains("longer than the model's context length 32"));
             Files.createDirectories(dir.resolve("taken"));
             Files.writeString(dir.resolve("taken").resolve(LmTrainer.CHECKPOINT_FILE), "precious");
             IllegalArgumentException taken = assertThrows(IllegalArgumentException.class,
-                    () -> new LmTrainer(TinyModels.quickOptions(2), dir.resolve("taken")).train(lm, train(lm), null));
+                    () -> new LmTrainer(TinyModels.quickOptions(2).build(), dir.resolve("taken")).train(lm, train(lm), null));
             assertTrue(taken.getMessage().contains("already holds"), taken.getMessage());
             assertEquals("precious", Files.readString(dir.resolve("taken").resolve(LmTrainer.CHECKPOINT_FILE)));
         }

@@ -2,10 +2,8 @@ package dev.lazyattention.opennlp;
 
 import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.LazyLanguageModel;
-import dev.lazyattention.model.LmConfig;
-import dev.lazyattention.tokenizer.BpeTokenizer;
-import dev.lazyattention.tokenizer.BpeTrainer;
-import dev.lazyattention.train.LmTrainer;
+import dev.lazyattention.train.TrainedModel;
+import dev.lazyattention.train.TrainingRecipe;
 import opennlp.tools.util.ObjectStream;
 import opennlp.tools.util.TrainingParameters;
 
@@ -18,9 +16,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Training from an OpenNLP {@link ObjectStream} of documents: a byte-level BPE tokenizer is trained on the
- * documents, then a fresh model on their tokens (each document preceded by {@code <|endoftext|>}) with the
- * block's {@link LmTrainer}. The result is the model in memory; the trainer's files go to {@code
+ * Training from an OpenNLP {@link ObjectStream} of documents with the {@link TrainingRecipe}: a byte-level
+ * BPE tokenizer trained on the documents, then a fresh model on their tokens (each document preceded by
+ * {@code <|endoftext|>}). The result is the model in memory; the trainer's files go to {@code
  * lazylm.outputDir}.
  */
 final class DocumentTrainer {
@@ -36,19 +34,20 @@ final class DocumentTrainer {
             throw new IllegalArgumentException("documents must not be null");
         }
         TrainingSettings settings = TrainingSettings.from(params);
+        dev.lazyattention.train.TrainingSettings recipe = settings.recipeSettings().toBuilder()
+                .optLanguage(language.trim()).build();
         TextCorpus corpus = TextCorpus.of(read(documents), "training documents");
-        BpeTokenizer tokenizer = new BpeTrainer(settings.vocabSize()).train(corpus.documents());
-        LmConfig config = settings.config(tokenizer.vocabSize());
         boolean temporary = settings.outputDir() == null;
         Path out = temporary ? Files.createTempDirectory("lazylm-opennlp-train-") : settings.outputDir();
-        LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, settings.device(), settings.seed());
         LazyAttentionModel model;
-        try {
-            new LmTrainer(settings.trainOptions(), out).train(lm, corpus.tokens(tokenizer), null);
-            model = new LazyAttentionModel(lm, language);
-        } catch (IOException | RuntimeException e) {
-            lm.close();
-            throw e;
+        try (TrainedModel trained = TrainingRecipe.of(recipe).train(corpus, null, out)) {
+            LazyLanguageModel lm = trained.release();
+            try {
+                model = new LazyAttentionModel(lm);
+            } catch (IOException | RuntimeException e) {
+                lm.close();
+                throw e;
+            }
         }
         if (temporary) {
             // The model is in memory; a failed run keeps the folder and its last checkpoint instead.

@@ -1,5 +1,6 @@
 package dev.lazyattention.opennlp;
 
+import dev.lazyattention.train.ClosestName;
 import opennlp.tools.cmdline.ArgumentParser;
 import opennlp.tools.cmdline.BasicCmdLineTool;
 import opennlp.tools.cmdline.CmdLineUtil;
@@ -12,7 +13,10 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -76,6 +80,25 @@ public abstract class LazyAttentionCmdLineTool extends BasicCmdLineTool {
     /** OpenNLP's usage text with the command that starts this tool. */
     protected String usage(Class<?> params) {
         return "Usage: java -cp <classpath> " + getClass().getName() + " " + ArgumentParser.createUsage(params);
+    }
+
+    /**
+     * Refuses an argument name that {@code params} does not declare, naming the closest one it does
+     * (OpenNLP's parser would only say that the argument is unknown).
+     */
+    protected void refuseUnknownArguments(String[] args, Class<?> params) {
+        List<String> known = new ArrayList<>();
+        for (Method m : params.getMethods()) {
+            if (m.isAnnotationPresent(ArgumentParser.ParameterDescription.class) && m.getName().startsWith("get")) {
+                known.add("-" + Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4));
+            }
+        }
+        for (int i = 0; i < args.length; i += 2) {
+            if (args[i].startsWith("-") && !known.contains(args[i])) {
+                throw argumentError("Unknown argument " + args[i] + "; did you mean "
+                        + ClosestName.closest(args[i], known) + "?\n" + getHelp(), null);
+            }
+        }
     }
 
     /** Refuses, with OpenNLP's message naming the file, an input file that is missing or unreadable. */

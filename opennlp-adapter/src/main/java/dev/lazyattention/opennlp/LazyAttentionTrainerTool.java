@@ -32,7 +32,8 @@ import java.util.Locale;
  * -documents line} every non-blank line is a document. The model sees {@code <|endoftext|>} between
  * documents. The parameters file is an OpenNLP training parameters file ({@code Iterations} and the {@code
  * lazylm.*} names of {@link TrainingSettings}); {@code -iterations} overrides its {@code Iterations}. A
- * progress bar is shown unless the parameters say {@code lazylm.progressBar=false}.
+ * progress bar is shown on a terminal unless the parameters say {@code lazylm.progress=false}, as
+ * everywhere the recipe trains. An unknown argument is refused with the closest known one.
  */
 public final class LazyAttentionTrainerTool extends LazyAttentionCmdLineTool {
 
@@ -72,6 +73,7 @@ public final class LazyAttentionTrainerTool extends LazyAttentionCmdLineTool {
 
     @Override
     public void run(String[] args) {
+        refuseUnknownArguments(args, Params.class);
         Params params = validateAndParseParams(args, Params.class);
         checkInput("training data", params.getData());
         CmdLineUtil.checkOutputFile("output model", params.getModel());
@@ -79,7 +81,6 @@ public final class LazyAttentionTrainerTool extends LazyAttentionCmdLineTool {
         if (params.getIterations() != null) {
             training.put(TrainingSettings.ITERATIONS, params.getIterations());
         }
-        training.putIfAbsent(TrainingSettings.PROGRESS_BAR, true);
         List<String> documents = readDocuments(params.getData(), params.getDocuments());
         out.printf(Locale.ROOT, "Training on %d documents from %s%n", documents.size(), params.getData());
         try (ObjectStream<String> stream = ObjectStreamUtils.createObjectStream(documents);

@@ -1,44 +1,41 @@
 package dev.lazyattention.opennlp;
 
 import ai.djl.Device;
-import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.model.LmConfig;
+import dev.lazyattention.train.ClosestName;
 import dev.lazyattention.train.TrainOptions;
-import dev.lazyattention.lm.DeviceChoice;
+import dev.lazyattention.train.TrainingRecipe;
 import opennlp.tools.util.TrainingParameters;
 
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@link TrainingParameters} that {@link LazyAttentionModel#train} understands, read and checked before
- * any work starts. OpenNLP's own name is used where one exists; the rest live under {@code lazylm.}:
+ * any work starts, and mapped onto the settings of the {@link TrainingRecipe} ({@link
+ * dev.lazyattention.train.TrainingSettings}): OpenNLP's own {@code Iterations} is the number of steps;
+ * every other setting is {@code lazylm.<name>} under its canonical name, with the recipe's default (the
+ * README's "Training settings" table lists them). The language is {@code train}'s argument. Besides the
+ * recipe's settings:
  *
- * <table>
- * <caption>Training parameters</caption>
- * <tr><th>name</th><th>meaning</th><th>default</th></tr>
- * <tr><td>{@code Iterations}</td><td>optimizer steps</td><td>1000</td></tr>
- * <tr><td>{@code lazylm.preset}</td><td>model size: {@code tiny}, {@code small}, {@code base}</td><td>small</td></tr>
- * <tr><td>{@code lazylm.attention}</td><td>{@code lazy}, {@code softmax}, {@code bias_only}, {@code elastic_only}</td><td>lazy</td></tr>
- * <tr><td>{@code lazylm.vocabSize}</td><td>tokenizer size (at least 257)</td><td>the preset's</td></tr>
- * <tr><td>{@code lazylm.contextLength}</td><td>longest window the model sees, in tokens</td><td>the preset's</td></tr>
- * <tr><td>{@code lazylm.seed}</td><td>seed of the initial weights and the data order</td><td>1234</td></tr>
- * <tr><td>{@code lazylm.learningRate}</td><td>peak learning rate</td><td>0.001</td></tr>
- * <tr><td>{@code lazylm.batchSize}</td><td>windows per forward pass</td><td>4</td></tr>
- * <tr><td>{@code lazylm.gradAccum}</td><td>forward passes per optimizer step</td><td>4</td></tr>
- * <tr><td>{@code lazylm.warmupSteps}</td><td>linear warmup steps</td><td>a tenth of the steps, at most 200</td></tr>
- * <tr><td>{@code lazylm.device}</td><td>{@code auto}, {@code cpu}, {@code gpu}, {@code gpu:N}</td><td>{@code lazyattention.device}, else auto</td></tr>
- * <tr><td>{@code lazylm.outputDir}</td><td>folder for the checkpoint, the metrics log and the model file</td><td>a temporary folder, deleted after training succeeds</td></tr>
- * <tr><td>{@code lazylm.progressBar}</td><td>print a progress bar</td><td>false</td></tr>
- * </table>
+ * <ul>
+ *   <li>{@code lazylm.outputDir}: folder for the checkpoint, the metrics log and the model file (default: a
+ *       temporary folder, deleted after training succeeds);
+ *   <li>earlier names still accepted: {@code lazylm.progressBar} for {@code lazylm.progress}, and {@code
+ *       lazylm.steps} for {@code Iterations} (when both are given they must agree).
+ * </ul>
  *
  * <p>Values may be numbers or text (as read from a parameters file). OpenNLP's {@code Algorithm}, {@code
  * TrainerType}, {@code Cutoff} and {@code Threads} do not apply to this model and are ignored; an unknown
- * {@code lazylm.} name is refused, so that a misspelt option does not silently fall back to its default.
+ * {@code lazylm.} name, or a near miss of {@code Iterations}, is refused with the closest known name, so that
+ * a misspelt option does not silently fall back to its default.
  */
 public final class TrainingSettings {
 
@@ -55,67 +52,41 @@ public final class TrainingSettings {
     public static final String BATCH_SIZE = "lazylm.batchSize";
     public static final String GRAD_ACCUM = "lazylm.gradAccum";
     public static final String WARMUP_STEPS = "lazylm.warmupSteps";
+    public static final String WEIGHT_DECAY = "lazylm.weightDecay";
     public static final String DEVICE = "lazylm.device";
     public static final String OUTPUT_DIR = "lazylm.outputDir";
+    public static final String PROGRESS = "lazylm.progress";
+    /** The earlier name of {@link #PROGRESS}, still accepted. */
     public static final String PROGRESS_BAR = "lazylm.progressBar";
 
-    private static final List<String> KNOWN = List.of(PRESET, ATTENTION, VOCAB_SIZE, CONTEXT_LENGTH, SEED,
-            LEARNING_RATE, BATCH_SIZE, GRAD_ACCUM, WARMUP_STEPS, DEVICE, OUTPUT_DIR, PROGRESS_BAR);
+    /** Earlier names under {@code lazylm.}, still accepted, and the canonical name each stands for. */
+    static final Map<String, String> ALIASES = Map.of("progressBar", "progress", "steps", "steps");
 
-    static final int DEFAULT_ITERATIONS = 1000;
-    static final String DEFAULT_PRESET = "small";
+    /** OpenNLP's general parameters, which do not apply here and are ignored. */
+    private static final Set<String> OPENNLP_GENERAL = Set.of("Algorithm", "TrainerType", "Cutoff", "Threads");
 
-    private final int iterations;
-    private final String preset;
-    private final AttentionVariant attention;
-    private final int vocabSize;
-    private final Integer contextLength;
-    private final long seed;
-    private final float learningRate;
-    private final int batchSize;
-    private final int gradAccum;
-    private final Integer warmupSteps;
-    private final Device device;
+    static final int DEFAULT_ITERATIONS = dev.lazyattention.train.TrainingSettings.STEPS.defaultValue();
+    static final String DEFAULT_PRESET = dev.lazyattention.train.TrainingSettings.DEFAULT_PRESET;
+
+    private final dev.lazyattention.train.TrainingSettings recipe;
     private final Path outputDir;
-    private final boolean progressBar;
 
     private TrainingSettings(TrainingParameters params) {
         Map<String, Object> top = params.getObjectSettings();
         Map<String, Object> own = params.getObjectSettings(NAMESPACE);
-        for (String key : own.keySet()) {
-            if (!KNOWN.contains(NAMESPACE + "." + key)) {
-                throw new IllegalArgumentException("unknown training parameter " + NAMESPACE + "." + key
-                        + "; known ones are " + ITERATIONS + " and " + String.join(", ", KNOWN));
+        refuseUnknown(top, own);
+        dev.lazyattention.train.TrainingSettings.Builder b = dev.lazyattention.train.TrainingSettings.builder();
+        for (dev.lazyattention.train.TrainingSettings.Setting<?> s : dev.lazyattention.train.TrainingSettings.all()) {
+            if (s == dev.lazyattention.train.TrainingSettings.LANGUAGE) {
+                continue; // train's argument
+            }
+            Map.Entry<String, Object> given = given(s, top, own);
+            if (given != null) {
+                b.optText(s.name(), given.getValue().toString(), given.getKey());
             }
         }
-        iterations = positive(ITERATIONS, top.get(ITERATIONS), DEFAULT_ITERATIONS);
-        preset = text(PRESET, own.get("preset"), DEFAULT_PRESET).toLowerCase(Locale.ROOT);
-        LmConfig.Builder base;
-        try {
-            base = LmConfig.preset(preset);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(PRESET + ": " + e.getMessage(), e);
-        }
-        try {
-            attention = AttentionVariant.parse(text(ATTENTION, own.get("attention"), AttentionVariant.LAZY.id()));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(ATTENTION + ": " + e.getMessage(), e);
-        }
-        vocabSize = whole(VOCAB_SIZE, own.get("vocabSize"), base.build().vocabSize(), 257);
-        Object context = own.get("contextLength");
-        contextLength = context == null ? null : whole(CONTEXT_LENGTH, context, 0, 2);
-        seed = longValue(SEED, own.get("seed"), 1234L);
-        learningRate = rate(LEARNING_RATE, own.get("learningRate"), 1e-3f);
-        batchSize = positive(BATCH_SIZE, own.get("batchSize"), 4);
-        gradAccum = positive(GRAD_ACCUM, own.get("gradAccum"), 4);
-        Object warmup = own.get("warmupSteps");
-        warmupSteps = warmup == null ? null : whole(WARMUP_STEPS, warmup, 0, 0);
-        String deviceName = text(DEVICE, own.get("device"), null);
-        device = deviceName == null ? DeviceChoice.fromEnvironment() : DeviceChoice.resolve(deviceName, DEVICE);
-        outputDir = folder(text(OUTPUT_DIR, own.get("outputDir"), null));
-        progressBar = bool(PROGRESS_BAR, own.get("progressBar"), false);
-        // The architecture with the preset's vocabulary: refuses a bad context length before any work.
-        config(base.build().vocabSize());
+        recipe = b.build(TrainingSettings::parameterOf);
+        outputDir = folder(own.get("outputDir"));
     }
 
     /**
@@ -128,43 +99,114 @@ public final class TrainingSettings {
         return new TrainingSettings(params == null ? new TrainingParameters() : params);
     }
 
+    /** The OpenNLP parameter of a recipe setting, or null for the language (an argument of {@code train}). */
+    public static String parameter(dev.lazyattention.train.TrainingSettings.Setting<?> setting) {
+        if (setting == dev.lazyattention.train.TrainingSettings.LANGUAGE) {
+            return null;
+        }
+        return parameterOf(setting.name());
+    }
+
+    /** Earlier parameter names still accepted for a recipe setting. */
+    public static List<String> parameterAliases(dev.lazyattention.train.TrainingSettings.Setting<?> setting) {
+        List<String> aliases = new ArrayList<>();
+        for (Map.Entry<String, String> alias : ALIASES.entrySet()) {
+            if (alias.getValue().equals(setting.name()) && !parameterOf(setting.name()).equals(NAMESPACE + "." + alias.getKey())) {
+                aliases.add(NAMESPACE + "." + alias.getKey());
+            }
+        }
+        aliases.sort(null);
+        return aliases;
+    }
+
+    private static String parameterOf(String name) {
+        return name.equals(dev.lazyattention.train.TrainingSettings.STEPS.name()) ? ITERATIONS : NAMESPACE + "." + name;
+    }
+
+    /** The value given for {@code s} and the parameter it was given as, or null. */
+    private static Map.Entry<String, Object> given(dev.lazyattention.train.TrainingSettings.Setting<?> s,
+            Map<String, Object> top, Map<String, Object> own) {
+        Map<String, Object> found = new LinkedHashMap<>();
+        if (s == dev.lazyattention.train.TrainingSettings.STEPS) {
+            put(found, ITERATIONS, top.get(ITERATIONS));
+            put(found, NAMESPACE + ".steps", own.get("steps"));
+        } else {
+            put(found, NAMESPACE + "." + s.name(), own.get(s.name()));
+            for (Map.Entry<String, String> alias : ALIASES.entrySet()) {
+                if (alias.getValue().equals(s.name()) && !alias.getKey().equals(s.name())) {
+                    put(found, NAMESPACE + "." + alias.getKey(), own.get(alias.getKey()));
+                }
+            }
+        }
+        if (found.size() > 1 && found.values().stream().map(v -> v.toString().trim()).distinct().count() > 1) {
+            throw new IllegalArgumentException(String.join(" and ", found.keySet()) + " say the same thing and "
+                    + "differ (" + found.values() + "); give one of them");
+        }
+        return found.isEmpty() ? null : found.entrySet().iterator().next();
+    }
+
+    private static void put(Map<String, Object> found, String key, Object value) {
+        if (value != null) {
+            found.put(key, value);
+        }
+    }
+
+    /** Refuses an unknown {@code lazylm.} name, or a near miss of {@code Iterations}, naming the closest. */
+    private static void refuseUnknown(Map<String, Object> top, Map<String, Object> own) {
+        List<String> known = new ArrayList<>();
+        for (dev.lazyattention.train.TrainingSettings.Setting<?> s : dev.lazyattention.train.TrainingSettings.all()) {
+            String p = parameter(s);
+            if (p != null) {
+                known.add(p);
+            }
+        }
+        known.add(OUTPUT_DIR);
+        for (String key : own.keySet()) {
+            String full = NAMESPACE + "." + key;
+            if (!known.contains(full) && !ALIASES.containsKey(key)) {
+                throw new IllegalArgumentException("unknown training parameter " + full + "; did you mean "
+                        + ClosestName.closest(full, known) + "? (known: " + String.join(", ", known) + ")");
+            }
+        }
+        for (String key : top.keySet()) {
+            if (!key.contains(".") && !key.equals(ITERATIONS) && !OPENNLP_GENERAL.contains(key)
+                    && ClosestName.distance(key.toLowerCase(Locale.ROOT), ITERATIONS.toLowerCase(Locale.ROOT)) <= 2) {
+                throw new IllegalArgumentException("unknown training parameter " + key + "; did you mean "
+                        + ITERATIONS + "?");
+            }
+        }
+    }
+
+    /** The recipe's settings these parameters give (defaults for those not given). */
+    public dev.lazyattention.train.TrainingSettings recipeSettings() {
+        return recipe;
+    }
+
     /** The architecture for a tokenizer of {@code vocabularySize} tokens. */
     LmConfig config(int vocabularySize) {
-        LmConfig.Builder b = LmConfig.preset(preset).setVocabSize(vocabularySize).optAttention(attention);
-        if (contextLength != null) {
-            b.optContextLength(contextLength).optBiasLength(contextLength);
-        }
-        try {
-            return b.build();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(CONTEXT_LENGTH + ": " + e.getMessage(), e);
-        }
+        return recipe.config(vocabularySize);
     }
 
     /** The block's training options. */
     TrainOptions trainOptions() {
-        TrainOptions o = new TrainOptions().steps(iterations).batchSize(batchSize).gradientAccumulation(gradAccum)
-                .learningRate(learningRate).seed(seed).progressBar(progressBar);
-        if (warmupSteps != null) {
-            o.warmupSteps(warmupSteps);
-        }
-        return o;
+        return recipe.trainOptions();
     }
 
     public int iterations() {
-        return iterations;
+        return recipe.steps();
     }
 
+    /** The tokenizer size: {@code lazylm.vocabSize} or the preset's. */
     public int vocabSize() {
-        return vocabSize;
+        return recipe.resolvedVocabSize();
     }
 
     public long seed() {
-        return seed;
+        return recipe.seed();
     }
 
     public Device device() {
-        return device;
+        return recipe.device();
     }
 
     /** The output folder, or null for a temporary one. */
@@ -172,86 +214,19 @@ public final class TrainingSettings {
         return outputDir;
     }
 
-    // ------------------------------------------------------------------ value parsing
-
-    private static String text(String name, Object value, String defaultValue) {
-        if (value == null) {
-            return defaultValue;
-        }
-        String s = value.toString().trim();
-        if (s.isEmpty()) {
-            throw new IllegalArgumentException(name + " is empty; leave it out for the default");
-        }
-        return s;
-    }
-
-    private static int positive(String name, Object value, int defaultValue) {
-        return whole(name, value, defaultValue, 1);
-    }
-
-    private static int whole(String name, Object value, int defaultValue, int min) {
-        if (value == null) {
-            return defaultValue;
-        }
-        int v;
-        try {
-            v = Integer.parseInt(value.toString().trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number >= " + min + ", got '" + value + "'", e);
-        }
-        if (v < min) {
-            throw new IllegalArgumentException(name + " must be >= " + min + ", got " + v);
-        }
-        return v;
-    }
-
-    private static long longValue(String name, Object value, long defaultValue) {
-        if (value == null) {
-            return defaultValue;
-        }
-        try {
-            return Long.parseLong(value.toString().trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number, got '" + value + "'", e);
-        }
-    }
-
-    private static float rate(String name, Object value, float defaultValue) {
-        if (value == null) {
-            return defaultValue;
-        }
-        float v;
-        try {
-            v = Float.parseFloat(value.toString().trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number > 0, got '" + value + "'", e);
-        }
-        if (!(v > 0) || Float.isInfinite(v)) {
-            throw new IllegalArgumentException(name + " must be a finite number > 0, got " + value);
-        }
-        return v;
-    }
-
-    private static boolean bool(String name, Object value, boolean defaultValue) {
-        if (value == null) {
-            return defaultValue;
-        }
-        String s = value.toString().trim().toLowerCase(Locale.ROOT);
-        if (s.equals("true") || s.equals("false")) {
-            return Boolean.parseBoolean(s);
-        }
-        throw new IllegalArgumentException(name + " must be true or false, got '" + value + "'");
-    }
-
-    private static Path folder(String value) {
+    private static Path folder(Object value) {
         if (value == null) {
             return null;
         }
+        String text = value.toString().trim();
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException(OUTPUT_DIR + " is empty; leave it out for the default");
+        }
         Path p;
         try {
-            p = Path.of(value);
+            p = Path.of(text);
         } catch (InvalidPathException e) {
-            throw new IllegalArgumentException(OUTPUT_DIR + ": '" + value + "' is not a valid path", e);
+            throw new IllegalArgumentException(OUTPUT_DIR + ": '" + text + "' is not a valid path", e);
         }
         if (Files.exists(p) && !Files.isDirectory(p)) {
             throw new IllegalArgumentException(OUTPUT_DIR + ": " + p + " exists and is not a folder");

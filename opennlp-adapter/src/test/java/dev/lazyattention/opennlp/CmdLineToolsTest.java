@@ -111,6 +111,19 @@ class CmdLineToolsTest {
         assertEquals(1, badValue.status());
         assertTrue(badValue.err().contains("lazylm.batchSize"), badValue.err());
 
+        Outcome misspelt = run(LazyAttentionTrainerTool::new, "", "-lang", "en", "-data", corpus.toString(), "-model",
+                model.toString(), "-iteration", "2");
+        assertEquals(1, misspelt.status());
+        assertTrue(misspelt.err().contains("-iteration") && misspelt.err().contains("did you mean -iterations?"),
+                misspelt.err());
+
+        Path misspeltParams = dir.resolve("misspelt.properties");
+        Files.writeString(misspeltParams, Files.readString(params) + "lazylm.lerningRate=0.01\n");
+        Outcome misspeltParam = run(LazyAttentionTrainerTool::new, "", "-lang", "en", "-data", corpus.toString(),
+                "-model", model.toString(), "-params", misspeltParams.toString());
+        assertEquals(1, misspeltParam.status());
+        assertTrue(misspeltParam.err().contains("did you mean lazylm.learningRate?"), misspeltParam.err());
+
         Path binary = dir.resolve("binary.txt");
         Files.write(binary, new byte[] {'a', 0, 'b'});
         Outcome notText = run(LazyAttentionTrainerTool::new, "", "-lang", "en", "-data", binary.toString(), "-model",

@@ -1,9 +1,15 @@
 package dev.lazyattention.opennlp;
 
 import ai.djl.Device;
+import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.lm.ModelFile;
+import dev.lazyattention.lm.ModelFileFormat;
 import dev.lazyattention.testing.SyntheticCorpus;
+import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.train.LmTrainer;
+import dev.lazyattention.train.TrainedModel;
+import dev.lazyattention.train.TrainingRecipe;
 import opennlp.tools.util.ObjectStream;
 import opennlp.tools.util.ObjectStreamUtils;
 import opennlp.tools.util.TrainingParameters;
@@ -19,7 +25,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -150,5 +159,67 @@ class TrainingTest {
         assertEquals(4096, defaults.vocabSize()); // the small preset's
         TrainingParameters openNlpDefaults = TrainingParameters.defaultParams(); // Algorithm MAXENT, Iterations 100, ...
         assertEquals(100, TrainingSettings.from(openNlpDefaults).iterations());
+    }
+
+    @Test
+    void theSameParametersTrainTheModelTheRecipeTrainsWhenCalledDirectly() throws IOException {
+        TrainingParameters params = new TrainingParameters();
+        TinyModels.recipeSettingsText(3).forEach((name, value) ->
+                params.put(name.equals("steps") ? "Iterations" : "lazylm." + name, value));
+        Path out = dir.resolve("opennlp");
+        params.put(TrainingSettings.OUTPUT_DIR, out.toString());
+        List<String> documents = SyntheticCorpus.documents(80, 6);
+        byte[] weights;
+        try (LazyAttentionModel model = LazyAttentionModel.train("en", ObjectStreamUtils.createObjectStream(documents),
+                params)) {
+            assertEquals("en", model.languageModel().language());
+            weights = ModelFile.read(out.resolve(LmTrainer.MODEL_FILE)).get(ModelFileFormat.PARAMETERS);
+        }
+        try (TrainedModel direct = TrainingRecipe.of(TinyModels.recipeSettings(3).toBuilder().optLanguage("en").build())
+                .train(TextCorpus.of(documents, "documents"), null, dir.resolve("direct"))) {
+            assertArrayEquals(ModelFile.read(direct.result().model()).get(ModelFileFormat.PARAMETERS), weights);
+        }
+    }
+
+    @Test
+    void aMisspeltParameterIsRefusedWithTheClosestKnownOne() {
+        assertRefused("lazylm.lerningRate", "0.1", "did you mean lazylm.learningRate?");
+        assertRefused("lazylm.warmup", "2", "did you mean lazylm.warmupSteps?");
+        assertRefused("lazylm.weightdecay", "0.1", "did you mean lazylm.weightDecay?");
+        assertRefused("Iteration", "2", "did you mean Iterations?");
+    }
+
+    private void assertRefused(String name, String value, String suggestion) {
+        TrainingParameters params = tiny(2);
+        params.put(name, value);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingSettings.from(params));
+        assertTrue(e.getMessage().contains(name) && e.getMessage().contains(suggestion), e.getMessage());
+    }
+
+    @Test
+    void everyDefaultIsTheSettingsTypesOwnAndEarlierNamesStillWork() {
+        assertEquals(dev.lazyattention.train.TrainingSettings.defaults(), TrainingSettings.from(null).recipeSettings());
+        for (dev.lazyattention.train.TrainingSettings.Setting<?> s : dev.lazyattention.train.TrainingSettings.all()) {
+            String expected = s.name().equals("steps") ? "Iterations"
+                    : s.name().equals("language") ? null : "lazylm." + s.name();
+            assertEquals(expected, TrainingSettings.parameter(s), s.name());
+        }
+        TrainingParameters old = new TrainingParameters();
+        old.put("lazylm.progressBar", "false");
+        old.put("lazylm.steps", "5");
+        dev.lazyattention.train.TrainingSettings read = TrainingSettings.from(old).recipeSettings();
+        assertFalse(read.resolvedProgress());
+        assertEquals(5, read.steps());
+        TrainingParameters both = new TrainingParameters();
+        both.put("lazylm.progressBar", "false");
+        both.put("lazylm.progress", "true");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingSettings.from(both));
+        assertTrue(e.getMessage().contains("lazylm.progress") && e.getMessage().contains("lazylm.progressBar"),
+                e.getMessage());
+        TrainingParameters agreeing = new TrainingParameters();
+        agreeing.put("Iterations", 5);
+        agreeing.put("lazylm.steps", "5");
+        assertEquals(5, TrainingSettings.from(agreeing).iterations());
+        assertNull(TrainingSettings.from(null).outputDir());
     }
 }

@@ -1,11 +1,11 @@
 package dev.lazyattention.spark;
 
-import ai.djl.Device;
-import dev.lazyattention.lm.LazyLanguageModel;
-import dev.lazyattention.model.LmConfig;
-import dev.lazyattention.tokenizer.BpeTokenizer;
-import dev.lazyattention.tokenizer.BpeTrainer;
+import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.DjlSetup;
+import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.tokenizer.BpeTokenizer;
+import dev.lazyattention.train.TrainingRecipe;
+import dev.lazyattention.train.TrainingSettings;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -53,11 +53,11 @@ public final class ScalingBenchmark implements Callable<Integer> {
     @Option(names = "--model", description = "a .lazylm.zip (default: a fresh model of --preset)")
     Path model;
 
-    @Option(names = "--preset", defaultValue = "small", description = "preset of the fresh model")
+    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET, description = "preset of the fresh model")
     String preset;
 
-    @Option(names = "--vocab", defaultValue = "4096", description = "fresh model's BPE vocabulary")
-    int vocab;
+    @Option(names = {"--vocab-size", "--vocab"}, description = "fresh model's BPE vocabulary (default: the preset's)")
+    Integer vocab;
 
     @Option(names = "--cores", defaultValue = "1,2", split = ",", description = "N of each local[N] run")
     List<Integer> cores;
@@ -165,12 +165,17 @@ public final class ScalingBenchmark implements Callable<Integer> {
         return texts;
     }
 
+    /** The training recipe's tokenizer and fresh model of the preset, on the CPU, without training. */
     private Path freshModel(List<String> texts) throws IOException {
-        BpeTokenizer tokenizer = new BpeTrainer(vocab).train(texts);
-        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
+        TrainingSettings.Builder settings = TrainingSettings.builder().optPreset(preset).optDevice("cpu");
+        if (vocab != null) {
+            settings.optVocabSize(vocab);
+        }
+        TrainingRecipe recipe = TrainingRecipe.of(settings.build());
+        BpeTokenizer tokenizer = recipe.tokenizer(TextCorpus.of(texts, input.toString()));
         Path file = Files.createTempFile("scaling-", ".lazylm.zip");
         file.toFile().deleteOnExit();
-        try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, Device.cpu(), 1)) {
+        try (LazyLanguageModel lm = recipe.createModel(tokenizer)) {
             lm.save(file);
         }
         return file;

@@ -1,0 +1,127 @@
+package dev.lazyattention.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lazyattention.data.TextCorpus;
+import dev.lazyattention.lm.ModelFile;
+import dev.lazyattention.lm.ModelFileFormat;
+import dev.lazyattention.testing.SyntheticCorpus;
+import dev.lazyattention.testing.TinyModels;
+import dev.lazyattention.train.TrainedModel;
+import dev.lazyattention.train.TrainingRecipe;
+import dev.lazyattention.train.TrainingSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** The commands map their options onto the training recipe, with the settings type's names and defaults. */
+class TrainingSettingsOptionsTest {
+
+    @TempDir
+    Path dir;
+
+    /** The command's spec after parsing {@code args}, as {@code lazyattn} parses them (nothing runs). */
+    private static CommandSpec parsed(String command, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        String[] all = new String[args.length + 1];
+        all[0] = command;
+        System.arraycopy(args, 0, all, 1, args.length);
+        cli.parseArgs(all);
+        return cli.getSubcommands().get(command).getCommandSpec();
+    }
+
+    @Test
+    void theSameSettingsTrainTheModelTheRecipeTrainsWhenCalledDirectly() throws IOException {
+        Path corpus = dir.resolve("train.txt");
+        Files.writeString(corpus, String.join("\n\n", SyntheticCorpus.documents(80, 6)));
+        Path out = dir.resolve("cli");
+        // The settings of TinyModels.recipeSettings(3), some under their earlier flags.
+        CliTest.Run r = CliTest.run("train", "--train", corpus.toString(), "--out", out.toString(), "--preset", "tiny",
+                "--vocab-size", "300", "--context", "32", "--steps", "3", "--batch-size", "4", "--grad-accum", "2",
+                "--lr", "0.003", "--warmup", "1", "--weight-decay", "0.05", "--seed", "11", "--device", "cpu",
+                "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        try (TrainedModel direct = TrainingRecipe.of(TinyModels.recipeSettings(3))
+                .train(TextCorpus.read(List.of(corpus)), null, dir.resolve("direct"))) {
+            assertArrayEquals(ModelFile.read(direct.result().model()).get(ModelFileFormat.PARAMETERS),
+                    ModelFile.read(out.resolve("model.lazylm.zip")).get(ModelFileFormat.PARAMETERS));
+            assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "train loss %.4f",
+                    direct.result().trainLoss())), r.out());
+        }
+    }
+
+    @Test
+    void aMisspeltOptionIsRefusedWithTheClosestOne() {
+        CliTest.Run train = CliTest.run("train", "--train", "t.txt", "--out", dir.toString(), "--lerning-rate", "0.1");
+        assertEquals(2, train.code());
+        assertTrue(train.err().contains("Unknown option") && train.err().contains("'--lerning-rate'")
+                && train.err().contains("Did you mean --learning-rate?"), train.err());
+        CliTest.Run warmup = CliTest.run("train", "--train", "t.txt", "--out", dir.toString(), "--warmup-step=3");
+        assertTrue(warmup.err().contains("Did you mean --warmup-steps?"), warmup.err());
+        CliTest.Run experiment = CliTest.run("experiment", "--out", dir.toString(), "--grad-acum", "2");
+        assertEquals(2, experiment.code());
+        assertTrue(experiment.err().contains("Did you mean --grad-accum?"), experiment.err());
+        CliTest.Run demo = CliTest.run("demo", "--sed", "3");
+        assertTrue(demo.err().contains("Did you mean --seed?"), demo.err());
+        CliTest.Run bench = CliTest.run("bench", "--micro-bach", "8");
+        assertTrue(bench.err().contains("Did you mean --micro-batch?"), bench.err());
+    }
+
+    @Test
+    void everyTrainingCommandStartsFromTheSettingsTypesDefaults() {
+        assertEquals(TrainingSettings.defaults(),
+                SettingOptions.read(parsed("train", "--train", "t.txt", "--out", "o"), TrainingSettings.defaults()));
+        CommandSpec train = parsed("train", "--train", "t.txt", "--out", "o");
+        for (TrainingSettings.Setting<?> s : TrainingSettings.all()) {
+            OptionSpec option = train.findOption(SettingOptions.option(s));
+            assertNotNull(option, s.name());
+            assertTrue(String.join(" ", option.description()).endsWith("(default: " + s.defaultText() + ")."),
+                    s.name() + ": " + String.join(" ", option.description()));
+        }
+        CommandSpec experiment = parsed("experiment", "--out", "o");
+        assertEquals(TrainingSettings.defaults(), SettingOptions.read(experiment, TrainingSettings.defaults()));
+        assertEquals(null, experiment.findOption("--attention"), "--variants chooses the attention");
+        // The demo is the recipe with its own settings, set in one place and shown as its defaults.
+        CommandSpec demo = parsed("demo");
+        assertEquals(DemoCommand.DEMO, SettingOptions.read(demo, DemoCommand.DEMO));
+        assertTrue(String.join(" ", demo.findOption("--steps").description()).endsWith("(default: 600)."));
+        // Hand-written options of a setting take the settings type's default.
+        assertEquals(TrainingSettings.PRESET.defaultValue(), parsed("bench").findOption("--preset").defaultValue());
+        assertEquals(String.valueOf(TrainingSettings.BATCH_SIZE.defaultValue()),
+                parsed("bench").findOption("--batch-size").defaultValue());
+        assertEquals(TrainingSettings.PRESET.defaultValue(), parsed("check-device").findOption("--preset").defaultValue());
+    }
+
+    @Test
+    void earlierFlagsAreAliasesAndProgressHasBothForms() {
+        TrainingSettings old = SettingOptions.read(parsed("train", "--train", "t", "--out", "o", "--lr", "0.01",
+                "--context", "48", "--seq-len", "40", "--warmup", "3", "--hidden", "96", "--no-progress"),
+                TrainingSettings.defaults());
+        TrainingSettings canonical = SettingOptions.read(parsed("train", "--train", "t", "--out", "o",
+                "--learning-rate", "0.01", "--context-length", "48", "--sequence-length", "40", "--warmup-steps", "3",
+                "--hidden-size", "96", "--progress=false"), TrainingSettings.defaults());
+        assertEquals(canonical, old);
+        assertEquals(0.01f, old.learningRate());
+        assertEquals(48, old.contextLength());
+        assertFalse(old.resolvedProgress());
+        assertTrue(SettingOptions.read(parsed("train", "--train", "t", "--out", "o", "--progress"),
+                TrainingSettings.defaults()).resolvedProgress());
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> SettingOptions.read(
+                parsed("train", "--train", "t", "--out", "o", "--progress", "--no-progress"), TrainingSettings.defaults()));
+        assertTrue(both.getMessage().contains("--no-progress and --progress"), both.getMessage());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> SettingOptions.read(
+                parsed("train", "--train", "t", "--out", "o", "--lr", "fast"), TrainingSettings.defaults()));
+        assertEquals("--learning-rate=fast: expected a number", bad.getMessage());
+    }
+}
