@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * A block initialised in float16 or bfloat16 keeps tau and the distance bias in float32 and makes the
  * Elastic-Softmax decision {@code P + tau/i > 0} in float32; its outputs stay close to the float32 block's.
  */
+@Tag("slow") // asks a child JVM per type whether the engine computes in it: runs under -Pfull
 class HalfPrecisionTest {
 
     @ParameterizedTest

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -313,6 +314,7 @@ class HostileModelFilesTest {
     }
 
     @Test
+    @Tag("slow") // a child JVM with a small heap: runs under -Pfull
     void aSixtyMegabyteTokenizerIsRefusedBeforeItIsParsed() throws Exception {
         byte[] huge = hugeTokenizer(60 << 20);
         Map<String, byte[]> e = new LinkedHashMap<>(entries);

@@ -14,10 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Training in a child JVM that is killed (SIGKILL) or runs out of space never loses the last checkpoint. */
+@Tag("slow") // child JVMs, about 25 s: runs under -Pfull
 class ChildJvmFaultsTest {
 
     @TempDir

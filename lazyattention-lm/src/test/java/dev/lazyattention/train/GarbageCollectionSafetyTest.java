@@ -15,6 +15,7 @@ import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.util.Tensors;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -52,10 +53,10 @@ class GarbageCollectionSafetyTest {
                 NDArray logits = lm.block().forward(lm.parameterStore(manager),
                         new NDList(Tensors.of(manager, ids, new Shape(2, 16))), true).head();
                 NDArray loss = NextTokenLoss.tokenNll(logits, Tensors.of(manager, labels, new Shape(2, 16))).mean();
-                if (disturb) {
-                    scribbleOverFreedMemory();
-                }
+                List<ByteBuffer> nanBlocks = disturb ? scribbleOverFreedMemory() : List.of();
                 collector.backward(loss);
+                // The NaN blocks stay allocated until the backward pass is done, so that freed memory holds NaN.
+                Reference.reachabilityFence(nanBlocks);
             }
             List<Float> all = new ArrayList<>();
             for (Pair<String, Parameter> p : lm.block().getParameters()) {
@@ -73,8 +74,11 @@ class GarbageCollectionSafetyTest {
         }
     }
 
-    /** Lets the collector free unreachable direct buffers, then reuses small native blocks with NaN. */
-    private static void scribbleOverFreedMemory() throws InterruptedException {
+    /**
+     * Lets the collector free unreachable direct buffers, then reuses small native blocks with NaN; the caller
+     * keeps the returned blocks reachable while the backward pass runs.
+     */
+    private static List<ByteBuffer> scribbleOverFreedMemory() throws InterruptedException {
         for (int round = 0; round < 3; round++) {
             System.gc();
             Thread.sleep(20);
@@ -87,7 +91,6 @@ class GarbageCollectionSafetyTest {
             }
             keep.add(b);
         }
-        // The NaN blocks must stay allocated while the backward pass runs, so that freed memory is reused.
-        java.lang.ref.Reference.reachabilityFence(keep);
+        return keep;
     }
 }

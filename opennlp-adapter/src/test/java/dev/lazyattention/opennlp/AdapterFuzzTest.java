@@ -5,21 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lazyattention.testing.Fuzzing;
 import dev.lazyattention.testing.HostileText;
 import java.io.IOException;
 import java.util.Random;
 import opennlp.tools.tokenize.SimpleTokenizer;
 import org.junit.jupiter.api.Test;
 
-/** 10,000 seeded hostile token arrays: a defined result or an IllegalArgumentException, nothing else. */
+/**
+ * Seeded hostile token arrays (1,000; 10,000 under -Pfull, see {@link Fuzzing}): a defined result or an
+ * IllegalArgumentException, nothing else.
+ */
 class AdapterFuzzTest {
 
     @Test
-    void tenThousandHostileTokenArrays() throws IOException {
+    void hostileTokenArrays() throws IOException {
         try (LazyAttentionModel model = new LazyAttentionModel(TestModels.trainedFile())) {
             LazyAttentionLanguageModel lm = new LazyAttentionLanguageModel(model);
             Random random = new Random(7);
-            for (int i = 0; i < 10_000; i++) {
+            for (int i = 0, n = Fuzzing.inputs(); i < n; i++) {
                 String[] tokens = SimpleTokenizer.INSTANCE.tokenize(HostileText.next(random, 6));
                 if (random.nextInt(20) == 0 && tokens.length > 0) {
                     tokens[random.nextInt(tokens.length)] = null;

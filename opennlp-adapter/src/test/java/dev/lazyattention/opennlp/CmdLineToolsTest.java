@@ -7,6 +7,7 @@ import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.testing.SyntheticCorpus;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -252,6 +253,7 @@ class CmdLineToolsTest {
     }
 
     @Test
+    @Tag("slow") // child JVMs: runs under -Pfull
     void mainExitsWithTheToolsStatus() throws Exception {
         Path absent = dir.resolve("absent.lazylm.zip");
         Process bad = java(LazyAttentionEvaluatorTool.class, "-model", absent.toString(), "-data", "x.txt");

@@ -5,6 +5,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * gives, with the batching across documents, the sharing of forward passes between documents and sentences and
  * the sliding windows all in play.
  */
+@Tag("slow") // about 17 s of Spark jobs: runs under -Pfull
 class ScoringEqualsSingleMachineTest {
 
     private static final double TOLERANCE = 1e-4;

@@ -1,0 +1,160 @@
+package dev.lazyattention.integration;
+
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * The package structure of every module's main classes, checked on each build so that a new package cycle
+ * or an arrow pointing the wrong way fails it.
+ *
+ * <pre>
+ *   corenlp, opennlp, spark, cli        adapters and applications (spark may use corenlp, cli corenlp and opennlp)
+ *   io                                  DJL serving
+ *   train
+ *   eval, generate                      (generate may use eval)
+ *   data
+ *   lm                                  LazyLanguageModel and its model file
+ *   tokenizer, model                    (model may use tokenizer)
+ *   attention, util                     the block module (attention uses util)
+ * </pre>
+ *
+ * A layer may use the layers below it and nothing above. The block module, and everything up to io, names no
+ * CoreNLP, OpenNLP, Spark or PyTorch class: the engine is the application's choice.
+ */
+@AnalyzeClasses(packages = "dev.lazyattention",
+        importOptions = {ImportOption.DoNotIncludeTests.class, ArchitectureTest.DoNotIncludeTestJars.class})
+class ArchitectureTest {
+
+    private static final String[] LM_PACKAGES = {
+        "dev.lazyattention.attention..", "dev.lazyattention.util..", "dev.lazyattention.tokenizer..",
+        "dev.lazyattention.model..", "dev.lazyattention.lm..", "dev.lazyattention.data..",
+        "dev.lazyattention.eval..", "dev.lazyattention.generate..", "dev.lazyattention.train..",
+        "dev.lazyattention.io..",
+    };
+
+    /** Test jars (lazyattention-lm's shared test fixtures) hold test code too; DoNotIncludeTests sees only folders. */
+    static final class DoNotIncludeTestJars implements ImportOption {
+        @Override
+        public boolean includes(Location location) {
+            return !location.matches(TEST_JAR);
+        }
+
+        private static final Pattern TEST_JAR = Pattern.compile(".*-tests\\.jar.*");
+    }
+
+    /**
+     * The rules below pass vacuously for a module whose classes are not imported, so first: every package of
+     * every module is there (a module dropped from this module's test dependencies fails here), no test
+     * class is, and no package outside the layers (a new one must be given its place below).
+     */
+    @ArchTest
+    static void everyModulesMainClassesAndNoTestClassesAreImported(JavaClasses classes) {
+        Set<String> packages = new TreeSet<>();
+        for (JavaClass c : classes) {
+            String below = c.getPackageName().equals("dev.lazyattention") ? "(dev.lazyattention itself)"
+                    : c.getPackageName().substring("dev.lazyattention.".length());
+            packages.add(below.contains(".") ? below.substring(0, below.indexOf('.')) : below);
+        }
+        Set<String> expected = new TreeSet<>(List.of("attention", "util", "tokenizer", "model", "lm", "data", "eval",
+                "generate", "train", "io", "corenlp", "opennlp", "spark", "cli"));
+        assertEquals(expected, packages, "top-level packages under dev.lazyattention in the main classes");
+    }
+
+    @ArchTest
+    static final ArchRule noPackageCycles = slices().matching("dev.lazyattention.(*)..")
+            .should().beFreeOfCycles();
+
+    @ArchTest
+    static final ArchRule layersOnlyPointDown = layeredArchitecture().consideringOnlyDependenciesInLayers()
+            .layer("attention").definedBy("dev.lazyattention.attention..")
+            .layer("util").definedBy("dev.lazyattention.util..")
+            .layer("tokenizer").definedBy("dev.lazyattention.tokenizer..")
+            .layer("model").definedBy("dev.lazyattention.model..")
+            .layer("lm").definedBy("dev.lazyattention.lm..")
+            .layer("data").definedBy("dev.lazyattention.data..")
+            .layer("eval").definedBy("dev.lazyattention.eval..")
+            .layer("generate").definedBy("dev.lazyattention.generate..")
+            .layer("train").definedBy("dev.lazyattention.train..")
+            .layer("io").definedBy("dev.lazyattention.io..")
+            .layer("corenlp").definedBy("dev.lazyattention.corenlp..")
+            .layer("opennlp").definedBy("dev.lazyattention.opennlp..")
+            .layer("spark").definedBy("dev.lazyattention.spark..")
+            .layer("cli").definedBy("dev.lazyattention.cli..")
+
+            .whereLayer("util").mayOnlyBeAccessedByLayers("attention",
+                    "tokenizer", "model", "lm", "data", "eval", "generate", "train", "io",
+                    "corenlp", "opennlp", "spark", "cli")
+            .whereLayer("attention").mayOnlyBeAccessedByLayers(
+                    "tokenizer", "model", "lm", "data", "eval", "generate", "train", "io",
+                    "corenlp", "opennlp", "spark", "cli")
+            .whereLayer("tokenizer").mayOnlyBeAccessedByLayers("model",
+                    "lm", "data", "eval", "generate", "train", "io", "corenlp", "opennlp", "spark", "cli")
+            .whereLayer("model").mayOnlyBeAccessedByLayers(
+                    "lm", "data", "eval", "generate", "train", "io", "corenlp", "opennlp", "spark", "cli")
+            .whereLayer("lm").mayOnlyBeAccessedByLayers(
+                    "data", "eval", "generate", "train", "io", "corenlp", "opennlp", "spark", "cli")
+            .whereLayer("data").mayOnlyBeAccessedByLayers(
+                    "eval", "generate", "train", "io", "corenlp", "opennlp", "spark", "cli")
+            .whereLayer("eval").mayOnlyBeAccessedByLayers("generate",
+                    "train", "io", "corenlp", "opennlp", "spark", "cli")
+            .whereLayer("generate").mayOnlyBeAccessedByLayers(
+                    "train", "io", "corenlp", "opennlp", "spark", "cli")
+            .whereLayer("train").mayOnlyBeAccessedByLayers("io", "corenlp", "opennlp", "spark", "cli")
+            .whereLayer("io").mayOnlyBeAccessedByLayers("corenlp", "opennlp", "spark", "cli")
+            .whereLayer("corenlp").mayOnlyBeAccessedByLayers("spark", "cli")
+            .whereLayer("opennlp").mayOnlyBeAccessedByLayers("cli")
+            .whereLayer("spark").mayNotBeAccessedByAnyLayer()
+            .whereLayer("cli").mayNotBeAccessedByAnyLayer();
+
+    @ArchTest
+    static final ArchRule coreNlpAdapterUsesNoOtherAdapter = noClasses()
+            .that().resideInAPackage("dev.lazyattention.corenlp..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.lazyattention.opennlp..", "dev.lazyattention.spark..")
+            .because("the adapters are independent of one another");
+
+    @ArchTest
+    static final ArchRule openNlpAdapterUsesNoOtherAdapter = noClasses()
+            .that().resideInAPackage("dev.lazyattention.opennlp..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.lazyattention.corenlp..", "dev.lazyattention.spark..")
+            .because("the adapters are independent of one another");
+
+    @ArchTest
+    static final ArchRule sparkUsesOnlyTheCoreNlpAdapter = noClasses()
+            .that().resideInAPackage("dev.lazyattention.spark..")
+            .should().dependOnClassesThat().resideInAPackage("dev.lazyattention.opennlp..")
+            .because("spark-scoring uses corenlp-annotator only, as an optional dependency, for its CoreNLP sentence splitter");
+
+    @ArchTest
+    static final ArchRule blockAndLanguageModelNameNoToolkitOrEngine = noClasses()
+            .that().resideInAnyPackage(LM_PACKAGES)
+            .should().dependOnClassesThat()
+            .resideInAnyPackage("edu.stanford..", "opennlp..", "org.apache.spark..", "ai.djl.pytorch..")
+            .because("the block and the language model serve every toolkit, and the application chooses the engine");
+
+    @ArchTest
+    static final ArchRule blockModuleNeedsOnlyJavaAndDjl = classes()
+            .that().resideInAnyPackage("dev.lazyattention.attention..", "dev.lazyattention.util..")
+            .should().onlyDependOnClassesThat(
+                    resideInAnyPackage("java..", "ai.djl..", "dev.lazyattention.attention..", "dev.lazyattention.util..")
+                            .and(not(resideInAPackage("ai.djl.pytorch.."))))
+            .because("djl-lazyattention-block depends on ai.djl:api alone");
+}
