@@ -27,6 +27,7 @@ import java.util.List;
             ExperimentCommand.class,
             AnnotateCommand.class,
             BenchCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
