@@ -53,7 +53,7 @@ final class AttentionServer implements AutoCloseable {
             "/serve.js", new String[] {"serve.js", "text/javascript; charset=utf-8"});
 
     /** Keeps nulls (a variant without tau says so) and writes no NaN (the page's JSON.parse would refuse it). */
-    private static final Gson GSON = new GsonBuilder().serializeNulls().create();
+    private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
 
     private final List<AttentionAnalyzer> models;
     private final int maxConcurrent;

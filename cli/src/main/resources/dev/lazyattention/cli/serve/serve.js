@@ -127,12 +127,14 @@ function renderModel(m, index) {
   const headinfo = document.createElement('p');
   headinfo.className = 'headinfo';
   col.appendChild(headinfo);
+  const view = document.createElement('div');
+  view.className = 'view';
   const map = document.createElementNS(SVG, 'svg');
   map.classList.add('map');
-  col.appendChild(map);
   const heads = document.createElement('div');
   heads.className = 'heads';
-  col.appendChild(heads);
+  view.append(map, heads);
+  col.appendChild(view);
   drawHead(col, m, Math.min(state.head, m.heads - 1));
   drawThumbs(heads, col, m);
   return col;
@@ -326,8 +328,10 @@ function drawThumbs(box, col, m) {
     }
     const s = m.summary[m.layer][head];
     const caption = document.createElement('div');
-    caption.textContent = `head ${head}: ${pct(s.sparsity)} zeros, sink ${fmt(s.sinkMass, 3)}`
-      + (s.tau === null ? '' : `, tau ${fmt(s.tau, 2)}`);
+    caption.textContent = `head ${head}: ${pct(s.sparsity)} zeros`;
+    const more = document.createElement('div');
+    more.textContent = `sink ${fmt(s.sinkMass, 3)}` + (s.tau === null ? '' : `, tau ${fmt(s.tau, 2)}`);
+    caption.appendChild(more);
     button.append(canvas, caption);
     button.classList.toggle('selected', head === Math.min(state.head, m.heads - 1));
     button.addEventListener('click', () => openHead(head));
