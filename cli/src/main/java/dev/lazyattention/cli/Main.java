@@ -60,7 +60,7 @@ public final class Main implements Runnable {
     static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
         PrintWriter err = command.getErr();
-        String unknown = e instanceof CommandLine.MissingParameterException ? unknownOption(command, args) : null;
+        String unknown = e instanceof CommandLine.MissingParameterException ? unknownOption(command) : null;
         if (unknown != null) {
             // A misspelt required option is reported as missing by picocli; the misspelling is what to fix.
             err.println("Unknown option: '" + unknown + "' (" + e.getMessage() + ")");
@@ -110,29 +110,15 @@ public final class Main implements Runnable {
      * required option before an unknown one, so {@code --modle} would only say that {@code --model} is
      * missing); null when there is none.
      */
-    static String unknownOption(CommandLine command, String[] args) {
-        List<String> candidates = new ArrayList<>(command.getUnmatchedArguments());
-        candidates.addAll(Arrays.asList(args));
-        for (String arg : candidates) {
-            if (arg.equals("--")) {
-                break;
-            }
+    static String unknownOption(CommandLine command) {
+        // picocli keeps the arguments it matched to nothing, option values excluded.
+        for (String arg : command.getUnmatchedArguments()) {
             if (arg.startsWith("-") && !arg.equals(TextInputs.STANDARD_INPUT) && !arg.matches("-[0-9.].*")
-                    && command.getCommandSpec().findOption(optionName(arg)) == null
-                    && !isOptionOfAParent(command, optionName(arg)) && closest(command, optionName(arg)) != null) {
+                    && closest(command, optionName(arg)) != null) {
                 return optionName(arg);
             }
         }
         return null;
-    }
-
-    private static boolean isOptionOfAParent(CommandLine command, String name) {
-        for (CommandLine c = command.getParent(); c != null; c = c.getParent()) {
-            if (c.getCommandSpec().findOption(name) != null) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override
