@@ -1,13 +1,18 @@
 package dev.lazyattention.cli;
 
 import dev.lazyattention.corenlp.LazyLmAnnotator;
+import dev.lazyattention.corenlp.LazyLmConfigurationException;
 import dev.lazyattention.corenlp.LazyLmJsonOutputter;
 import dev.lazyattention.data.TextCorpus;
 import edu.stanford.nlp.pipeline.Annotation;
 import edu.stanford.nlp.pipeline.StanfordCoreNLP;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -18,6 +23,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.zip.GZIPInputStream;
@@ -25,15 +31,22 @@ import java.util.zip.ZipException;
 
 /** {@code lazyattn annotate}. */
 @Command(name = "annotate", mixinStandardHelpOptions = true,
-        description = {"Run CoreNLP (tokenize, ssplit, lazylm) on a file or standard input and print the JSON.",
+        description = {"Run CoreNLP (tokenize, ssplit, lazylm) on a file or standard input (-) and print the JSON.",
             "Every token, sentence and the document get log-probability, surprisal, perplexity and bits per byte."})
 final class AnnotateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "A .lazylm.zip model file.")
     Path modelFile;
 
-    @Option(names = "--file", paramLabel = "FILE", description = "Text file (default: standard input).")
+    @Parameters(arity = "0..1", paramLabel = "FILE",
+            description = "Text file (.txt or .txt.gz); - or none reads standard input.")
+    Path positional;
+
+    @Option(names = "--file", paramLabel = "FILE", description = "Text file, as FILE.")
     Path file;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--scope", defaultValue = "sentence", paramLabel = "sentence|document",
             description = "Score each sentence alone or after the text before it (default: ${DEFAULT-VALUE}).")
@@ -68,7 +81,13 @@ final class AnnotateCommand implements Callable<Integer> {
         if (maxChars < 1) {
             throw new IllegalArgumentException("--max-chars must be >= 1, got " + maxChars);
         }
-        String text = file == null ? readStandardInput(System.in, maxChars) : readFile(file, maxChars);
+        if (positional != null && file != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Give the text file once: as FILE or as --file FILE, not both");
+        }
+        Path input = positional != null ? positional : file;
+        String text = input == null || TextInputs.isStandardInput(input)
+                ? readStandardInput(System.in, maxChars) : readFile(input, maxChars);
         Properties p = new Properties();
         p.setProperty("annotators", "tokenize,ssplit,lazylm");
         p.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
@@ -82,7 +101,12 @@ final class AnnotateCommand implements Callable<Integer> {
         p.setProperty("outputFormat", "custom");
         p.setProperty("customOutputter", LazyLmJsonOutputter.class.getName());
         p.setProperty("output.prettyPrint", Boolean.toString(!compact));
-        StanfordCoreNLP pipeline = new StanfordCoreNLP(p);
+        StanfordCoreNLP pipeline;
+        try {
+            pipeline = new StanfordCoreNLP(p);
+        } catch (LazyLmConfigurationException e) {
+            throw new IllegalArgumentException(asOptions(e.getMessage()), e);
+        }
         Annotation doc = new Annotation(text);
         pipeline.annotate(doc);
         PrintStream out = System.out;
@@ -91,22 +115,29 @@ final class AnnotateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The annotator's properties that this command sets from its options. */
+    private static final Map<String, String> OPTIONS = Map.of("lazylm.model", "--model", "lazylm.device", "--device",
+            "lazylm.scope", "--scope", "lazylm.topK", "--top-k", "lazylm.maxDocumentChars", "--max-chars");
+
+    /** The annotator's message with the properties named as this command's options. */
+    static String asOptions(String message) {
+        String result = message;
+        for (Map.Entry<String, String> e : OPTIONS.entrySet()) {
+            result = result.replace(e.getKey() + "=", e.getValue() + "=");
+        }
+        return result;
+    }
+
     /**
-     * Standard input, decoded as UTF-8 (malformed bytes become U+FFFD), reading at most {@code limit + 1}
-     * characters: a longer text is refused without being held in memory.
+     * Standard input, checked as a file is (strict UTF-8, no NUL byte, not empty: the same messages), reading
+     * at most {@code limit + 1} characters: a longer text is refused without being held in memory.
      */
     static String readStandardInput(InputStream in, int limit) throws IOException {
-        Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
-        StringBuilder text = new StringBuilder();
-        char[] buffer = new char[8192];
-        int n;
-        while ((n = reader.read(buffer, 0, (int) Math.min(buffer.length, limit + 1L - text.length()))) > 0) {
-            text.append(buffer, 0, n);
-            if (text.length() > limit) {
-                throw new IllegalArgumentException("standard input: " + tooLong(limit));
-            }
+        String text = TextCorpus.readText(in, TextInputs.STANDARD_INPUT_NAME, limit);
+        if (text.length() > limit) {
+            throw new IllegalArgumentException(TextInputs.STANDARD_INPUT_NAME + ": " + tooLong(limit));
         }
-        return text.toString();
+        return text;
     }
 
     /**

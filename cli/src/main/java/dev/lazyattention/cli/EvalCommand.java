@@ -27,8 +27,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "A .lazylm.zip model file.")
     Path modelFile;
 
-    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Text files (.txt or .txt.gz).")
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Text files (.txt or .txt.gz); - reads standard input.")
     List<Path> files;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -50,7 +53,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TextCorpus corpus = TextCorpus.read(files);
+        TextCorpus corpus = TextInputs.corpus(TextInputs.files(spec, files, null, null, true, "text"), System.in);
         try (LazyLanguageModel lm = LazyLanguageModel.load(modelFile, device.resolve())) {
             int w = window == null ? lm.config().contextLength() : window;
             ScoringOptions options = new ScoringOptions(w, stride == null ? Math.max(1, w / 2) : stride, batchSize,

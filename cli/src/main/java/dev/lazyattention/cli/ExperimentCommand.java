@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -53,10 +54,15 @@ final class ExperimentCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--train", arity = "1..*", paramLabel = "FILE", description = "Training text files.")
+    @Parameters(arity = "0..*", paramLabel = "FILE",
+            description = "Training text files (.txt or .txt.gz); - reads standard input.")
+    List<Path> files;
+
+    @Option(names = "--train", arity = "1..*", paramLabel = "FILE", description = "Training text files, as FILE...")
     List<Path> trainFiles;
 
-    @Option(names = "--valid", arity = "1..*", paramLabel = "FILE", description = "Validation text files.")
+    @Option(names = "--valid", arity = "1..*", paramLabel = "FILE",
+            description = "Validation text files (after FILE...: --valid takes the files that follow it).")
     List<Path> validFiles;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
@@ -109,15 +115,17 @@ final class ExperimentCommand implements Callable<Integer> {
     }
 
     private void run(List<AttentionVariant> list) throws Exception {
-        if (trainFiles == null || validFiles == null) {
-            throw new IllegalArgumentException("--train and --valid are required unless --report-only is given");
+        trainFiles = TextInputs.trainingFiles(spec, files, trainFiles, validFiles);
+        if (validFiles == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "Missing validation text: give --valid FILE... (unless --report-only is given)");
         }
         if ((piqa == null) != (piqaLabels == null)) {
             throw new IllegalArgumentException("--piqa and --piqa-labels go together");
         }
         List<MultipleChoice.Item> piqaItems = piqa == null ? null : MultipleChoice.read(piqa, piqaLabels);
-        TextCorpus train = TextCorpus.read(trainFiles);
-        TextCorpus valid = TextCorpus.read(validFiles);
+        TextCorpus train = TextInputs.corpus(trainFiles, System.in);
+        TextCorpus valid = TextInputs.corpus(validFiles, System.in);
         writableFolder(out);
 
         // One tokenizer for every variant, kept so that an interrupted experiment continues with it.

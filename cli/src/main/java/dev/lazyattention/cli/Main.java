@@ -61,6 +61,14 @@ public final class Main implements Runnable {
     static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
         PrintWriter err = command.getErr();
+        String unknown = e instanceof CommandLine.MissingParameterException ? unknownOption(command) : null;
+        if (unknown != null) {
+            // A misspelt required option is reported as missing by picocli; the misspelling is what to fix.
+            err.println("Unknown option: '" + unknown + "' (" + e.getMessage() + ")");
+            err.println("Did you mean " + closest(command, unknown) + "? ('lazyattn " + command.getCommandName()
+                    + " --help' lists every option.)");
+            return command.getCommandSpec().exitCodeOnInvalidInput();
+        }
         err.println(e.getMessage());
         String closest = closestOption(e);
         if (closest != null) {
@@ -78,13 +86,37 @@ public final class Main implements Runnable {
             return null;
         }
         for (String arg : ((CommandLine.UnmatchedArgumentException) e).getUnmatched()) {
-            if (arg.startsWith("-")) {
-                String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
-                List<String> names = new ArrayList<>();
-                for (CommandLine.Model.OptionSpec o : e.getCommandLine().getCommandSpec().options()) {
-                    names.addAll(Arrays.asList(o.names()));
-                }
-                return names.isEmpty() ? null : ClosestName.closest(name, names);
+            if (arg.startsWith("-") && !arg.equals(TextInputs.STANDARD_INPUT)) {
+                return closest(e.getCommandLine(), optionName(arg));
+            }
+        }
+        return null;
+    }
+
+    /** The option of {@code command} closest to {@code name}, or null when it has none. */
+    private static String closest(CommandLine command, String name) {
+        List<String> names = new ArrayList<>();
+        for (CommandLine.Model.OptionSpec o : command.getCommandSpec().options()) {
+            names.addAll(Arrays.asList(o.names()));
+        }
+        return names.isEmpty() ? null : ClosestName.closest(name, names);
+    }
+
+    private static String optionName(String arg) {
+        return arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+    }
+
+    /**
+     * The first argument that looks like an option but is none of {@code command}'s (picocli reports a missing
+     * required option before an unknown one, so {@code --modle} would only say that {@code --model} is
+     * missing); null when there is none.
+     */
+    static String unknownOption(CommandLine command) {
+        // picocli keeps the arguments it matched to nothing, option values excluded.
+        for (String arg : command.getUnmatchedArguments()) {
+            if (arg.startsWith("-") && !arg.equals(TextInputs.STANDARD_INPUT) && !arg.matches("-[0-9.].*")
+                    && closest(command, optionName(arg)) != null) {
+                return optionName(arg);
             }
         }
         return null;

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
@@ -23,7 +24,7 @@ import java.util.concurrent.Callable;
 
 /** {@code lazyattn train}: the training recipe with every setting as an option. */
 @Command(name = "train", mixinStandardHelpOptions = true, modelTransformer = TrainCommand.Settings.class,
-        description = {"Train a language model on text files (.txt or .txt.gz).",
+        description = {"Train a language model on text files (.txt or .txt.gz), or standard input (-).",
             "Writes DIR/model.lazylm.zip, DIR/checkpoint.lazylm.zip, DIR/metrics.jsonl and DIR/tokenizer.json.",
             "With --resume the checkpoint's options apply; --steps may raise the total, --progress and --device "
                     + "apply as given."})
@@ -40,11 +41,15 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--train", required = true, arity = "1..*", paramLabel = "FILE",
-            description = "Training text files.")
+    @Parameters(arity = "0..*", paramLabel = "FILE",
+            description = "Training text files (.txt or .txt.gz); - reads standard input.")
+    List<Path> files;
+
+    @Option(names = "--train", arity = "1..*", paramLabel = "FILE", description = "Training text files, as FILE...")
     List<Path> trainFiles;
 
-    @Option(names = "--valid", arity = "1..*", paramLabel = "FILE", description = "Validation text files.")
+    @Option(names = "--valid", arity = "1..*", paramLabel = "FILE",
+            description = "Validation text files (after FILE...: --valid takes the files that follow it).")
     List<Path> validFiles;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
@@ -68,8 +73,9 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
         }
-        TextCorpus train = TextCorpus.read(trainFiles);
-        TextCorpus valid = validFiles == null ? null : TextCorpus.read(validFiles);
+        List<Path> trainInputs = TextInputs.trainingFiles(spec, files, trainFiles, validFiles);
+        TextCorpus train = TextInputs.corpus(trainInputs, System.in);
+        TextCorpus valid = validFiles == null ? null : TextInputs.corpus(validFiles, System.in);
         System.out.printf(Locale.ROOT, "Corpus: %s, %d documents, %.1f MB%n", train.description(),
                 train.documents().size(), train.bytes() / 1e6);
         TrainingRecipe recipe = TrainingRecipe.builder().setSettings(settings)
@@ -94,10 +100,17 @@ final class TrainCommand implements Callable<Integer> {
                     result.steps(), result.steps(), result.model());
             return 0;
         }
-        System.out.printf(Locale.ROOT, "Done: %d steps in %.0f s, %.0f tokens/s; train loss %.4f, validation loss %.4f"
-                + " (perplexity %.2f)%nModel: %s%n", result.steps(), result.wallSeconds(), result.tokensPerSecond(),
-                result.trainLoss(), result.validLoss(), Math.exp(result.validLoss()), result.model());
+        System.out.printf(Locale.ROOT, "Done: %d steps in %.0f s, %.0f tokens/s; train loss %.4f, %s%nModel: %s%n",
+                result.steps(), result.wallSeconds(), result.tokensPerSecond(), result.trainLoss(),
+                validation(valid != null, result.validLoss()), result.model());
         return 0;
+    }
+
+    /** The validation part of the summary: the loss, or plainly that there was none (not a NaN loss). */
+    static String validation(boolean validated, double validLoss) {
+        return validated
+                ? String.format(Locale.ROOT, "validation loss %.4f (perplexity %.2f)", validLoss, Math.exp(validLoss))
+                : "no validation files (--valid FILE... gives a held-out loss)";
     }
 
     /** What the recipe did, as the command has always printed it. */

@@ -43,13 +43,18 @@ class CliTest {
 
     /** {@link #run} with {@code input} as standard input. */
     static Run runWithInput(String input, String... args) {
+        return runWithInputBytes(input.getBytes(StandardCharsets.UTF_8), args);
+    }
+
+    /** {@link #run} with {@code input} as the bytes of standard input. */
+    static Run runWithInputBytes(byte[] input, String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         InputStream oldIn = System.in;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         try {
-            System.setIn(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+            System.setIn(new ByteArrayInputStream(input));
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             int code = Main.run(args);
@@ -158,7 +163,8 @@ class CliTest {
                 "missing.txt: file not found");
         Path empty = dir.resolve("empty.txt");
         Files.writeString(empty, "  \n");
-        assertFails(run("train", "--train", empty.toString(), "--out", out.toString()), "empty.txt: the file has no text");
+        assertFails(run("train", "--train", empty.toString(), "--out", out.toString()),
+                "empty.txt: no text (the input is empty or only whitespace)");
         Path binary = dir.resolve("binary.bin");
         Files.write(binary, new byte[] {1, 2, 0, 4});
         assertFails(run("train", "--train", binary.toString(), "--out", out.toString()), "looks binary");
@@ -203,6 +209,92 @@ class CliTest {
         if (ai.djl.engine.Engine.getInstance().getGpuCount() == 0) {
             assertFails(run("check-device", "--device", "gpu"), "--device=gpu: the PyTorch engine reports 0 GPU(s)");
         }
+    }
+
+    @Test
+    void everyCommandThatReadsTextTakesFileOrDashAndRefusesAnEmptyInputAlike() throws IOException {
+        String text = Files.readString(validFile);
+        Run fromFile = run("eval", "--model", model.toString(), "--json", "--no-attention-stats", validFile.toString());
+        Run fromStandardInput = runWithInput(text, "eval", "--model", model.toString(), "--json", "--no-attention-stats",
+                "-");
+        assertEquals(0, fromStandardInput.code(), fromStandardInput.err());
+        assertEquals(JsonParser.parseString(fromFile.out()), JsonParser.parseString(fromStandardInput.out()));
+
+        String sentence = "The quick fox sees the dog. The old farmer helps the child.";
+        Path one = dir.resolve("one.txt");
+        Files.writeString(one, sentence);
+        Run positional = run("annotate", "--model", model.toString(), "--compact", one.toString());
+        assertEquals(0, positional.code(), positional.err());
+        for (Run same : List.of(run("annotate", "--model", model.toString(), "--compact", "--file", one.toString()),
+                runWithInput(sentence, "annotate", "--model", model.toString(), "--compact", "-"),
+                runWithInput(sentence, "annotate", "--model", model.toString(), "--compact"))) {
+            assertEquals(0, same.code(), same.err());
+            assertEquals(positional.out(), same.out());
+        }
+
+        // Empty: the same refusal from a file and from standard input, in every command.
+        Path empty = dir.resolve("blank.txt");
+        Files.writeString(empty, " \n");
+        String noText = ": no text (the input is empty or only whitespace)";
+        assertFails(run("annotate", "--model", model.toString(), empty.toString()), "blank.txt" + noText);
+        assertFails(runWithInput("", "annotate", "--model", model.toString()), "standard input" + noText);
+        assertFails(runWithInput(" \n", "annotate", "--model", model.toString(), "-"), "standard input" + noText);
+        assertFails(run("eval", "--model", model.toString(), empty.toString()), "blank.txt" + noText);
+        assertFails(runWithInput("", "eval", "--model", model.toString(), "-"), "standard input" + noText);
+        assertFails(runWithInput("", "train", "-", "--out", dir.resolve("none").toString()), "standard input" + noText);
+    }
+
+    @Test
+    void textThatIsNotUtf8IsRefusedWithTheByteOffset() throws IOException {
+        Path latin1 = dir.resolve("latin1.txt");
+        Files.write(latin1, new byte[] {'c', 'a', 'f', (byte) 0xE9, '\n'});
+        assertFails(run("eval", "--model", model.toString(), latin1.toString()),
+                "latin1.txt: not valid UTF-8 text: byte 0xE9 at byte offset 3 (line 1) is not UTF-8");
+        assertFails(run("annotate", "--model", model.toString(), latin1.toString()), "byte 0xE9 at byte offset 3");
+        Run piped = runWithInputBytes(new byte[] {'o', 'k', '\n', (byte) 0xFF}, "annotate", "--model", model.toString());
+        assertFails(piped, "standard input: not valid UTF-8 text: byte 0xFF at byte offset 3 (line 2)");
+    }
+
+    @Test
+    void usageErrorsNameTheMisspeltOptionAndTheInputOrder() {
+        Run misspelt = run("eval", "--modle", model.toString(), validFile.toString());
+        assertEquals(2, misspelt.code(), misspelt.err());
+        assertTrue(misspelt.err().contains("Unknown option: '--modle'") && misspelt.err().contains("Did you mean --model?"),
+                misspelt.err());
+        Run annotate = run("annotate", "--modle=" + model, validFile.toString());
+        assertEquals(2, annotate.code(), annotate.err());
+        assertTrue(annotate.err().contains("Did you mean --model?"), annotate.err());
+
+        Run order = run("train", "--valid", validFile.toString(), trainFile.toString(), "--out", dir.resolve("o").toString());
+        assertEquals(2, order.code(), order.err());
+        assertTrue(order.err().contains("put the training FILE... before --valid"), order.err());
+        Run none = run("train", "--out", dir.resolve("o").toString());
+        assertEquals(2, none.code(), none.err());
+        assertTrue(none.err().contains("Missing training text: give FILE..."), none.err());
+        Run twice = run("annotate", "--model", model.toString(), "--file", validFile.toString(), validFile.toString());
+        assertEquals(2, twice.code(), twice.err());
+
+        Run missingModel = run("annotate", "--model", dir.resolve("nope.lazylm.zip").toString(), validFile.toString());
+        assertFails(missingModel, "--model=" + dir.resolve("nope.lazylm.zip") + ": ");
+        assertTrue(missingModel.err().contains("nope.lazylm.zip: file not found"), missingModel.err());
+    }
+
+    @Test
+    void trainingWithoutValidationSaysSoInsteadOfANaNLoss() {
+        Run r = run("train", trainFile.toString(), "--preset", "tiny", "--context", "32", "--vocab-size", "320",
+                "--steps", "2", "--batch-size", "4", "--out", dir.resolve("unvalidated").toString(), "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("no validation files (--valid FILE... gives a held-out loss)"), r.out());
+        assertFalse(r.out().contains("NaN"), r.out());
+    }
+
+    @Test
+    void theCommandLineLowersDjlsGpuProbeWarnings() {
+        // DJL's platform detection warns when a CUDA runtime is installed without a usable driver, before any
+        // device is chosen; the command's logging configuration keeps that quiet and every other warning.
+        assertFalse(org.slf4j.LoggerFactory.getLogger("ai.djl.util.cuda.CudaUtils").isWarnEnabled());
+        assertTrue(org.slf4j.LoggerFactory.getLogger("ai.djl.util.cuda.CudaUtils").isErrorEnabled());
+        assertTrue(org.slf4j.LoggerFactory.getLogger("ai.djl.engine.Engine").isWarnEnabled());
     }
 
     /** The first {@code chars} characters of the training grammar's text; accented: every lowercase "the" as "thé". */

@@ -5,6 +5,8 @@ import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScore;
 import dev.lazyattention.eval.SequenceScorer;
+import ai.djl.Device;
+import dev.lazyattention.lm.DeviceChoice;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.Encoding;
@@ -21,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -49,15 +52,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>This is an {@link Annotator} rather than a {@code SentenceAnnotator}: batching sentences into one
  * forward pass and scoring them after the text before them both need the whole document at once.
  * Failures while scoring (not configuration errors) are logged and give NaN values; no exception escapes.
+ * Configuration errors are a {@link LazyLmConfigurationException}, the exception that {@code new
+ * StanfordCoreNLP(props)} throws.
  */
 public class LazyLmAnnotator implements Annotator {
 
     private static final Redwood.RedwoodChannels LOG = Redwood.channels(LazyLmAnnotator.class);
 
-    private final LazyLmSettings settings;
-    private final LazyLanguageModel model;
-    private final SequenceScorer scorer;
-    private final ExecutorService pool;
+    private final String name;
+    private final Properties props;
+
+    // Set once by configure(), before `configured`; read after it.
+    private LazyLmSettings settings;
+    private LazyLanguageModel model;
+    private SequenceScorer scorer;
+    private ExecutorService pool;
+    private volatile boolean configured;
+
+    /** The configuration error the constructor met, until requires() or annotate() throws it. */
+    private LazyLmConfigurationException unreported;
 
     /**
      * Threads for {@code nthreads > 1}, shared by every annotator of the JVM and never more than its cores:
@@ -84,29 +97,107 @@ public class LazyLmAnnotator implements Annotator {
         return pool;
     }
 
-    /** The constructor CoreNLP calls for {@code customAnnotatorClass.<name>}. */
+    /**
+     * The constructor CoreNLP calls for {@code customAnnotatorClass.<name>}. A configuration error (an unknown
+     * or bad {@code <name>.*} property, a missing or refused model file) is not thrown here, where CoreNLP
+     * would bury it under its reflection errors, but from {@link #requires()}, which the pipeline's constructor
+     * calls unwrapped: see {@link LazyLmConfigurationException}.
+     */
     public LazyLmAnnotator(String name, Properties props) {
-        settings = new LazyLmSettings(name, props);
-        try {
-            model = ModelCache.get(settings.model, settings.device, settings.key("device"));
-        } catch (UncheckedIOException | IllegalArgumentException e) {
-            String cause = e instanceof UncheckedIOException ? e.getCause().getMessage() : e.getMessage();
-            throw new IllegalArgumentException(settings.key("model") + "=" + settings.model + ": " + cause, e);
+        this.name = name;
+        this.props = new Properties();
+        for (String key : props.stringPropertyNames()) {
+            this.props.setProperty(key, props.getProperty(key));
         }
-        int context = model.config().contextLength();
-        int window = settings.maxLength == null ? context : settings.maxLength;
+        droppedValuesWarning(props).ifPresent(LOG::warn);
+        try {
+            configure();
+        } catch (LazyLmConfigurationException e) {
+            unreported = e;
+        }
+    }
+
+    /** Reads the settings and loads the model; once. */
+    private synchronized void configure() {
+        if (configured) {
+            return;
+        }
+        LazyLmSettings parsed = new LazyLmSettings(name, props);
+        LazyLanguageModel loaded = loadModel(parsed);
+        int context = loaded.config().contextLength();
+        int window = parsed.maxLength == null ? context : parsed.maxLength;
         if (window < 2 || window > context) {
-            throw new IllegalArgumentException(settings.key("maxLength") + "=" + window
+            throw new LazyLmConfigurationException(parsed.key("maxLength") + "=" + window
                     + ": must be in [2, " + context + "], the model's context length");
         }
-        scorer = new SequenceScorer(model, new ScoringOptions(window, Math.max(1, window / 2), settings.batchSize,
-                settings.attentionStats, settings.topK));
-        pool = settings.threads > 1 ? SHARED_THREADS : null;
+        settings = parsed;
+        model = loaded;
+        scorer = new SequenceScorer(loaded, new ScoringOptions(window, Math.max(1, window / 2), parsed.batchSize,
+                parsed.attentionStats, parsed.topK));
+        pool = parsed.threads > 1 ? SHARED_THREADS : null;
+        configured = true;
+    }
+
+    /**
+     * Returns when the annotator is configured; else throws the constructor's configuration error the first
+     * time, and afterwards tries the configuration again (CoreNLP keeps annotators for reuse by later
+     * pipelines, and the model file may have been fixed meanwhile).
+     *
+     * @throws LazyLmConfigurationException naming the property, and the file for a model file
+     */
+    private void ensureConfigured() {
+        if (configured) {
+            return;
+        }
+        synchronized (this) {
+            LazyLmConfigurationException first = unreported;
+            if (first != null) {
+                unreported = null;
+                throw first;
+            }
+            configure();
+        }
+    }
+
+    /**
+     * The model of {@code settings} on its device, shared by every annotator of the JVM.
+     *
+     * @throws LazyLmConfigurationException naming the device property, or the model property and the file
+     */
+    static LazyLanguageModel loadModel(LazyLmSettings settings) {
+        Device device;
+        try {
+            device = DeviceChoice.resolve(settings.device, settings.key("device"));
+        } catch (IllegalArgumentException e) {
+            throw new LazyLmConfigurationException(e.getMessage(), e);
+        }
+        try {
+            return ModelCache.get(settings.model, device);
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            Throwable reason = e instanceof UncheckedIOException ? e.getCause() : e;
+            throw new LazyLmConfigurationException(settings.key("model") + "=" + settings.model + ": "
+                    + reason.getMessage(), reason);
+        }
+    }
+
+    /**
+     * The warning for properties whose output leaves out every lazylm value: CoreNLP's own outputters
+     * ({@code json}, {@code xml}, {@code text}, ...) print only the keys that CoreNLP knows.
+     */
+    static Optional<String> droppedValuesWarning(Properties props) {
+        String format = props.getProperty("outputFormat");
+        if (format == null || format.isBlank() || format.trim().equalsIgnoreCase("custom")) {
+            return Optional.empty();
+        }
+        return Optional.of("lazylm: outputFormat=" + format.trim() + " prints none of the lazylm values (CoreNLP's "
+                + "outputters know only CoreNLP's keys); for JSON with them set outputFormat=custom and customOutputter="
+                + LazyLmJsonOutputter.class.getName());
     }
 
     /** {@inheritDoc} */
     @Override
     public void annotate(Annotation annotation) {
+        ensureConfigured();
         RUNNING.incrementAndGet();
         try {
             annotateCounted(annotation);
@@ -309,6 +400,7 @@ public class LazyLmAnnotator implements Annotator {
     /** {@inheritDoc} */
     @Override
     public Set<Class<? extends CoreAnnotation>> requires() {
+        ensureConfigured(); // the one call of a pipeline's constructor that CoreNLP does not wrap
         return Set.of(CoreAnnotations.TextAnnotation.class, CoreAnnotations.TokensAnnotation.class,
                 CoreAnnotations.SentencesAnnotation.class, CoreAnnotations.CharacterOffsetBeginAnnotation.class,
                 CoreAnnotations.CharacterOffsetEndAnnotation.class);
@@ -326,6 +418,7 @@ public class LazyLmAnnotator implements Annotator {
 
     /** The model this annotator scores with. */
     public LazyLanguageModel model() {
+        ensureConfigured();
         return model;
     }
 }

@@ -61,7 +61,7 @@ public class LazyLmServer extends StanfordCoreNLPServer {
         fixed.putAll(props);
         guard = new ServerSettingsGuard(fixed);
         for (LazyLmSettings settings : guard.settings()) {
-            ModelCache.get(settings.model, settings.device, settings.key("device"));
+            LazyLmAnnotator.loadModel(settings);
         }
     }
 

@@ -27,8 +27,9 @@ import java.util.Set;
  *   <li>{@code maxTopK}: the largest {@code topK} a request to {@link LazyLmServer} may ask for (default 10).
  * </ul>
  *
- * Bad values fail at pipeline construction with a message naming the property; so does an unknown
- * {@code <name>.*} key, with the closest known one ({@code lazylm.topk} suggests {@code lazylm.topK}).
+ * Bad values fail at pipeline construction with a {@link LazyLmConfigurationException} naming the property;
+ * so does an unknown {@code <name>.*} key, with the closest known one ({@code lazylm.topk} suggests {@code
+ * lazylm.topK}, {@code lazylm.modle} {@code lazylm.model}): a misspelt key is never ignored.
  * Only {@link #REQUEST_OPTIONS} may differ between requests to {@link LazyLmServer}: everything else opens
  * files or spends memory and threads, and is fixed when the server starts.
  */
@@ -65,7 +66,7 @@ final class LazyLmSettings {
         refuseUnknownKeys(props);
         model = props.getProperty(key("model"));
         if (model == null || model.isBlank()) {
-            throw new IllegalArgumentException(key("model") + " is required: the path to a .lazylm.zip model file");
+            throw new LazyLmConfigurationException(key("model") + " is required: the path to a .lazylm.zip model file");
         }
         device = props.getProperty(key("device"), "auto");
         batchSize = positive(props, "batchSize", 16);
@@ -82,7 +83,7 @@ final class LazyLmSettings {
                 scope = Scope.DOCUMENT;
                 break;
             default:
-                throw new IllegalArgumentException(key("scope") + "=" + s + ": expected sentence or document");
+                throw new LazyLmConfigurationException(key("scope") + "=" + s + ": expected sentence or document");
         }
         threads = positive(props, "nthreads", 1);
         maxDocumentChars = positive(props, "maxDocumentChars", 10_000_000);
@@ -96,7 +97,7 @@ final class LazyLmSettings {
             if (key.startsWith(prefix) && !OPTIONS.contains(key.substring(prefix.length()))) {
                 String option = key.substring(prefix.length());
                 String closest = ClosestName.closest(option, OPTIONS);
-                throw new IllegalArgumentException(key + " is not a property of the " + name
+                throw new LazyLmConfigurationException(key + " is not a property of the " + name
                         + " annotator; did you mean " + key(closest) + "? (known: " + String.join(", ", OPTIONS) + ")");
             }
         }
@@ -109,7 +110,7 @@ final class LazyLmSettings {
     private int positive(Properties props, String option, int fallback) {
         int v = integer(props, option, fallback);
         if (v < 1) {
-            throw new IllegalArgumentException(key(option) + "=" + v + ": must be >= 1");
+            throw new LazyLmConfigurationException(key(option) + "=" + v + ": must be >= 1");
         }
         return v;
     }
@@ -117,7 +118,7 @@ final class LazyLmSettings {
     private int atLeastZero(Properties props, String option, int fallback) {
         int v = integer(props, option, fallback);
         if (v < 0) {
-            throw new IllegalArgumentException(key(option) + "=" + v + ": must be >= 0");
+            throw new LazyLmConfigurationException(key(option) + "=" + v + ": must be >= 0");
         }
         return v;
     }
@@ -130,7 +131,7 @@ final class LazyLmSettings {
         try {
             return Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key(option) + "=" + value + ": not an integer", e);
+            throw new LazyLmConfigurationException(key(option) + "=" + value + ": not an integer", e);
         }
     }
 
@@ -145,7 +146,7 @@ final class LazyLmSettings {
             case "false":
                 return false;
             default:
-                throw new IllegalArgumentException(key(option) + "=" + value + ": expected true or false");
+                throw new LazyLmConfigurationException(key(option) + "=" + value + ": expected true or false");
         }
     }
 }

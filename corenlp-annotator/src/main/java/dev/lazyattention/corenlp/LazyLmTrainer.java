@@ -3,6 +3,7 @@ package dev.lazyattention.corenlp;
 import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.DjlSetup;
 import dev.lazyattention.train.ClosestName;
+import dev.lazyattention.train.TrainResult;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
 import dev.lazyattention.train.TrainingSettings;
@@ -197,10 +198,18 @@ public final class LazyLmTrainer {
         Path workDir = Path.of(get("workDir", output + ".work"));
         try (TrainedModel trained = TrainingRecipe.of(settings).train(train, valid, workDir)) {
             trained.model().save(output);
-            System.err.printf(Locale.ROOT, "lazylm: trained %d steps on %d %ss, validation loss %.4f; wrote %s%n",
-                    trained.result().steps(), documents.size(), unit(), trained.result().validLoss(), output);
+            System.err.println(summary(trained.result(), documents.size(), unit(), valid != null, output));
         }
         return output;
+    }
+
+    /** The line printed after training; without validation text it says so instead of a NaN loss. */
+    static String summary(TrainResult result, int documents, String unit, boolean validated, Path output) {
+        String validation = validated
+                ? String.format(Locale.ROOT, "validation loss %.4f", result.validLoss())
+                : "no validation files (" + PREFIX + "valid names them)";
+        return String.format(Locale.ROOT, "lazylm: trained %d steps on %d %ss, %s; wrote %s", result.steps(),
+                documents, unit, validation, output);
     }
 
     private StanfordCoreNLP pipeline() {

@@ -2,7 +2,6 @@ package dev.lazyattention.corenlp;
 
 import ai.djl.Device;
 import dev.lazyattention.lm.LazyLanguageModel;
-import dev.lazyattention.lm.DeviceChoice;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,9 +20,10 @@ final class ModelCache {
 
     private ModelCache() {}
 
-    static LazyLanguageModel get(String file, String device, String property) {
+    /** The model of {@code file} on {@code device} (auto, cpu and gpu:0 may resolve to one device). */
+    static LazyLanguageModel get(String file, Device device) {
         Path path = Path.of(file).toAbsolutePath().normalize();
-        Device resolved = DeviceChoice.resolve(device, property); // auto, cpu and gpu:0 may name one device
+        Device resolved = device;
         String key = path + "@" + resolved;
         return MODELS.computeIfAbsent(key, k -> {
             try {

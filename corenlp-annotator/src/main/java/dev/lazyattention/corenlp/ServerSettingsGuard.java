@@ -1,5 +1,7 @@
 package dev.lazyattention.corenlp;
 
+import dev.lazyattention.train.ClosestName;
+
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -70,8 +72,9 @@ final class ServerSettingsGuard {
             }
             String option = key.substring(name.length() + 1);
             if (!LazyLmSettings.OPTIONS.contains(option)) {
-                return Optional.of(key + " is not a property of the " + name + " annotator (a request may set "
-                        + name + ".topK, at most " + maxTopK.get(name) + ")");
+                return Optional.of(key + " is not a property of the " + name + " annotator; did you mean " + name + "."
+                        + ClosestName.closest(option, LazyLmSettings.OPTIONS) + "? (a request may set " + name
+                        + ".topK, at most " + maxTopK.get(name) + ")");
             }
             if (LazyLmSettings.REQUEST_OPTIONS.contains(option)) {
                 Optional<String> bad = checkTopK(name, key, value);

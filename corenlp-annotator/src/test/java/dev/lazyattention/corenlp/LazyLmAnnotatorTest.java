@@ -198,6 +198,64 @@ class LazyLmAnnotatorTest {
         assertMessage(() -> AnnotatorFixture.pipeline("device", "tpu"), "lazylm.device");
     }
 
+    @Test
+    void aConfigurationErrorIsTheExceptionThatTheNewPipelineThrows() throws IOException {
+        java.util.Properties typo = AnnotatorFixture.props();
+        typo.setProperty("lazylm.modle", typo.getProperty("lazylm.model"));
+        typo.remove("lazylm.model");
+        LazyLmConfigurationException misspelt = assertThrows(LazyLmConfigurationException.class,
+                () -> new StanfordCoreNLP(typo));
+        assertTrue(misspelt.getMessage().startsWith(
+                "lazylm.modle is not a property of the lazylm annotator; did you mean lazylm.model?"),
+                misspelt.getMessage());
+        // CoreNLP keeps the annotator for pipelines of the same properties: they get the same message.
+        LazyLmConfigurationException again = assertThrows(LazyLmConfigurationException.class,
+                () -> new StanfordCoreNLP(typo));
+        assertEquals(misspelt.getMessage(), again.getMessage());
+
+        LazyLmConfigurationException wrongCase = assertThrows(LazyLmConfigurationException.class,
+                () -> AnnotatorFixture.pipeline("topk", "3"));
+        assertTrue(wrongCase.getMessage().startsWith(
+                "lazylm.topk is not a property of the lazylm annotator; did you mean lazylm.topK?"),
+                wrongCase.getMessage());
+
+        Path later = Files.createTempDirectory("later").resolve("model.lazylm.zip");
+        java.util.Properties absent = AnnotatorFixture.props();
+        absent.setProperty("lazylm.model", later.toString());
+        LazyLmConfigurationException missing = assertThrows(LazyLmConfigurationException.class,
+                () -> new StanfordCoreNLP(absent));
+        assertEquals("lazylm.model=" + later + ": " + later + ": file not found", missing.getMessage());
+        // The file appears: the same properties now build a pipeline (the kept annotator tries again).
+        Files.copy(AnnotatorFixture.modelFile(), later);
+        Annotation doc = annotate(new StanfordCoreNLP(absent), "The dog sees the cat.");
+        assertTrue(Double.isFinite(doc.get(LazyLmAnnotations.DocumentLogProbability.class)));
+
+        LazyLmConfigurationException device = assertThrows(LazyLmConfigurationException.class,
+                () -> AnnotatorFixture.pipeline("device", "tpu"));
+        assertEquals("lazylm.device=tpu: expected auto, cpu, gpu or gpu:N", device.getMessage());
+    }
+
+    @Test
+    void withoutRequirementChecksTheFirstAnnotateThrowsTheConfigurationError() throws IOException {
+        StanfordCoreNLP unchecked = new StanfordCoreNLP(AnnotatorFixture.props("scope", "paragraph"), false);
+        LazyLmConfigurationException e = assertThrows(LazyLmConfigurationException.class,
+                () -> unchecked.annotate(new Annotation("The dog sees the cat.")));
+        assertEquals("lazylm.scope=paragraph: expected sentence or document", e.getMessage());
+    }
+
+    @Test
+    void anOutputFormatThatDropsTheValuesIsWarnedAbout() {
+        java.util.Properties json = new java.util.Properties();
+        json.setProperty("outputFormat", "json");
+        assertEquals("lazylm: outputFormat=json prints none of the lazylm values (CoreNLP's outputters know only"
+                + " CoreNLP's keys); for JSON with them set outputFormat=custom and customOutputter="
+                + "dev.lazyattention.corenlp.LazyLmJsonOutputter",
+                LazyLmAnnotator.droppedValuesWarning(json).orElseThrow());
+        json.setProperty("outputFormat", "custom");
+        assertTrue(LazyLmAnnotator.droppedValuesWarning(json).isEmpty());
+        assertTrue(LazyLmAnnotator.droppedValuesWarning(new java.util.Properties()).isEmpty());
+    }
+
     private static void assertMessage(org.junit.jupiter.api.function.Executable e, String message) {
         RuntimeException thrown = assertThrows(RuntimeException.class, e);
         String all = "";

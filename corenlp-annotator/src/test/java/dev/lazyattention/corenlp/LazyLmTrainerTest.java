@@ -76,6 +76,20 @@ class LazyLmTrainerTest {
     }
 
     @Test
+    void theSummarySaysPlainlyThatThereWasNoValidation() {
+        Path out = dir.resolve("m.lazylm.zip");
+        dev.lazyattention.train.TrainResult none = new dev.lazyattention.train.TrainResult(6, 5.25, Double.NaN, 100, 1,
+                0, out, out, out);
+        String withoutValidation = LazyLmTrainer.summary(none, 40, "sentence", false, out);
+        assertEquals("lazylm: trained 6 steps on 40 sentences, no validation files (lazylm.train.valid names them);"
+                + " wrote " + out, withoutValidation);
+        dev.lazyattention.train.TrainResult validated = new dev.lazyattention.train.TrainResult(6, 5.25, 4.5, 100, 1,
+                0, out, out, out);
+        assertEquals("lazylm: trained 6 steps on 40 sentences, validation loss 4.5000; wrote " + out,
+                LazyLmTrainer.summary(validated, 40, "sentence", true, out));
+    }
+
+    @Test
     void missingOutputOrBadValuesAreRefusedFirst() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LazyLmTrainer(new Properties()));
         assertTrue(e.getMessage().contains("lazylm.train.output is required"));

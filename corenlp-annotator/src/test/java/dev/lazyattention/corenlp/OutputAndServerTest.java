@@ -1,6 +1,7 @@
 package dev.lazyattention.corenlp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -100,8 +101,59 @@ class OutputAndServerTest {
             super(port, 60_000, false);
         }
 
+        /** A server whose default properties are {@code props}, as with {@code -serverProperties FILE}. */
+        TestServer(Properties props, int port) throws IOException {
+            super(props, port, 60_000, false);
+        }
+
         void stop() {
             server.stop(0);
+        }
+    }
+
+    /** Status and body of a POST of {@code text} with the given request properties. */
+    static String[] post(int port, String text, String... properties) throws IOException {
+        return ServerTrustTest.post(port, text, properties);
+    }
+
+    /**
+     * The README's way: the stock server started with the annotator's properties file (outputFormat=custom,
+     * customOutputter=LazyLmJsonOutputter) answers a plain request with the lazylm values, the same JSON as
+     * the README's Java call prints; a request for outputFormat=json gets CoreNLP's JSON, which has none; a
+     * configuration error answers with the annotator's message, not CoreNLP's reflection error.
+     */
+    @Test
+    void theStockServerStartedWithThePropertiesFileAnswersWithTheLazylmValues() throws Exception {
+        int port = ServerTrustTest.freePort();
+        Properties props = outputProps(AnnotatorFixture.props());
+        TestServer server = new TestServer(props, port);
+        server.run();
+        try {
+            String[] plain = post(port, TEXT);
+            assertEquals("200", plain[0], plain[1]);
+            JsonObject served = JsonParser.parseString(plain[1]).getAsJsonObject();
+            checkJson(served, null);
+
+            StanfordCoreNLP pipeline = new StanfordCoreNLP(props);
+            Annotation doc = new Annotation(TEXT);
+            pipeline.annotate(doc);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            new LazyLmJsonOutputter().print(doc, out, pipeline);
+            assertEquals(JsonParser.parseString(out.toString(StandardCharsets.UTF_8)), served,
+                    "the Java call prints the JSON the server answers");
+
+            String[] json = post(port, TEXT, "outputFormat", "json");
+            assertEquals("200", json[0], json[1]);
+            assertTrue(JsonParser.parseString(json[1]).getAsJsonObject().has("sentences"), json[1]);
+            assertFalse(json[1].contains("lazylm"), "CoreNLP's own JSON drops every lazylm value: " + json[1]);
+
+            String[] typo = post(port, TEXT, "lazylm.modle", "x.lazylm.zip");
+            assertEquals("500", typo[0], "the stock server answers every failure with 500");
+            assertTrue(typo[1].contains("lazylm.modle is not a property of the lazylm annotator; did you mean"
+                    + " lazylm.model?"), typo[1]);
+            assertFalse(typo[1].contains("MetaClass"), typo[1]);
+        } finally {
+            server.stop();
         }
     }
 

@@ -127,6 +127,11 @@ class ServerTrustTest {
         String[] typo = post(port, TEXT, "lazylm.topk", "3");
         assertEquals("400", typo[0]);
         assertTrue(typo[1].contains("lazylm.topk is not a property"), typo[1]);
+        assertTrue(typo[1].contains("did you mean lazylm.topK?"), typo[1]);
+        String[] misspelt = post(port, TEXT, "lazylm.modle", "/any/file");
+        assertEquals("400", misspelt[0]);
+        assertTrue(misspelt[1].startsWith("lazylm: lazylm.modle is not a property of the lazylm annotator; did you"
+                + " mean lazylm.model?"), misspelt[1]);
 
         assertEquals("200", post(port, TEXT)[0], "the server still serves");
     }

@@ -5,7 +5,9 @@ import dev.lazyattention.tokenizer.BpeTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
@@ -22,7 +25,8 @@ import java.util.zip.GZIPInputStream;
  * paragraph: text between blank lines; line breaks inside a paragraph stay part of the text. Models see
  * {@code <|endoftext|>} between documents.
  *
- * <p>Refuses, with the file name, files that are missing, empty, not UTF-8 or binary (NUL bytes).
+ * <p>Refuses, with the file name, files that are missing, empty, not UTF-8 (naming the byte offset) or binary
+ * (NUL bytes).
  */
 public final class TextCorpus {
 
@@ -68,34 +72,124 @@ public final class TextCorpus {
         return new TextCorpus(kept, description);
     }
 
-    /** The whole text of one file, strictly decoded. */
+    /**
+     * Documents of texts already read (each split into paragraphs, as {@link #read} splits a file's text), for
+     * text that does not come from a file, such as standard input.
+     *
+     * @throws IllegalArgumentException if no text holds a document
+     */
+    public static TextCorpus fromTexts(List<String> texts, String description) {
+        List<String> documents = new ArrayList<>();
+        for (String text : texts) {
+            documents.addAll(split(text));
+        }
+        if (documents.isEmpty()) {
+            throw new IllegalArgumentException(description + ": " + NO_TEXT);
+        }
+        return new TextCorpus(documents, description);
+    }
+
+    /** What an input without text is told, after its name. */
+    static final String NO_TEXT = "no text (the input is empty or only whitespace)";
+
+    /**
+     * The whole text of one file, strictly decoded: a missing file, a folder, a NUL byte, bytes that are not
+     * UTF-8 (named by their offset) and a file without text are refused with the file's name. A leading byte
+     * order mark is dropped.
+     */
     public static String readText(Path file) throws IOException {
-        byte[] raw;
+        boolean gzip = file.getFileName() != null && file.getFileName().toString().endsWith(".gz");
         try (InputStream in = open(file)) {
-            raw = in.readAllBytes();
+            return decode(in, file.toString(), Long.MAX_VALUE, gzip ? " of the decompressed text" : "");
         } catch (NoSuchFileException e) {
             throw new IOException(file + ": file not found", e);
         } catch (java.util.zip.ZipException | java.io.EOFException e) {
             throw new IOException(file + ": not a readable gzip file (" + e.getMessage() + ")", e);
         }
-        for (int i = 0; i < raw.length; i++) {
-            if (raw[i] == 0) {
-                throw new IOException(file + ": looks binary (NUL byte at offset " + i + "); expected UTF-8 text");
+    }
+
+    /**
+     * The text of a stream (standard input, say), checked as {@link #readText(Path)} checks a file's; {@code
+     * name} is what the messages call it. Reads at most {@code maxChars + 1} characters: a longer text comes
+     * back cut to that length, unchecked for emptiness, so that the caller can refuse it without holding it
+     * all. The stream is not closed.
+     */
+    public static String readText(InputStream in, String name, long maxChars) throws IOException {
+        return decode(in, name, maxChars, "");
+    }
+
+    /**
+     * Strict UTF-8 decoding that knows the byte offset of every problem: a NUL byte (binary data) or bytes
+     * that form no UTF-8 character. {@code offsetNote} says what the offsets count (the decompressed text of a
+     * gzip file).
+     */
+    private static String decode(InputStream in, String name, long maxChars, String offsetNote) throws IOException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer bytes = ByteBuffer.allocate(1 << 16);
+        CharBuffer chars = CharBuffer.allocate(1 << 16);
+        StringBuilder text = new StringBuilder();
+        long base = 0; // offset in the input of bytes.array()[0]
+        boolean end = false;
+        while (true) {
+            if (!end) {
+                int start = bytes.position();
+                int n = in.read(bytes.array(), start, bytes.remaining());
+                if (n < 0) {
+                    end = true;
+                } else {
+                    for (int i = start; i < start + n; i++) {
+                        if (bytes.array()[i] == 0) {
+                            throw new IOException(name + ": looks binary (NUL byte at offset " + (base + i) + offsetNote
+                                    + "); expected UTF-8 text");
+                        }
+                    }
+                    bytes.position(start + n);
+                }
+            }
+            bytes.flip();
+            CoderResult result = decoder.decode(bytes, chars, end);
+            if (result.isUnderflow() && end) {
+                result = decoder.flush(chars);
+            }
+            chars.flip();
+            text.append(chars);
+            chars.clear();
+            if (result.isError()) {
+                throw notUtf8(name, base + bytes.position(), bytes, result.length(), text, offsetNote);
+            }
+            if (text.length() > maxChars) {
+                return text.substring(0, (int) (maxChars + 1));
+            }
+            if (end && result.isUnderflow() && !bytes.hasRemaining()) {
+                break;
+            }
+            int consumed = bytes.position();
+            bytes.compact();
+            base += consumed;
+        }
+        if (text.toString().isBlank()) {
+            throw new IOException(name + ": " + NO_TEXT);
+        }
+        return text.length() > 0 && text.charAt(0) == '\uFEFF' ? text.substring(1) : text.toString();
+    }
+
+    private static IOException notUtf8(String name, long offset, ByteBuffer bytes, int length, CharSequence before,
+            String offsetNote) {
+        StringBuilder hex = new StringBuilder();
+        for (int i = 0; i < length && bytes.position() + i < bytes.limit(); i++) {
+            hex.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "0x%02X", bytes.get(bytes.position() + i)));
+        }
+        long line = 1;
+        for (int i = 0; i < before.length(); i++) {
+            if (before.charAt(i) == '\n') {
+                line++;
             }
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(raw)).toString();
-        } catch (CharacterCodingException e) {
-            throw new IOException(file + ": not valid UTF-8 text (" + e.getMessage() + ")", e);
-        }
-        if (text.isBlank()) {
-            throw new IOException(file + ": the file has no text");
-        }
-        return text.startsWith("\uFEFF") ? text.substring(1) : text;
+        return new IOException(name + ": not valid UTF-8 text: " + (length == 1 ? "byte " : "bytes ") + hex
+                + " at byte offset " + offset + offsetNote + " (line " + line + ") " + (length == 1 ? "is" : "are")
+                + " not UTF-8; save the text as UTF-8");
     }
 
     private static InputStream open(Path file) throws IOException {

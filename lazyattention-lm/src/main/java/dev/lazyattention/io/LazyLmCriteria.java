@@ -27,7 +27,20 @@ import java.util.stream.Stream;
  * Criteria&lt;String, Float&gt; criteria = LazyLmCriteria.builder(Path.of("model.lazylm.zip"))
  *         .setTypes(String.class, Float.class)
  *         .build();
+ * try (ZooModel&lt;String, Float&gt; model = criteria.loadModel(); Predictor&lt;String, Float&gt; p = model.newPredictor()) {
+ *     float logProbability = p.predict("The quick fox.");   // natural log, a text of at most one context window
+ * }
  * </pre>
+ *
+ * <p>The {@code Float} of a {@code (String, Float)} predictor is the natural-log probability of the text,
+ * each token predicted from the ones before it after {@code <|endoftext|>} (as {@code SequenceScorer} scores
+ * it); a text longer than one context window is refused (score it with {@code SequenceScorer}). The other
+ * types are listed in {@link LazyLmTranslatorFactory}.
+ *
+ * <p>A missing, foreign or damaged file is refused here, before DJL runs, with a {@link ModelFileException}
+ * naming the file, the entry and the reason ({@code "/models/m.lazylm.zip: file not found"}). Plain {@code
+ * Criteria.builder().optModelPath(file)} reports a missing file with DJL's own "No model matching the criteria
+ * is found" (no code of ours runs), and a foreign zip only after DJL unpacked it.
  *
  * <p>Given a zip, DJL unpacks every entry into its cache before any code of ours runs, so a compression
  * bomb or a zip of ten thousand entries reaches the disk. Here the file is verified where it lies (the
@@ -36,6 +49,9 @@ import java.util.stream.Stream;
  * ({@code DJL_CACHE_DIR}, default {@code ~/.djl.ai}) in {@code lazylm/<sha256>}.
  */
 public final class LazyLmCriteria {
+
+    /** The folder under DJL's cache folder that holds the verified copies. */
+    static final String FOLDER = "lazylm";
 
     private LazyLmCriteria() {}
 
@@ -57,7 +73,7 @@ public final class LazyLmCriteria {
         ModelEntries entries = ModelFile.read(modelFile).withoutTrainingState();
         ModelContents.check(entries, modelFile.toString());
         String digest = ModelEntries.sha256(entries.checksums().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        Path parent = Utils.getCacheDir().resolve("lazylm");
+        Path parent = Utils.getCacheDir().resolve(FOLDER);
         Path folder = parent.resolve(digest);
         if (Files.isDirectory(folder)) {
             return folder; // same content; the block factory verifies the files again when DJL loads them

@@ -38,15 +38,16 @@ public final class DeviceChoice {
      */
     public static Device resolve(String value, String source) {
         String v = value == null ? "auto" : value.trim().toLowerCase(Locale.ROOT);
-        Engine engine = Engine.getInstance();
         switch (v) {
             case "auto":
-                return engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+                // Engine.getGpuCount probes CUDA only on an engine built with it (not the CPU libtorch).
+                return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
             case "cpu":
-                return Device.cpu();
+                return Device.cpu(); // no engine and no GPU probe needed
             default:
                 if (v.equals("gpu") || v.startsWith("gpu:")) {
                     int id = v.equals("gpu") ? 0 : parseId(v.substring(4), value, source);
+                    Engine engine = Engine.getInstance();
                     if (id >= engine.getGpuCount()) {
                         throw new IllegalArgumentException(
                                 source + "=" + value + ": the " + engine.getEngineName() + " engine reports "

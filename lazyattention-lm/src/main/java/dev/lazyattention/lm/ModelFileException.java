@@ -9,11 +9,13 @@ public final class ModelFileException extends IOException {
 
     private final String file;
     private final String entry;
+    private final String problem;
 
     public ModelFileException(String file, String entry, String problem) {
         super(file + (entry == null ? "" : " [" + entry + "]") + ": " + problem);
         this.file = file;
         this.entry = entry;
+        this.problem = problem;
     }
 
     public ModelFileException(String file, String entry, String problem, Throwable cause) {
@@ -29,5 +31,10 @@ public final class ModelFileException extends IOException {
     /** The offending entry, or null when the problem is the file as a whole. */
     public String entry() {
         return entry;
+    }
+
+    /** What is wrong, without the file and entry. */
+    public String problem() {
+        return problem;
     }
 }

@@ -26,9 +26,11 @@ import java.util.Set;
  * with a {@link TerminateToolException}), but OpenNLP's own {@code opennlp} launcher has a closed tool list,
  * so each tool has its own {@code main}.
  *
- * <p>Exit status of {@code main}: 0 on success (and for {@code help}); otherwise the {@link
- * TerminateToolException}'s code, as OpenNLP uses them: 1 for bad arguments or values, -1 (255) for a file
- * that cannot be read or written. The message goes to standard error.
+ * <p>Exit status of {@code main}, as {@code lazyattn}'s: 0 on success (and for {@code help}); 2 for a usage
+ * error (an unknown argument, named with the closest known one; a missing one; a value of the wrong type or
+ * not among the choices); otherwise the {@link TerminateToolException}'s code as OpenNLP uses them: 1 for a
+ * bad value (a window longer than the model's context, a bad training parameter), -1 (255) for a file that
+ * cannot be read or written. The message goes to standard error.
  */
 public abstract class LazyAttentionCmdLineTool extends BasicCmdLineTool {
 
@@ -77,6 +79,19 @@ public abstract class LazyAttentionCmdLineTool extends BasicCmdLineTool {
         }
     }
 
+    /**
+     * OpenNLP's parsing of the arguments, whose refusal (a missing argument, a value of the wrong type, an odd
+     * argument count) is a usage error (exit status 2) with OpenNLP's message and the usage.
+     */
+    @Override
+    protected <T> T validateAndParseParams(String[] args, Class<T> argProxyInterface) {
+        try {
+            return super.validateAndParseParams(args, argProxyInterface);
+        } catch (TerminateToolException e) {
+            throw usageError(e.getMessage(), e);
+        }
+    }
+
     /** OpenNLP's usage text with the command that starts this tool. */
     protected String usage(Class<?> params) {
         return "Usage: java -cp <classpath> " + getClass().getName() + " " + ArgumentParser.createUsage(params);
@@ -95,7 +110,7 @@ public abstract class LazyAttentionCmdLineTool extends BasicCmdLineTool {
         }
         for (int i = 0; i < args.length; i += 2) {
             if (args[i].startsWith("-") && !known.contains(args[i])) {
-                throw argumentError("Unknown argument " + args[i] + "; did you mean "
+                throw usageError("Unknown argument " + args[i] + "; did you mean "
                         + ClosestName.closest(args[i], known) + "?\n" + getHelp(), null);
             }
         }
@@ -128,7 +143,15 @@ public abstract class LazyAttentionCmdLineTool extends BasicCmdLineTool {
         return new TerminateToolException(-1, message, cause);
     }
 
-    /** A bad argument or value as OpenNLP reports it (exit status 1). */
+    /** The exit status of a usage error, picocli's (and so {@code lazyattn}'s) convention. */
+    public static final int USAGE_ERROR = 2;
+
+    /** A command line that does not parse: an unknown, missing or mistyped argument (exit status 2). */
+    protected static TerminateToolException usageError(String message, Throwable cause) {
+        return new TerminateToolException(USAGE_ERROR, message, cause);
+    }
+
+    /** A bad value as OpenNLP reports it (exit status 1). */
     protected static TerminateToolException argumentError(String message, Throwable cause) {
         return new TerminateToolException(1, message, cause);
     }

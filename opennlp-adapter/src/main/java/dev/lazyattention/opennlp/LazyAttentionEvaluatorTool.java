@@ -68,6 +68,7 @@ public final class LazyAttentionEvaluatorTool extends LazyAttentionCmdLineTool {
 
     @Override
     public void run(String[] args) {
+        refuseUnknownArguments(args, Params.class);
         Params params = validateAndParseParams(args, Params.class);
         checkInput("model", params.getModel());
         List<Path> files = new ArrayList<>();
@@ -79,7 +80,7 @@ public final class LazyAttentionEvaluatorTool extends LazyAttentionCmdLineTool {
             }
         }
         if (files.isEmpty()) {
-            throw argumentError("-data names no file", null);
+            throw usageError("-data names no file", null);
         }
         TextCorpus corpus;
         try {

@@ -63,6 +63,7 @@ public final class LazyAttentionPredictorTool extends LazyAttentionCmdLineTool {
 
     @Override
     public void run(String[] args) {
+        refuseUnknownArguments(args, Params.class);
         Params params = validateAndParseParams(args, Params.class);
         DetokenizationRule rule = DetokenizationRule.whitespace();
         if (params.getDetokenizer() != null) {

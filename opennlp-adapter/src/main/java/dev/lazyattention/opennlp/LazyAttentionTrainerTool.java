@@ -122,7 +122,7 @@ public final class LazyAttentionTrainerTool extends LazyAttentionCmdLineTool {
                     }
                     return lines;
                 default:
-                    throw argumentError("-documents must be paragraph or line, got '" + mode + "'", null);
+                    throw usageError("-documents must be paragraph or line, got '" + mode + "'", null);
             }
         } catch (IOException e) {
             throw fileError(e.getMessage(), e);

@@ -161,11 +161,16 @@ public final class TrainingSettings {
             }
         }
         known.add(OUTPUT_DIR);
+        // The earlier names are suggestions too: lazylm.stpes means lazylm.steps (Iterations), not lazylm.seed.
+        List<String> suggestions = new ArrayList<>(known);
+        for (String alias : ALIASES.keySet()) {
+            suggestions.add(NAMESPACE + "." + alias);
+        }
         for (String key : own.keySet()) {
             String full = NAMESPACE + "." + key;
             if (!known.contains(full) && !ALIASES.containsKey(key)) {
                 throw new IllegalArgumentException("unknown training parameter " + full + "; did you mean "
-                        + ClosestName.closest(full, known) + "? (known: " + String.join(", ", known) + ")");
+                        + ClosestName.closest(full, suggestions) + "? (known: " + String.join(", ", known) + ")");
             }
         }
         for (String key : top.keySet()) {

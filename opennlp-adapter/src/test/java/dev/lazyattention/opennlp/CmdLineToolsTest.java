@@ -92,17 +92,17 @@ class CmdLineToolsTest {
         assertTrue(missing.err().contains("nope.txt"), missing.err());
 
         Outcome noModel = run(LazyAttentionTrainerTool::new, "", "-lang", "en", "-data", corpus.toString());
-        assertEquals(1, noModel.status());
+        assertEquals(2, noModel.status(), "a usage error, as in lazyattn");
         assertTrue(noModel.err().contains("Missing mandatory parameter: -model"), noModel.err());
 
         Outcome badMode = run(LazyAttentionTrainerTool::new, "", "-lang", "en", "-data", corpus.toString(), "-model",
                 model.toString(), "-documents", "sentence");
-        assertEquals(1, badMode.status());
+        assertEquals(2, badMode.status());
         assertTrue(badMode.err().contains("-documents"), badMode.err());
 
         Outcome badIterations = run(LazyAttentionTrainerTool::new, "", "-lang", "en", "-data", corpus.toString(),
                 "-model", model.toString(), "-iterations", "lots");
-        assertEquals(1, badIterations.status());
+        assertEquals(2, badIterations.status());
         assertTrue(badIterations.err().contains("iterations"), badIterations.err());
 
         Path badParams = dir.resolve("bad.properties");
@@ -114,7 +114,7 @@ class CmdLineToolsTest {
 
         Outcome misspelt = run(LazyAttentionTrainerTool::new, "", "-lang", "en", "-data", corpus.toString(), "-model",
                 model.toString(), "-iteration", "2");
-        assertEquals(1, misspelt.status());
+        assertEquals(2, misspelt.status());
         assertTrue(misspelt.err().contains("-iteration") && misspelt.err().contains("did you mean -iterations?"),
                 misspelt.err());
 
@@ -124,6 +124,22 @@ class CmdLineToolsTest {
                 "-model", model.toString(), "-params", misspeltParams.toString());
         assertEquals(1, misspeltParam.status());
         assertTrue(misspeltParam.err().contains("did you mean lazylm.learningRate?"), misspeltParam.err());
+
+        Path stepsTypo = dir.resolve("steps-typo.properties");
+        Files.writeString(stepsTypo, Files.readString(params) + "lazylm.stpes=3\n");
+        Outcome stpes = run(LazyAttentionTrainerTool::new, "", "-lang", "en", "-data", corpus.toString(), "-model",
+                model.toString(), "-params", stepsTypo.toString());
+        assertEquals(1, stpes.status(), "a bad value in a file, not a usage error");
+        assertTrue(stpes.err().contains("lazylm.stpes") && stpes.err().contains("did you mean lazylm.steps?"),
+                stpes.err());
+
+        Path latin1 = dir.resolve("latin1.txt");
+        Files.write(latin1, new byte[] {'c', 'a', 'f', (byte) 0xE9, '\n'});
+        Outcome notUtf8 = run(LazyAttentionTrainerTool::new, "", "-lang", "en", "-data", latin1.toString(), "-model",
+                model.toString(), "-params", params.toString());
+        assertNotEquals(0, notUtf8.status());
+        assertTrue(notUtf8.err().contains("latin1.txt: not valid UTF-8 text: byte 0xE9 at byte offset 3 (line 1)"),
+                notUtf8.err());
 
         Path binary = dir.resolve("binary.txt");
         Files.write(binary, new byte[] {'a', 0, 'b'});
@@ -187,8 +203,17 @@ class CmdLineToolsTest {
         assertEquals(1, wideWindow.status());
         assertTrue(wideWindow.err().contains("window"), wideWindow.err());
 
+        Outcome misspelt = run(LazyAttentionEvaluatorTool::new, "", "-model", model, "-data", text.toString(),
+                "-windw", "16");
+        assertEquals(2, misspelt.status());
+        assertTrue(misspelt.err().contains("Unknown argument -windw; did you mean -window?"), misspelt.err());
+
+        Outcome predictor = run(LazyAttentionPredictorTool::new, "", "-modle", model);
+        assertEquals(2, predictor.status());
+        assertTrue(predictor.err().contains("Unknown argument -modle; did you mean -model?"), predictor.err());
+
         Outcome odd = run(LazyAttentionEvaluatorTool::new, "", "-model");
-        assertEquals(1, odd.status());
+        assertEquals(2, odd.status());
         assertTrue(odd.err().contains("Usage:"), odd.err());
     }
 
