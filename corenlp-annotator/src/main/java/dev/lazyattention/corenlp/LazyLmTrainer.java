@@ -197,8 +197,11 @@ public final class LazyLmTrainer {
         Path workDir = Path.of(get("workDir", output + ".work"));
         try (TrainedModel trained = TrainingRecipe.of(settings).train(train, valid, workDir)) {
             trained.model().save(output);
-            System.err.printf(Locale.ROOT, "lazylm: trained %d steps on %d %ss, validation loss %.4f; wrote %s%n",
-                    trained.result().steps(), documents.size(), unit(), trained.result().validLoss(), output);
+            // Without validation documents there is no validation loss (NaN): say nothing of it then.
+            String validation = valid == null ? ""
+                    : String.format(Locale.ROOT, ", validation loss %.4f", trained.result().validLoss());
+            System.err.printf(Locale.ROOT, "lazylm: trained %d steps on %d %ss%s; wrote %s%n",
+                    trained.result().steps(), documents.size(), unit(), validation, output);
         }
         return output;
     }
