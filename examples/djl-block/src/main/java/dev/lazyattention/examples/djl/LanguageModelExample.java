@@ -43,9 +43,10 @@ public final class LanguageModelExample {
     private LanguageModelExample() {}
 
     public static void run(Path workDir) throws Exception {
-        List<String> paragraphs = paragraphs("/corpus.txt");
-        TextCorpus corpus = TextCorpus.of(paragraphs.subList(0, paragraphs.size() - 2), "corpus.txt");
-        TextCorpus valid = TextCorpus.of(paragraphs.subList(paragraphs.size() - 2, paragraphs.size()), "held out");
+        List<String> paragraphs = paragraphs("/corpus.txt");  // TextCorpus.read(files) reads text files instead
+        int n = paragraphs.size();
+        TextCorpus corpus = TextCorpus.of(paragraphs.subList(0, n - 2), "corpus.txt");
+        TextCorpus valid = TextCorpus.of(paragraphs.subList(n - 2, n), "held out");
 
         Path modelFile = workDir.resolve("example.lazylm.zip");
         if (!Files.exists(modelFile)) {
@@ -70,8 +71,8 @@ public final class LanguageModelExample {
             System.out.printf(Locale.ROOT, "held out: perplexity %.2f, bits per byte %.3f, sparsity %.1f%%, sink mass %.4f%n",
                     r.perplexity(), r.bitsPerByte(), 100 * r.attention().sparsity(), r.attention().sinkMass());
             String prompt = "The boats";
-            System.out.println("generated after \"" + prompt + "\": " + new Generator(lm)
-                    .generate(prompt, GenerationOptions.sampling(24, 0.8, 40, 0.95, 7)).text());
+            GenerationOptions sampling = GenerationOptions.sampling(24, 0.8, 40, 0.95, 7);  // tokens, temperature, top-k, top-p, seed
+            System.out.println("generated after \"" + prompt + "\": " + new Generator(lm).generate(prompt, sampling).text());
 
             SequenceScorer scorer = new SequenceScorer(lm, ScoringOptions.defaults(lm.config().contextLength()));
             for (String sentence : SENTENCES) {

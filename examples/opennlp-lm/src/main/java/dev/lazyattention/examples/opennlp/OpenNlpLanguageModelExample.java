@@ -60,7 +60,7 @@ public final class OpenNlpLanguageModelExample {
         }
 
         try (LazyAttentionModel model = new LazyAttentionModel(modelFile)) {   // also File, InputStream, URL
-            LazyAttentionLanguageModel lm = new LazyAttentionLanguageModel(model);
+            LazyAttentionLanguageModel lm = new LazyAttentionLanguageModel(model);    // or (model, detokenizer)
             LanguageModel openNlp = lm;                                        // OpenNLP's interface
             for (String sentence : SENTENCES) {
                 String[] tokens = WhitespaceTokenizer.INSTANCE.tokenize(sentence);
