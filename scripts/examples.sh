@@ -45,7 +45,7 @@ mvn_offline_first() {
   local log
   log="$(mktemp)"
   if mvn -o "$@" >"$log" 2>&1; then
-    cat "$log"
+    sed -e 's/\x1b\[[0-9;]*m//g' "$log"     # without the colour codes that mvn -q prints even with -B
     rm -f "$log"
     return 0
   fi
