@@ -71,6 +71,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device = new DeviceOption();
 
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
+
     private final Map<String, Object> results = new LinkedHashMap<>();
     private BpeTokenizer tokenizer;
 

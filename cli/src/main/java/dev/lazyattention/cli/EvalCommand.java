@@ -48,6 +48,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device = new DeviceOption();
 
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws Exception {
         TextCorpus corpus = TextCorpus.read(files);

@@ -17,6 +17,7 @@ import dev.lazyattention.train.TrainingRecipe;
 import dev.lazyattention.train.TrainingSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -52,6 +53,9 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--train", arity = "1..*", paramLabel = "FILE", description = "Training text files.")
     List<Path> trainFiles;
