@@ -87,6 +87,7 @@ public class LazyLmAnnotator implements Annotator {
     /** The constructor CoreNLP calls for {@code customAnnotatorClass.<name>}. */
     public LazyLmAnnotator(String name, Properties props) {
         settings = new LazyLmSettings(name, props);
+        settings.applyThreads(settings.pipelineThreads);
         try {
             model = ModelCache.get(settings.model, settings.device, settings.key("device"));
         } catch (UncheckedIOException | IllegalArgumentException e) {
