@@ -46,6 +46,11 @@ public final class LazyAttentionEvaluatorTool extends LazyAttentionCmdLineTool {
         @ParameterDescription(valueName = "tokens", description = "scoring window; default the model's context length.")
         @OptionalParameter
         Integer getWindow();
+
+        @ParameterDescription(valueName = "N",
+                description = "threads libtorch may use in one operation; default one per core.")
+        @OptionalParameter
+        String getThreads();
     }
 
     public LazyAttentionEvaluatorTool() {
@@ -69,6 +74,7 @@ public final class LazyAttentionEvaluatorTool extends LazyAttentionCmdLineTool {
     @Override
     public void run(String[] args) {
         Params params = validateAndParseParams(args, Params.class);
+        applyThreads(params.getThreads());
         checkInput("model", params.getModel());
         List<Path> files = new ArrayList<>();
         for (String name : params.getData().split(",")) {
