@@ -139,8 +139,16 @@ public final class EngineThreads {
      * @throws IllegalArgumentException for a requested count below 1, or a {@value #PROPERTY} or {@value
      *     #OMP_ENVIRONMENT} set to something libtorch cannot use
      */
-    public static synchronized Decision apply(Integer requested, int concurrentCallers, String key) {
-        Decision d = decide(requested, concurrentCallers, cores(), key, System.getProperty(PROPERTY),
+    public static Decision apply(Integer requested, int concurrentCallers, String key) {
+        return apply(requested, concurrentCallers, cores(), key);
+    }
+
+    /**
+     * {@link #apply(Integer, int, String)} with a budget of {@code cores} instead of this machine's (a Spark
+     * executor given fewer cores than its machine has).
+     */
+    public static synchronized Decision apply(Integer requested, int concurrentCallers, int cores, String key) {
+        Decision d = decide(requested, concurrentCallers, cores, key, System.getProperty(PROPERTY),
                 System.getenv(OMP_ENVIRONMENT), fixed);
         if (d.setProperty()) {
             System.setProperty(PROPERTY, Integer.toString(d.threads()));
