@@ -136,8 +136,8 @@ public final class EngineThreads {
      * @param concurrentCallers threads that may call the engine at once, for the default rule
      * @param key the front end's name of the setting ({@code --threads}, {@code lazylm.threads}), for messages
      * @return the decision; its warning, if any, has been logged
-     * @throws IllegalArgumentException for a requested count below 1, or a {@value #PROPERTY} or {@value
-     *     #OMP_ENVIRONMENT} set to something libtorch cannot use
+     * @throws IllegalArgumentException for a requested count below 1, or a {@value #PROPERTY} that is not a
+     *     whole number >= 1 (DJL would ignore text and libtorch refuse 0)
      */
     public static Decision apply(Integer requested, int concurrentCallers, String key) {
         return apply(requested, concurrentCallers, cores(), key);
@@ -200,11 +200,28 @@ public final class EngineThreads {
             int threads = parse(property, "-D" + PROPERTY);
             return kept(threads, Source.SYSTEM_PROPERTY, "-D" + PROPERTY, requested, key);
         }
-        if (environment != null && !environment.isBlank()) {
-            int threads = parse(environment, OMP_ENVIRONMENT + " (environment)");
-            return kept(threads, Source.ENVIRONMENT, OMP_ENVIRONMENT, requested, key);
+        Integer omp = ompThreads(environment);
+        if (omp != null) {
+            return kept(omp, Source.ENVIRONMENT, OMP_ENVIRONMENT, requested, key);
         }
         return new Decision(wanted, requested != null ? Source.REQUESTED : Source.DEFAULT_RULE, wantedKey, true, null);
+    }
+
+    /**
+     * The outermost count of an {@value #OMP_ENVIRONMENT} value ({@code 4} of {@code 4,2}), or null when it
+     * holds none: OpenMP ignores such a value, and so does this class (it may be meant for other programs).
+     */
+    static Integer ompThreads(String environment) {
+        if (environment == null) {
+            return null;
+        }
+        String first = environment.split(",", -1)[0].trim();
+        try {
+            int n = Integer.parseInt(first);
+            return n >= 1 ? n : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /** The user's own setting stays; a different request is reported, naming both. */

@@ -84,6 +84,12 @@ class EngineThreadsTest {
         assertFalse(environment.setProperty(), "libtorch reads OMP_NUM_THREADS itself");
         assertNull(environment.warning(), "a default request agrees with anything");
 
+        assertEquals(4, EngineThreads.decide(null, 1, 2, "--threads", null, "4,2", null).threads(),
+                "nested OpenMP counts: the outermost one");
+        Decision unusable = EngineThreads.decide(null, 1, 2, "--threads", null, "auto", null);
+        assertTrue(unusable.setProperty(), "a value OpenMP ignores is no setting of the user's");
+        assertEquals(2, unusable.threads());
+
         Decision same = EngineThreads.decide(1, 1, 2, "--threads", null, "1", null);
         assertNull(same.warning(), "no warning when the request agrees");
 
