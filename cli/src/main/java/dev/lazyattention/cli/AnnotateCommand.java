@@ -76,6 +76,9 @@ final class AnnotateCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device = new DeviceOption();
 
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws IOException {
         if (maxChars < 1) {

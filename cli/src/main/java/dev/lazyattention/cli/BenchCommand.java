@@ -12,6 +12,7 @@ import dev.lazyattention.eval.SequenceScore;
 import dev.lazyattention.eval.SequenceScorer;
 import dev.lazyattention.generate.GenerationOptions;
 import dev.lazyattention.generate.Generator;
+import dev.lazyattention.lm.EngineThreads;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.data.TextCorpus;
@@ -65,11 +66,23 @@ final class BenchCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--phases", split = ",", defaultValue = "matmul,train,score,generate,chunked,corenlp",
-            description = "Phases to run (default: ${DEFAULT-VALUE}; also: leaks).")
+            description = {"Phases to run (default: ${DEFAULT-VALUE}; also: leaks, threads).",
+                "threads: train and score in child JVMs at each of --thread-counts, idle and beside a busy JVM."})
     List<String> phases;
+
+    @Option(names = "--thread-counts", split = ",", defaultValue = "1,2", paramLabel = "N,N...",
+            description = "Intra-op thread counts of the threads phase (default: ${DEFAULT-VALUE}).")
+    List<Integer> threadCounts;
+
+    @Option(names = "--repeat", defaultValue = "3", paramLabel = "N",
+            description = "Child JVMs per row of the threads phase; rows give median, min and max (default: ${DEFAULT-VALUE}).")
+    int repeat;
 
     @Mixin
     DeviceOption device = new DeviceOption();
+
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     private final Map<String, Object> results = new LinkedHashMap<>();
     private BpeTokenizer tokenizer;
@@ -82,7 +95,11 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch-size=" + microBatch + ": expected 1, 2, 4, 8 or 16");
         }
         results.put("microBatch", microBatch);
-        tokenizer = syntheticTokenizer();
+        EngineThreads.Decision engineThreads = EngineThreads.current();
+        results.put("intraOpThreads", engineThreads == null ? "libtorch's default" : engineThreads.describe());
+        if (phases.stream().anyMatch(p -> !p.equals("matmul") && !p.equals("threads"))) {
+            tokenizer = syntheticTokenizer();
+        }
         double matmul = phase("matmul") ? matmulRate() : Double.NaN;
         if (phase("train")) {
             train(matmul);
@@ -101,6 +118,18 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (phase("leaks")) {
             leaks();
+        }
+        if (phase("threads")) {
+            if (repeat < 1) {
+                throw new IllegalArgumentException("--repeat must be >= 1, got " + repeat);
+            }
+            for (int n : threadCounts) {
+                EngineThreads.check(n, "--thread-counts");
+            }
+            long start = System.nanoTime();
+            results.put("threads", new ThreadsBench(preset, steps, microBatch, repeat, threadCounts,
+                    Runtime.getRuntime().availableProcessors()).run());
+            results.put("threadsPhaseSeconds", (System.nanoTime() - start) / 1e9);
         }
         System.out.println(json ? Json.of(results) : table());
         return 0;
@@ -436,7 +465,11 @@ final class BenchCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         sb.append(results.get("machine")).append('\n');
         for (Map.Entry<String, Object> e : results.entrySet()) {
-            if (e.getValue() instanceof Map) {
+            if (e.getKey().equals("threads") && e.getValue() instanceof List) {
+                sb.append(String.format(Locale.ROOT, "threads (preset %s, %d timed training steps of 16 windows, "
+                        + "64 windows scored; a child JVM per run)%n", preset, steps));
+                sb.append(ThreadsBench.markdown((List<Map<String, Object>>) e.getValue()));
+            } else if (e.getValue() instanceof Map) {
                 sb.append(e.getKey()).append('\n');
                 for (Map.Entry<String, Object> f : ((Map<String, Object>) e.getValue()).entrySet()) {
                     sb.append(String.format(Locale.ROOT, "  %-28s %s%n", f.getKey(), format(f.getValue())));

@@ -15,6 +15,7 @@ import dev.lazyattention.train.TrainingRecipe;
 import dev.lazyattention.train.TrainingSettings;
 import dev.lazyattention.lm.DeviceChoice;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -60,6 +61,9 @@ final class CheckDeviceCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
+
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Override
     public Integer call() throws Exception {

@@ -36,6 +36,9 @@ final class ChooseCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device = new DeviceOption();
 
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws Exception {
         List<MultipleChoice.Item> list = MultipleChoice.read(items, labels);

@@ -15,6 +15,7 @@ import dev.lazyattention.train.TrainingRecipe;
 import dev.lazyattention.train.TrainingSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -57,6 +58,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: a new folder under the system temp folder).")
     Path out;

@@ -51,6 +51,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device = new DeviceOption();
 
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws Exception {
         TextCorpus corpus = TextInputs.corpus(TextInputs.files(spec, files, null, null, true, "text"), System.in);

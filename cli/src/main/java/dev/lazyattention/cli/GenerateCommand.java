@@ -48,6 +48,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device = new DeviceOption();
 
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws Exception {
         try (LazyLanguageModel lm = LazyLanguageModel.load(modelFile, device.resolve())) {

@@ -31,6 +31,9 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device = new DeviceOption();
 
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
+
     @Override
     public Integer call() throws Exception {
         try (LazyLanguageModel lm = LazyLanguageModel.load(modelFile, device.resolve())) {

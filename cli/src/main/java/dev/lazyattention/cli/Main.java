@@ -44,6 +44,10 @@ public final class Main implements Runnable {
         DjlSetup.offline();
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler(Main::usageError);
+        cli.setExecutionStrategy(parsed -> {
+            applyThreads(parsed);
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("lazyattn " + commandLine.getCommandName() + ": " + Errors.describe(e));
             if (Boolean.getBoolean("lazyattention.stacktrace")) {
@@ -52,6 +56,32 @@ public final class Main implements Runnable {
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * Fixes libtorch's intra-op threads from the command's {@code --threads} before the command runs (and
+     * before anything starts the engine); nothing for help, version, or a command without the option.
+     */
+    static void applyThreads(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult last = parsed;
+        while (true) {
+            if (last.isUsageHelpRequested() || last.isVersionHelpRequested()) {
+                return;
+            }
+            if (!last.hasSubcommand()) {
+                break;
+            }
+            last = last.subcommand();
+        }
+        for (CommandLine.Model.CommandSpec mixin : last.commandSpec().mixins().values()) {
+            if (mixin.userObject() instanceof ThreadsOption) {
+                try {
+                    ((ThreadsOption) mixin.userObject()).apply();
+                } catch (RuntimeException e) {
+                    throw new CommandLine.ExecutionException(last.commandSpec().commandLine(), e.getMessage(), e);
+                }
+            }
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.lazyattention.train.TrainingRecipe;
 import dev.lazyattention.train.TrainingSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,6 +41,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Parameters(arity = "0..*", paramLabel = "FILE",
             description = "Training text files (.txt or .txt.gz); - reads standard input.")

@@ -123,6 +123,7 @@ public class LazyLmAnnotator implements Annotator {
             return;
         }
         LazyLmSettings parsed = new LazyLmSettings(name, props);
+        parsed.applyThreads(parsed.pipelineThreads);
         LazyLanguageModel loaded = loadModel(parsed);
         int context = loaded.config().contextLength();
         int window = parsed.maxLength == null ? context : parsed.maxLength;

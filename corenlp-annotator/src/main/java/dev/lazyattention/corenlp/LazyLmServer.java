@@ -61,6 +61,8 @@ public class LazyLmServer extends StanfordCoreNLPServer {
         fixed.putAll(props);
         guard = new ServerSettingsGuard(fixed);
         for (LazyLmSettings settings : guard.settings()) {
+            // Every request thread may score at once: the default gives each cores / (threads x nthreads).
+            settings.applyThreads(ArgumentParser.threads);
             LazyLmAnnotator.loadModel(settings);
         }
     }

@@ -1,5 +1,6 @@
 package dev.lazyattention.corenlp;
 
+import dev.lazyattention.lm.EngineThreads;
 import dev.lazyattention.train.ClosestName;
 
 import java.util.List;
@@ -22,6 +23,10 @@ import java.util.Set;
  *   <li>{@code scope}: sentence (each sentence alone, after a document boundary) | document (each
  *       sentence after the preceding text of its document) (default sentence);
  *   <li>{@code nthreads}: threads scoring sentences in parallel (default 1);
+ *   <li>{@code threads}: threads libtorch may use inside one operation, for the whole JVM (default: the
+ *       cores divided by the threads that score at once, {@code nthreads} times CoreNLP's {@code threads}
+ *       (a server's request threads), at least 1; see {@link EngineThreads}). Fixed by the first annotator
+ *       or server of the JVM: a later, different value is reported, not applied;
  *   <li>{@code maxDocumentChars}: longer documents are not scored: a warning is logged and every value is
  *       NaN (default 10,000,000; scoring time grows with the text, so a server should bound it);
  *   <li>{@code maxTopK}: the largest {@code topK} a request to {@link LazyLmServer} may ask for (default 10).
@@ -37,7 +42,7 @@ final class LazyLmSettings {
 
     /** Every option the annotator reads, as written after {@code <name>.}. */
     static final List<String> OPTIONS = List.of("model", "device", "batchSize", "maxLength", "topK",
-            "attentionStats", "scope", "nthreads", "maxDocumentChars", "maxTopK");
+            "attentionStats", "scope", "nthreads", "threads", "maxDocumentChars", "maxTopK");
 
     /** Options a server request may set: they change what is reported, not what is opened or spent. */
     static final Set<String> REQUEST_OPTIONS = Set.of("topK");
@@ -57,6 +62,10 @@ final class LazyLmSettings {
     final boolean attentionStats;
     final Scope scope;
     final int threads;
+    /** libtorch's intra-op threads asked for, or null for {@link EngineThreads}' default rule. */
+    final Integer intraOpThreads;
+    /** CoreNLP's {@code threads} (documents annotated at once, a server's request threads), at least 1. */
+    final int pipelineThreads;
     final int maxDocumentChars;
 
     final int maxTopK;
@@ -86,8 +95,36 @@ final class LazyLmSettings {
                 throw new LazyLmConfigurationException(key("scope") + "=" + s + ": expected sentence or document");
         }
         threads = positive(props, "nthreads", 1);
+        String intraOp = props.getProperty(key("threads"));
+        intraOpThreads = intraOp == null ? null : EngineThreads.parse(intraOp, key("threads"));
+        pipelineThreads = pipelineThreads(props);
         maxDocumentChars = positive(props, "maxDocumentChars", 10_000_000);
         maxTopK = atLeastZero(props, "maxTopK", 10);
+    }
+
+    /**
+     * Fixes libtorch's intra-op threads for the JVM before the model loads: {@code <name>.threads}, else the
+     * default rule for {@code nthreads x documentThreads} threads scoring at once.
+     *
+     * @param documentThreads documents annotated at once: CoreNLP's {@code threads} in a pipeline, the
+     *     request threads in a server
+     */
+    EngineThreads.Decision applyThreads(int documentThreads) {
+        return EngineThreads.apply(intraOpThreads, concurrentCallers(documentThreads), key("threads"));
+    }
+
+    /** Threads that may score at once: {@code nthreads x documentThreads}. */
+    int concurrentCallers(int documentThreads) {
+        return (int) Math.min(Integer.MAX_VALUE, (long) threads * Math.max(1, documentThreads));
+    }
+
+    /** CoreNLP's own {@code threads} property (not ours to refuse): a positive count, else 1. */
+    private static int pipelineThreads(Properties props) {
+        try {
+            return Math.max(1, Integer.parseInt(props.getProperty("threads", "1").trim()));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     /** Refuses {@code <name>.x} keys the annotator does not read, naming the closest known key. */

@@ -2,6 +2,7 @@ package dev.lazyattention.corenlp;
 
 import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.DjlSetup;
+import dev.lazyattention.lm.EngineThreads;
 import dev.lazyattention.train.ClosestName;
 import dev.lazyattention.train.TrainResult;
 import dev.lazyattention.train.TrainedModel;
@@ -39,6 +40,8 @@ import java.util.Properties;
  *   <li>{@code lazylm.train.<setting>} for every setting of {@link TrainingSettings} ({@code preset},
  *       {@code steps}, {@code learningRate}, {@code warmupSteps}, {@code weightDecay}, {@code progress},
  *       ...), with its default; {@code language} defaults to {@code tokenize.language} when that is set.
+ *   <li>{@code lazylm.threads}: threads libtorch may use inside one operation, as for the annotator
+ *       (default: one per core; see {@link EngineThreads}), fixed when the trainer is made.
  * </ul>
  *
  * <p>Every value is checked when the trainer is made, before any work. An unknown {@code lazylm.train.*}
@@ -54,6 +57,7 @@ public final class LazyLmTrainer {
     static final List<String> OWN_OPTIONS = List.of("output", "files", "valid", "annotators", "unit", "workDir");
 
     private static final String NAMESPACE = "lazylm.";
+    private static final String THREADS = NAMESPACE + "threads";
 
     private final Properties props;
     private final TrainingSettings settings;
@@ -68,6 +72,9 @@ public final class LazyLmTrainer {
         output(); // a missing output fails at construction, before any work
         refuseUnknownKeys(props);
         unit();
+        String threads = props.getProperty(THREADS);
+        // Before the settings: checking a device starts the engine, which reads the count once.
+        EngineThreads.apply(threads == null ? null : EngineThreads.parse(threads, THREADS), 1, THREADS);
         settings = settings(props);
     }
 

@@ -1,5 +1,6 @@
 package dev.lazyattention.opennlp;
 
+import dev.lazyattention.lm.EngineThreads;
 import dev.lazyattention.train.ClosestName;
 import opennlp.tools.cmdline.ArgumentParser;
 import opennlp.tools.cmdline.BasicCmdLineTool;
@@ -114,6 +115,27 @@ public abstract class LazyAttentionCmdLineTool extends BasicCmdLineTool {
                         + ClosestName.closest(args[i], known) + "?\n" + getHelp(), null);
             }
         }
+    }
+
+    /** The argument every tool takes for libtorch's intra-op threads. */
+    protected static final String THREADS = "-threads";
+
+    /**
+     * Reads {@code -threads}: a whole number >= 1, or null when not given.
+     *
+     * @throws TerminateToolException (status 1) naming {@code -threads} for a bad value
+     */
+    protected static Integer threads(String text) {
+        try {
+            return text == null ? null : EngineThreads.parse(text, THREADS);
+        } catch (IllegalArgumentException e) {
+            throw argumentError(e.getMessage(), e);
+        }
+    }
+
+    /** Fixes libtorch's intra-op threads for this JVM from {@code -threads} (default one per core) before a model loads. */
+    protected static void applyThreads(String text) {
+        EngineThreads.apply(threads(text), 1, THREADS);
     }
 
     /** Refuses, with OpenNLP's message naming the file, an input file that is missing or unreadable. */

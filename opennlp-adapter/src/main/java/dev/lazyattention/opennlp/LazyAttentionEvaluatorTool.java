@@ -46,6 +46,11 @@ public final class LazyAttentionEvaluatorTool extends LazyAttentionCmdLineTool {
         @ParameterDescription(valueName = "tokens", description = "scoring window; default the model's context length.")
         @OptionalParameter
         Integer getWindow();
+
+        @ParameterDescription(valueName = "N",
+                description = "threads libtorch may use in one operation; default one per core.")
+        @OptionalParameter
+        String getThreads();
     }
 
     public LazyAttentionEvaluatorTool() {
@@ -70,6 +75,7 @@ public final class LazyAttentionEvaluatorTool extends LazyAttentionCmdLineTool {
     public void run(String[] args) {
         refuseUnknownArguments(args, Params.class);
         Params params = validateAndParseParams(args, Params.class);
+        applyThreads(params.getThreads());
         checkInput("model", params.getModel());
         List<Path> files = new ArrayList<>();
         for (String name : params.getData().split(",")) {

@@ -41,6 +41,11 @@ public final class LazyAttentionPredictorTool extends LazyAttentionCmdLineTool {
                 description = "OpenNLP detokenizer dictionary that joins the tokens; default single spaces.")
         @OptionalParameter
         String getDetokenizer();
+
+        @ParameterDescription(valueName = "N",
+                description = "threads libtorch may use in one operation; default one per core.")
+        @OptionalParameter
+        String getThreads();
     }
 
     public LazyAttentionPredictorTool() {
@@ -65,6 +70,7 @@ public final class LazyAttentionPredictorTool extends LazyAttentionCmdLineTool {
     public void run(String[] args) {
         refuseUnknownArguments(args, Params.class);
         Params params = validateAndParseParams(args, Params.class);
+        applyThreads(params.getThreads());
         DetokenizationRule rule = DetokenizationRule.whitespace();
         if (params.getDetokenizer() != null) {
             File dictionary = new File(params.getDetokenizer());

@@ -1,6 +1,7 @@
 package dev.lazyattention.opennlp;
 
 import ai.djl.Device;
+import dev.lazyattention.lm.EngineThreads;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.train.ClosestName;
 import dev.lazyattention.train.TrainOptions;
@@ -28,6 +29,8 @@ import java.util.Set;
  * <ul>
  *   <li>{@code lazylm.outputDir}: folder for the checkpoint, the metrics log and the model file (default: a
  *       temporary folder, deleted after training succeeds);
+ *   <li>{@code lazylm.threads}: threads libtorch may use inside one operation (default: one per core; see
+ *       {@link EngineThreads}); fixed for the JVM when the parameters are read, before the engine starts;
  *   <li>earlier names still accepted: {@code lazylm.progressBar} for {@code lazylm.progress}, and {@code
  *       lazylm.steps} for {@code Iterations} (when both are given they must agree).
  * </ul>
@@ -55,6 +58,8 @@ public final class TrainingSettings {
     public static final String WEIGHT_DECAY = "lazylm.weightDecay";
     public static final String DEVICE = "lazylm.device";
     public static final String OUTPUT_DIR = "lazylm.outputDir";
+    /** libtorch's intra-op threads, {@link EngineThreads}. */
+    public static final String THREADS = "lazylm.threads";
     public static final String PROGRESS = "lazylm.progress";
     /** The earlier name of {@link #PROGRESS}, still accepted. */
     public static final String PROGRESS_BAR = "lazylm.progressBar";
@@ -70,11 +75,16 @@ public final class TrainingSettings {
 
     private final dev.lazyattention.train.TrainingSettings recipe;
     private final Path outputDir;
+    private final Integer threads;
 
     private TrainingSettings(TrainingParameters params) {
         Map<String, Object> top = params.getObjectSettings();
         Map<String, Object> own = params.getObjectSettings(NAMESPACE);
         refuseUnknown(top, own);
+        Object threadCount = own.get("threads");
+        threads = threadCount == null ? null : EngineThreads.parse(threadCount.toString(), THREADS);
+        // Now: checking lazylm.device below starts the engine, which reads the count once.
+        EngineThreads.apply(threads, 1, THREADS);
         dev.lazyattention.train.TrainingSettings.Builder b = dev.lazyattention.train.TrainingSettings.builder();
         for (dev.lazyattention.train.TrainingSettings.Setting<?> s : dev.lazyattention.train.TrainingSettings.all()) {
             if (s == dev.lazyattention.train.TrainingSettings.LANGUAGE) {
@@ -161,6 +171,7 @@ public final class TrainingSettings {
             }
         }
         known.add(OUTPUT_DIR);
+        known.add(THREADS);
         // The earlier names are suggestions too: lazylm.stpes means lazylm.steps (Iterations), not lazylm.seed.
         List<String> suggestions = new ArrayList<>(known);
         for (String alias : ALIASES.keySet()) {
@@ -212,6 +223,11 @@ public final class TrainingSettings {
 
     public Device device() {
         return recipe.device();
+    }
+
+    /** {@code lazylm.threads}, or null for the default rule. */
+    public Integer threads() {
+        return threads;
     }
 
     /** The output folder, or null for a temporary one. */

@@ -3,6 +3,7 @@ package dev.lazyattention.spark;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.lm.DeviceChoice;
 import dev.lazyattention.lm.DjlSetup;
+import dev.lazyattention.lm.EngineThreads;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,13 +30,18 @@ final class ExecutorModels {
 
     /**
      * The model at {@code modelPath} (resolved by {@link ModelLocation}) on {@code device}, loaded on first use.
+     * Before the first model of the JVM loads, libtorch's intra-op threads are fixed: {@code threads}, else
+     * the executor's cores divided by its concurrent tasks ({@link TaskSlots}).
      *
+     * @param threads {@link ScoringConfig#threads()}, or null for the default rule
      * @throws ModelNotFoundException if the file is nowhere to be found
      * @throws UncheckedIOException if the file cannot be read or is not a valid model file (the message names it)
      */
-    static LazyLanguageModel get(String modelPath, String device) {
+    static LazyLanguageModel get(String modelPath, String device, Integer threads) {
         Path file = ModelLocation.resolve(modelPath).toAbsolutePath().normalize();
         return MODELS.computeIfAbsent(file + "@" + device, key -> {
+            TaskSlots.Budget budget = TaskSlots.ofThisExecutor(EngineThreads.cores());
+            EngineThreads.apply(threads, budget.tasks(), budget.cores(), "threads");
             try {
                 return LazyLanguageModel.load(file, DeviceChoice.resolve(device, "device"));
             } catch (IOException e) {

@@ -36,7 +36,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
         if (!input.hasNext()) {
             return Collections.emptyIterator();
         }
-        LazyLanguageModel model = ExecutorModels.get(config.modelPath(), config.device());
+        LazyLanguageModel model = ExecutorModels.get(config.modelPath(), config.device(), config.threads());
         DocumentBatchScorer scorer = new DocumentBatchScorer(model, config, level);
         return new Iterator<>() {
             private final ArrayDeque<Row> ready = new ArrayDeque<>();

@@ -1,6 +1,7 @@
 package dev.lazyattention.spark;
 
 import dev.lazyattention.lm.DjlSetup;
+import dev.lazyattention.lm.EngineThreads;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -76,6 +77,19 @@ public final class ScoreCorpus implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N")
     String device;
 
+    private Integer threads;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "threads libtorch may use in one operation on each executor (default: the executor's "
+                    + "cores / its concurrent tasks, at least 1)")
+    void setThreads(String text) {
+        try {
+            threads = EngineThreads.parse(text, "--threads");
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
     @Option(names = "--window", defaultValue = "0",
             description = "tokens per forward window, 0 for the model's context length")
     int window;
@@ -142,7 +156,7 @@ public final class ScoreCorpus implements Callable<Integer> {
         OutputLevel outputLevel;
         try {
             cfg = new ScoringConfig(model, device, window, batchSize, documentsPerBatch, attentionStats,
-                    SentenceSplitting.parse(splitter), language, maxDocumentChars);
+                    SentenceSplitting.parse(splitter), language, maxDocumentChars, threads);
             outputLevel = OutputLevel.parse(level);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);

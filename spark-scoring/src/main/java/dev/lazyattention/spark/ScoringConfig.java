@@ -1,6 +1,7 @@
 package dev.lazyattention.spark;
 
 import dev.lazyattention.eval.ScoringOptions;
+import dev.lazyattention.lm.EngineThreads;
 
 import java.io.Serializable;
 import java.util.Locale;
@@ -23,9 +24,13 @@ import java.util.Locale;
  * @param splitter the sentence splitter
  * @param language BCP 47 language tag of the {@link java.text.BreakIterator} rules (the JDK splitter)
  * @param maxDocumentChars longer documents are not scored: they get an {@code error} instead
+ * @param threads libtorch's intra-op threads on each executor, or null for the default rule: the executor's
+ *     cores divided by the tasks it runs at once, at least 1 (about {@code spark.task.cpus} with {@code
+ *     spark.executor.cores}; cores / N with {@code local[N]}; see {@link TaskSlots} and {@link
+ *     EngineThreads}); fixed when an executor loads its first model
  */
 public record ScoringConfig(String modelPath, String device, int windowLength, int batchSize, int documentsPerBatch,
-        boolean attentionStats, SentenceSplitting splitter, String language, int maxDocumentChars)
+        boolean attentionStats, SentenceSplitting splitter, String language, int maxDocumentChars, Integer threads)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -56,12 +61,22 @@ public record ScoringConfig(String modelPath, String device, int windowLength, i
         if (maxDocumentChars < 1) {
             throw new IllegalArgumentException("maxDocumentChars must be >= 1, got " + maxDocumentChars);
         }
+        if (threads != null) {
+            EngineThreads.check(threads, "threads");
+        }
+    }
+
+    /** A configuration with the default thread rule ({@code threads} null). */
+    public ScoringConfig(String modelPath, String device, int windowLength, int batchSize, int documentsPerBatch,
+            boolean attentionStats, SentenceSplitting splitter, String language, int maxDocumentChars) {
+        this(modelPath, device, windowLength, batchSize, documentsPerBatch, attentionStats, splitter, language,
+                maxDocumentChars, null);
     }
 
     /**
      * Defaults: device {@code auto}, the model's context length as window, 16 windows per pass, 64 documents
      * per batch, no attention diagnostics, the JDK splitter with English rules, documents up to 10,000,000
-     * characters (the CoreNLP annotator's default bound).
+     * characters (the CoreNLP annotator's default bound), the default thread rule.
      */
     public static ScoringConfig of(String modelPath) {
         return new ScoringConfig(modelPath, "auto", 0, 16, 64, false, SentenceSplitting.JDK, "en", 10_000_000);
@@ -69,42 +84,47 @@ public record ScoringConfig(String modelPath, String device, int windowLength, i
 
     public ScoringConfig withDevice(String d) {
         return new ScoringConfig(modelPath, d, windowLength, batchSize, documentsPerBatch, attentionStats, splitter,
-                language, maxDocumentChars);
+                language, maxDocumentChars, threads);
     }
 
     public ScoringConfig withWindowLength(int w) {
         return new ScoringConfig(modelPath, device, w, batchSize, documentsPerBatch, attentionStats, splitter,
-                language, maxDocumentChars);
+                language, maxDocumentChars, threads);
     }
 
     public ScoringConfig withBatchSize(int b) {
         return new ScoringConfig(modelPath, device, windowLength, b, documentsPerBatch, attentionStats, splitter,
-                language, maxDocumentChars);
+                language, maxDocumentChars, threads);
     }
 
     public ScoringConfig withDocumentsPerBatch(int d) {
         return new ScoringConfig(modelPath, device, windowLength, batchSize, d, attentionStats, splitter, language,
-                maxDocumentChars);
+                maxDocumentChars, threads);
     }
 
     public ScoringConfig withAttentionStats(boolean on) {
         return new ScoringConfig(modelPath, device, windowLength, batchSize, documentsPerBatch, on, splitter,
-                language, maxDocumentChars);
+                language, maxDocumentChars, threads);
     }
 
     public ScoringConfig withSplitter(SentenceSplitting s) {
         return new ScoringConfig(modelPath, device, windowLength, batchSize, documentsPerBatch, attentionStats, s,
-                language, maxDocumentChars);
+                language, maxDocumentChars, threads);
     }
 
     public ScoringConfig withLanguage(String tag) {
         return new ScoringConfig(modelPath, device, windowLength, batchSize, documentsPerBatch, attentionStats,
-                splitter, tag, maxDocumentChars);
+                splitter, tag, maxDocumentChars, threads);
     }
 
     public ScoringConfig withMaxDocumentChars(int max) {
         return new ScoringConfig(modelPath, device, windowLength, batchSize, documentsPerBatch, attentionStats,
-                splitter, language, max);
+                splitter, language, max, threads);
+    }
+
+    public ScoringConfig withThreads(Integer n) {
+        return new ScoringConfig(modelPath, device, windowLength, batchSize, documentsPerBatch, attentionStats,
+                splitter, language, maxDocumentChars, n);
     }
 
     /** The locale of {@link #language}. */
