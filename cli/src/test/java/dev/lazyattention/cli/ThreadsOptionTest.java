@@ -11,7 +11,7 @@ class ThreadsOptionTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"train", "eval", "generate", "choose", "inspect", "demo", "check-device", "experiment",
-        "annotate", "bench"})
+        "annotate", "bench", "serve"})
     void everyModelCommandTakesThreadsAndRefusesBadCounts(String command) {
         CliTest.Run help = CliTest.run(command, "--help");
         assertEquals(0, help.code(), help.err());
