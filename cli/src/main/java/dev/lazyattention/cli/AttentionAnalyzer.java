@@ -4,15 +4,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.lazyattention.attention.AttentionContext;
+import dev.lazyattention.eval.ScoringPass;
+import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.DecoderLayer;
 import dev.lazyattention.model.LmOutput;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.Encoding;
-import dev.lazyattention.util.Tensors;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -104,20 +104,17 @@ final class AttentionAnalyzer {
         int layerUsed = Math.max(0, Math.min(layer, layers() - 1));
         int headUsed = Math.max(0, Math.min(head, heads() - 1));
         BpeTokenizer tokenizer = lm.tokenizer();
-        int n = count + 1;
-        long[] input = new long[n];
-        input[0] = tokenizer.endOfTextId();
-        for (int i = 0; i < count; i++) {
-            input[i + 1] = encoding.ids()[i];
-        }
+        int[] input = tokenizer.afterEndOfText(encoding.ids());
+        int n = input.length;
+        ScoringPass pass = ScoringPass.whole(new ScoringRequest(input, 1));
         return lm.withReadLock(() -> {
             try (NDManager manager = lm.newManager()) {
                 AttentionContext ctx = AttentionContext.builder(manager, 1, n).optReturnWeights(true).build();
-                LmOutput out = lm.block().forward(lm.parameterStore(manager), Tensors.of(manager, input, new Shape(1, n)),
-                        null, ctx, false);
-                NDArray logSoftmax = out.logits().toType(DataType.FLOAT32, false).logSoftmax(-1).get(0); // [T, V]
+                LmOutput out = lm.block().forward(lm.parameterStore(manager), pass.ids(manager), null, ctx, false);
+                NDArray logits = out.logits().toType(DataType.FLOAT32, false); // [1, T, V]
+                double[] logProbabilities = pass.logProbabilities(logits); // [T-1]: each token after the first
+                NDArray logSoftmax = logits.logSoftmax(-1).get(0); // [T, V]
                 int vocab = Math.toIntExact(logSoftmax.getShape().get(1));
-                float[] all = logSoftmax.toFloatArray();
                 NDList top = logSoftmax.topK(Math.min(TOP_K, vocab), -1, true, true);
                 float[] topValues = top.get(0).toFloatArray();
                 long[] topIds = top.get(1).toLongArray();
@@ -133,8 +130,8 @@ final class AttentionAnalyzer {
                 tokens.add(start);
                 double total = 0;
                 for (int i = 1; i < n; i++) {
-                    int id = (int) input[i];
-                    double lp = all[(i - 1) * vocab + id];
+                    int id = input[i];
+                    double lp = logProbabilities[i - 1];
                     total += lp;
                     Map<String, Object> t = new LinkedHashMap<>();
                     t.put("text", new String(tokenizer.tokenBytes(id), StandardCharsets.UTF_8));
