@@ -93,14 +93,7 @@ final class ThreadsBench {
 
     /** Median, minimum and maximum. */
     static Map<String, Object> summary(List<Double> values) {
-        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        double median = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("median", median);
-        m.put("min", v[0]);
-        m.put("max", v[v.length - 1]);
-        m.put("runs", values);
-        return m;
+        return Spread.of(values).toMap();
     }
 
     private record Child(double train, double score, String torchThreads) {}
