@@ -76,6 +76,19 @@ final class ExperimentCommand implements Callable<Integer> {
             description = "Variants to compare (default: ${DEFAULT-VALUE}).")
     List<String> variants;
 
+    @Option(names = "--repeat-seeds", split = ",", paramLabel = "SEED",
+            description = "More seeds for the --repeat-variants: each gets one more run per seed, in DIR/<variant>-seed<SEED>, "
+                    + "so the report can compare a difference with the seed-to-seed spread.")
+    List<Long> repeatSeeds = List.of();
+
+    @Option(names = "--repeat-variants", defaultValue = "lazy,softmax", split = ",",
+            description = "Variants run again with each --repeat-seeds seed (default: ${DEFAULT-VALUE}).")
+    List<String> repeatVariants;
+
+    @Option(names = "--held-out", arity = "1..*", paramLabel = "FILE",
+            description = "Texts no run trains or validates on (e.g. WikiText-2), scored once at the end of each run.")
+    List<Path> heldOutFiles;
+
     @Option(names = "--piqa", paramLabel = "FILE", description = "PIQA items (piqa-valid.jsonl.gz) for acc and acc_norm.")
     Path piqa;
 
@@ -88,19 +101,42 @@ final class ExperimentCommand implements Callable<Integer> {
     /** The settings of every variant's run (the variant sets the attention). */
     private TrainingSettings settings;
 
+    private int tokenizerVocabSize;
+
+    /** One training run: a variant with a seed, in DIR/{@link #id()}. */
+    record Run(AttentionVariant variant, long seed, boolean repeat) {
+        String id() {
+            return repeat ? variant.id() + "-seed" + seed : variant.id();
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        List<AttentionVariant> list = new ArrayList<>();
-        for (String v : variants) {
-            list.add(AttentionVariant.parse(v));
-        }
         settings = experimentSettings(SettingOptions.read(spec, TrainingSettings.defaults()));
+        List<Run> list = runs();
         if (!reportOnly) {
             run(list);
         }
         ExperimentReport.write(out, list);
         System.out.println("Report: " + out.resolve("report.md"));
         return 0;
+    }
+
+    /** Every variant with the experiment's seed, then the repeated variants with each further seed. */
+    private List<Run> runs() {
+        List<Run> list = new ArrayList<>();
+        for (String v : variants) {
+            list.add(new Run(AttentionVariant.parse(v), settings.seed(), false));
+        }
+        for (long seed : repeatSeeds) {
+            if (seed == settings.seed()) {
+                throw new IllegalArgumentException("--repeat-seeds " + seed + " is the experiment's own --seed");
+            }
+            for (String v : repeatVariants) {
+                list.add(new Run(AttentionVariant.parse(v), seed, true));
+            }
+        }
+        return list;
     }
 
     /** The experiment's own cadence where none was given: 20 validations with attention statistics, 10 checkpoints. */
@@ -118,7 +154,7 @@ final class ExperimentCommand implements Callable<Integer> {
         return b.build();
     }
 
-    private void run(List<AttentionVariant> list) throws Exception {
+    private void run(List<Run> list) throws Exception {
         trainFiles = TextInputs.trainingFiles(spec, files, trainFiles, validFiles);
         if (validFiles == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -130,6 +166,7 @@ final class ExperimentCommand implements Callable<Integer> {
         List<MultipleChoice.Item> piqaItems = piqa == null ? null : MultipleChoice.read(piqa, piqaLabels);
         TextCorpus train = TextInputs.corpus(trainFiles, System.in);
         TextCorpus valid = TextInputs.corpus(validFiles, System.in);
+        TextCorpus heldOut = heldOutFiles == null ? null : TextInputs.corpus(heldOutFiles, System.in);
         writableFolder(out);
 
         // One tokenizer for every variant, kept so that an interrupted experiment continues with it.
@@ -148,27 +185,29 @@ final class ExperimentCommand implements Callable<Integer> {
         }
         int[] trainTokens = train.tokens(tokenizer);
         int[] validTokens = valid.tokens(tokenizer);
+        tokenizerVocabSize = tokenizer.vocabSize();
         writeSetup(train, valid, trainTokens.length, validTokens.length);
 
-        for (AttentionVariant variant : list) {
-            Path dir = out.resolve(variant.id());
+        for (Run run : list) {
+            AttentionVariant variant = run.variant();
+            Path dir = out.resolve(run.id());
             Path evalFile = dir.resolve(ExperimentReport.EVAL_FILE);
             if (Files.exists(evalFile)) {
-                System.out.println(variant.id() + ": already done");
+                System.out.println(run.id() + ": already done");
                 continue;
             }
             TrainingRecipe recipe = TrainingRecipe.builder()
-                    .setSettings(settings.toBuilder().optAttention(variant).build())
+                    .setSettings(settings.toBuilder().optAttention(variant).optSeed(run.seed()).build())
                     .optTokenizer(tokenizer)
                     .optListener(new TrainingRecipe.Listener() {
                         @Override
                         public void modelCreated(LazyLanguageModel lm) {
-                            System.out.printf(Locale.ROOT, "%s: %,d parameters%n", variant.id(), lm.parameterCount());
+                            System.out.printf(Locale.ROOT, "%s: %,d parameters%n", run.id(), lm.parameterCount());
                         }
 
                         @Override
                         public void resuming(int step, int steps, Path checkpoint) {
-                            System.out.printf(Locale.ROOT, "%s: resuming at step %d%n", variant.id(), step);
+                            System.out.printf(Locale.ROOT, "%s: resuming at step %d%n", run.id(), step);
                         }
                     }).build();
             TrainResult result;
@@ -181,22 +220,32 @@ final class ExperimentCommand implements Callable<Integer> {
                     result = trained.result();
                 }
             }
-            evaluate(variant, dir, valid, piqaItems, result);
+            evaluate(run, dir, valid, heldOut, piqaItems, result);
         }
     }
 
-    private void evaluate(AttentionVariant variant, Path dir, TextCorpus valid, List<MultipleChoice.Item> piqaItems,
-            TrainResult result) throws IOException {
+    private void evaluate(Run run, Path dir, TextCorpus valid, TextCorpus heldOut,
+            List<MultipleChoice.Item> piqaItems, TrainResult result) throws IOException {
         try (LazyLanguageModel lm = LazyLanguageModel.load(dir.resolve(LmTrainer.MODEL_FILE), settings.device())) {
             long t = System.nanoTime();
             EvalResult eval = new CorpusEvaluator(lm, ScoringOptions.defaults(lm.config().contextLength())
                     .withAttentionStats(true).withBatchSize(4)).evaluate(valid);
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("variant", variant.id());
+            m.put("variant", run.variant().id());
+            m.put("run", run.id());
+            m.put("seed", run.seed());
             m.putAll(eval.toMap());
             m.put("sinkMassPerHead", eval.attention().sinkMassPerHead());
             m.put("parameters", lm.parameterCount());
             m.put("steps", settings.steps());
+            if (heldOut != null) {
+                // Scored like the validation text: the same windows, the same attention statistics.
+                EvalResult h = new CorpusEvaluator(lm, ScoringOptions.defaults(lm.config().contextLength())
+                        .withAttentionStats(true).withBatchSize(4)).evaluate(heldOut);
+                Map<String, Object> held = new LinkedHashMap<>(h.toMap());
+                held.remove("sparsityPerLayer");
+                m.put("heldOut", held);
+            }
             if (result != null) {
                 m.put("trainTokensPerSecond", result.tokensPerSecond());
                 m.put("trainWallSeconds", result.wallSeconds());
@@ -210,8 +259,9 @@ final class ExperimentCommand implements Callable<Integer> {
                 m.put("piqaAccNorm", r.accNorm());
             }
             Files.writeString(dir.resolve(ExperimentReport.EVAL_FILE), Json.of(m), StandardCharsets.UTF_8);
-            System.out.printf(Locale.ROOT, "%s: bits per byte %.4f, sparsity %.3f, sink mass %.4f%n", variant.id(),
-                    eval.bitsPerByte(), eval.attention().sparsity(), eval.attention().sinkMass());
+            System.out.printf(Locale.ROOT, "%s: bits per byte %.4f, sparsity %.3f, sink mass %.4f, sink rate %.3f%n",
+                    run.id(), eval.bitsPerByte(), eval.attention().sparsity(), eval.attention().sinkMass(),
+                    eval.attention().sinkRate());
         }
     }
 
@@ -229,6 +279,9 @@ final class ExperimentCommand implements Callable<Integer> {
         m.put("trainTokens", trainTokens);
         m.put("validBytes", valid.bytes());
         m.put("validTokens", validTokens);
+        m.put("heldOutFiles", heldOutFiles == null ? List.of() : heldOutFiles.stream().map(Path::toString).toList());
+        m.put("weightDecay", settings.get(TrainingSettings.WEIGHT_DECAY));
+        m.put("contextLength", settings.config(tokenizerVocabSize).contextLength());
         m.put("machine", Machine.describe());
         Files.writeString(out.resolve(ExperimentReport.SETUP_FILE), Json.of(m), StandardCharsets.UTF_8);
         JsonParser.parseString(Json.of(m)); // stays valid JSON
