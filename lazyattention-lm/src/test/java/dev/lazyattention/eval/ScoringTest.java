@@ -127,7 +127,7 @@ class ScoringTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = AttentionVariant.class, names = {"LAZY", "SOFTMAX"})
+    @EnumSource(value = AttentionVariant.class, names = {"LAZY", "SOFTMAX", "OFF_BY_ONE", "GATED"})
     void batchedScoresEqualUnbatchedOnes(AttentionVariant variant) {
         try (LazyLanguageModel lm = TinyModels.fresh(variant, 23)) {
             Random random = new Random(4);
