@@ -72,7 +72,7 @@ final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
-    @Option(names = "--variants", defaultValue = "lazy,softmax,bias_only,elastic_only", split = ",",
+    @Option(names = "--variants", defaultValue = "lazy,softmax,bias_only,elastic_only,off_by_one,gated", split = ",",
             description = "Variants to compare (default: ${DEFAULT-VALUE}).")
     List<String> variants;
 

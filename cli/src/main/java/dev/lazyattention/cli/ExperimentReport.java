@@ -483,6 +483,23 @@ final class ExperimentReport {
                     100 * biasOnly.value("sparsity"), elasticOnly.value("bitsPerByte"), elasticOnly.value("sinkMass"),
                     100 * elasticOnly.value("sinkRate"), 100 * elasticOnly.value("sparsity")));
         }
+        Run offByOne = find(runs, "off_by_one");
+        Run gated = find(runs, "gated");
+        if (offByOne != null || gated != null) {
+            md.append("5. **Other ways to attend to nothing.**");
+            if (offByOne != null) {
+                // Its rows sum to less than 1: the rest goes to the implicit key of score 0 and value 0.
+                md.append(String.format(Locale.ROOT, " Off-by-one softmax: %.4f bits per byte, sink mass %.4f, "
+                                + "%.1f%% of each row's weight left to the implicit zero key.",
+                        offByOne.value("bitsPerByte"), offByOne.value("sinkMass"),
+                        100 * (1 - offByOne.value("survivingMass"))));
+            }
+            if (gated != null) {
+                md.append(String.format(Locale.ROOT, " Gated softmax: %.4f bits per byte, sink mass %.4f (of the "
+                                + "weights before the gate).", gated.value("bitsPerByte"), gated.value("sinkMass")));
+            }
+            md.append('\n');
+        }
         return md.toString();
     }
 

@@ -65,10 +65,11 @@ class ExperimentCommandTest {
             assertTrue(report.contains("](" + picture + ")"), "report links " + picture);
         }
         assertTrue(report.contains("chance is 50%") && report.contains("Attention sink"), report);
+        assertTrue(report.contains("Off-by-one softmax: ") && report.contains("Gated softmax: "), report);
 
         JsonObject results = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
         JsonArray variants = results.getAsJsonArray("variants");
-        assertEquals(4, variants.size());
+        assertEquals(6, variants.size(), "lazy, softmax, bias_only, elastic_only, off_by_one, gated");
         long params = variants.get(1).getAsJsonObject().get("parameters").getAsLong(); // softmax
         for (var v : variants) {
             JsonObject o = v.getAsJsonObject();

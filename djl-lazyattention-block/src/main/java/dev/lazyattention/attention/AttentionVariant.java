@@ -6,24 +6,40 @@ import java.util.stream.Collectors;
 
 /**
  * Which parts of Lazy Attention a layer uses. {@link #LAZY} is the method of the paper; {@link #SOFTMAX}
- * is standard RoPE attention (the baseline); the other two are the ablations that keep one part each.
+ * is standard RoPE attention (the baseline); {@link #BIAS_ONLY} and {@link #ELASTIC_ONLY} are the ablations
+ * that keep one part each. {@link #OFF_BY_ONE} and {@link #GATED} are two other baselines that also let a
+ * head attend to nothing: a softmax with 1 added to its denominator, and a sigmoid gate on each head's output.
  */
 public enum AttentionVariant {
     /** Learnable distance bias and Elastic-Softmax. */
-    LAZY(true, true),
+    LAZY(true, true, false, false),
     /** Standard RoPE softmax attention. */
-    SOFTMAX(false, false),
+    SOFTMAX(false, false, false, false),
     /** Distance bias with an ordinary softmax. */
-    BIAS_ONLY(true, false),
+    BIAS_ONLY(true, false, false, false),
     /** Elastic-Softmax without the distance bias. */
-    ELASTIC_ONLY(false, true);
+    ELASTIC_ONLY(false, true, false, false),
+    /**
+     * Softmax with 1 added to the denominator, {@code exp(S_ij) / (1 + sum_j' exp(S_ij'))}: a zero-score key
+     * with a zero value that every query sees. Rows sum to less than 1.
+     */
+    OFF_BY_ONE(false, false, true, false),
+    /**
+     * Standard softmax attention whose per-head output is scaled by {@code sigmoid(x Wg)}, a gate computed
+     * from the layer input by one more bias-free projection {@code [C -> H]}.
+     */
+    GATED(false, false, false, true);
 
     private final boolean distanceBias;
     private final boolean elastic;
+    private final boolean offByOne;
+    private final boolean outputGate;
 
-    AttentionVariant(boolean distanceBias, boolean elastic) {
+    AttentionVariant(boolean distanceBias, boolean elastic, boolean offByOne, boolean outputGate) {
         this.distanceBias = distanceBias;
         this.elastic = elastic;
+        this.offByOne = offByOne;
+        this.outputGate = outputGate;
     }
 
     /** Whether layers of this variant learn a per-head bias for every query-key distance. */
@@ -34,6 +50,16 @@ public enum AttentionVariant {
     /** Whether layers of this variant normalise with Elastic-Softmax (and learn a per-head tau). */
     public boolean hasElasticSoftmax() {
         return elastic;
+    }
+
+    /** Whether layers of this variant normalise with the off-by-one softmax (1 added to the denominator). */
+    public boolean hasOffByOneSoftmax() {
+        return offByOne;
+    }
+
+    /** Whether layers of this variant scale each head's output by a sigmoid gate (and learn its projection). */
+    public boolean hasOutputGate() {
+        return outputGate;
     }
 
     /** The lower-case name used in files, properties and on the command line ({@code bias_only}). */

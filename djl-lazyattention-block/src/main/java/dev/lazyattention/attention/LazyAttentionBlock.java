@@ -9,6 +9,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
@@ -27,7 +28,10 @@ import java.util.stream.Stream;
 /**
  * Causal self-attention with Lazy Attention (arXiv 2601.00919): RoPE, a learnable per-head bias for every
  * query-key distance, and Elastic-Softmax {@code ReLU(softmax + tau_h / i)}. The {@link AttentionVariant}
- * switches either part off; {@link AttentionVariant#SOFTMAX} is standard RoPE attention.
+ * switches either part off; {@link AttentionVariant#SOFTMAX} is standard RoPE attention. Two more baselines
+ * replace both parts: {@link AttentionVariant#OFF_BY_ONE} normalises with {@code exp(S) / (1 + sum exp(S))},
+ * and {@link AttentionVariant#GATED} multiplies each head's softmax output by {@code sigmoid(x Wg)[h]}, with
+ * one more projection {@code Wg [C -> H]} (child block {@code gate}) before {@code Wo}.
  *
  * <pre>
  * q, k, v = x Wq, x Wk, x Wv            (no bias; k, v have G heads, G divides H)
@@ -44,7 +48,8 @@ import java.util.stream.Stream;
  * D]}, a KV cache) and {@value #KEY_PADDING_MASK} ({@code [B, P + T]}, true for real tokens). Optional
  * parameters: {@value #POSITION_OFFSET} (absolute position of the first token, default P), {@value
  * #RETURN_WEIGHTS} and {@value #RETURN_KEY_VALUES} (booleans). When keys and values are returned the
- * output is {@code [y, keys, values]}; the attention weights {@code [B, H, T, P + T]} come last.
+ * output is {@code [y, keys, values]}; the attention weights {@code [B, H, T, P + T]} come last (for
+ * {@link AttentionVariant#GATED}, the softmax weights before the gate).
  *
  * <p>With a key padding mask, {@code i} in {@code tau / i} counts the real tokens of each row up to the
  * query, so a left-padded row gives the outputs of the same row alone (RoPE and the distance bias depend
@@ -98,6 +103,8 @@ public final class LazyAttentionBlock extends AbstractBlock {
     private final Linear key;
     private final Linear value;
     private final Linear output;
+    /** Wg [C -> H] of {@link AttentionVariant#GATED}, else null. */
+    private final Linear gate;
     private final Parameter tau;
     private final Parameter distanceBias;
 
@@ -113,12 +120,14 @@ public final class LazyAttentionBlock extends AbstractBlock {
         tauInit = b.tauInit;
         biasInitStd = b.biasInitStd;
         rope = new Rope(headDim, b.ropeBase);
-        normalizer = variant.hasElasticSoftmax() ? ScoreNormalizer.ELASTIC : ScoreNormalizer.SOFTMAX;
+        normalizer = normalizerOf(variant);
 
         query = addChildBlock("query", projection((long) numHeads * headDim, b.weightInitStd));
         key = addChildBlock("key", projection((long) numKvHeads * headDim, b.weightInitStd));
         value = addChildBlock("value", projection((long) numKvHeads * headDim, b.weightInitStd));
         output = addChildBlock("output", projection(hiddenSize, b.weightInitStd));
+        // Added after the four projections, so that the other variants keep their parameters and order.
+        gate = variant.hasOutputGate() ? addChildBlock("gate", projection(numHeads, b.weightInitStd)) : null;
         tau = variant.hasElasticSoftmax()
                 ? addParameter(Parameter.builder()
                         .setName("tau")
@@ -135,6 +144,13 @@ public final class LazyAttentionBlock extends AbstractBlock {
                         .optInitializer(new NormalInitializer(biasInitStd))
                         .build())
                 : null;
+    }
+
+    private static ScoreNormalizer normalizerOf(AttentionVariant variant) {
+        if (variant.hasElasticSoftmax()) {
+            return ScoreNormalizer.ELASTIC;
+        }
+        return variant.hasOffByOneSoftmax() ? ScoreNormalizer.OFF_BY_ONE : ScoreNormalizer.SOFTMAX;
     }
 
     private static Linear projection(long units, float initStd) {
@@ -183,9 +199,24 @@ public final class LazyAttentionBlock extends AbstractBlock {
         NDArray[] attended = chunk <= 0 || t <= chunk
                 ? attend(q, k, v, context, tauValue, biasValue, x.getDataType())
                 : attendInChunks(q, k, v, context, tauValue, biasValue, x.getDataType(), chunk);
-        NDArray o = attended[0].transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim); // [B, T, H*D]
+        NDArray heads = attended[0]; // [B, H, T, D]
+        if (gate != null) {
+            heads = heads.mul(headGates(ps, x, training)); // [B, H, T, D]
+        }
+        NDArray o = heads.transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim); // [B, T, H*D]
         NDArray y = output.forward(ps, new NDList(o), training).head(); // [B, T, C]
         return new AttentionOutput(y, new CachedKeyValues(k, v), attended[1]);
+    }
+
+    /**
+     * The output gates of {@link AttentionVariant#GATED}, {@code sigmoid(x Wg)}: one per head and query, from
+     * the query's own input, so cached keys and query chunks do not change them.
+     *
+     * @return [B, H, T, 1] in the data type of x
+     */
+    private NDArray headGates(ParameterStore ps, NDArray x, boolean training) {
+        NDArray logits = gate.forward(ps, new NDList(x), training).head(); // [B, T, H]
+        return Activation.sigmoid(logits).transpose(0, 2, 1).expandDims(3); // [B, H, T, 1]
     }
 
     /**
@@ -441,6 +472,9 @@ public final class LazyAttentionBlock extends AbstractBlock {
         key.initialize(manager, dataType, x);
         value.initialize(manager, dataType, x);
         output.initialize(manager, dataType, new Shape(x.get(0), x.get(1), (long) numHeads * headDim));
+        if (gate != null) {
+            gate.initialize(manager, dataType, x);
+        }
     }
 
     /** {@inheritDoc} */
@@ -531,6 +565,11 @@ public final class LazyAttentionBlock extends AbstractBlock {
     /** The distance bias parameter [H, Lb], or null for variants without it. */
     public Parameter distanceBias() {
         return distanceBias;
+    }
+
+    /** The output gate projection Wg [C -> H] of {@link AttentionVariant#GATED}, or null for other variants. */
+    public Linear gate() {
+        return gate;
     }
 
     /** {@inheritDoc} */

@@ -42,6 +42,9 @@ final class AttentionHarness implements AutoCloseable {
         if (block.distanceBias() != null) {
             copyInto(block.distanceBias().getArray(), flat(ref.bias));
         }
+        if (block.gate() != null) {
+            copyInto(parameter(block, "gate_weight"), flat(ref.wg));
+        }
     }
 
     /**

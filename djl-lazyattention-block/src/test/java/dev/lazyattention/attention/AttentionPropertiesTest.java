@@ -37,10 +37,28 @@ class AttentionPropertiesTest {
     }
 
     @Test
-    void softmaxRowsSumToOneAndLazyRowsToAtMostOne() {
+    void gatedWithAZeroGateProjectionIsHalfOfSoftmaxAttention() {
+        Random random = new Random(13);
+        ReferenceAttention ref = ReferenceAttention.random(random, 12, 4, 2, 6, 5, AttentionVariant.GATED);
+        double[][][] x = AttentionHarness.random(random, 2, 9, 12);
+        try (AttentionHarness harness = new AttentionHarness()) {
+            LazyAttentionBlock gated = harness.block(ref, AttentionVariant.GATED);
+            AttentionHarness.copyInto(AttentionHarness.parameter(gated, "gate_weight"), new float[4 * 12]);
+            LazyAttentionBlock softmax = harness.block(ref, AttentionVariant.SOFTMAX);
+            float[] g = harness.run(gated, harness.array(x), null).head().toFloatArray();
+            float[] s = harness.run(softmax, harness.array(x), null).head().toFloatArray();
+            for (int i = 0; i < s.length; i++) {
+                assertEquals(0.5f * s[i], g[i], 1e-6f, "sigmoid(0) = 1/2 scales every head, and Wo is linear");
+            }
+        }
+    }
+
+    @Test
+    void softmaxRowsSumToOneLazyRowsToAtMostOneAndOffByOneRowsToLessThanOne() {
         Random random = new Random(6);
         ReferenceAttention ref = ReferenceAttention.random(random, 12, 3, 3, 4, 5, AttentionVariant.LAZY);
         ref.tau = new double[] {-1, -0.3, 0}; // tau <= 0: a row can only lose mass (tau > 0 may add some)
+        ref.wg = ReferenceAttention.gaussian(random, 3, 12, 0.5); // for the gated variant
         double[][][] x = AttentionHarness.random(random, 2, 9, 12);
         try (AttentionHarness harness = new AttentionHarness()) {
             for (AttentionVariant variant : AttentionVariant.values()) {
@@ -49,7 +67,10 @@ class AttentionPropertiesTest {
                 NDArray weights = harness.run(harness.block(ref, variant), harness.array(x), params).get(1);
                 float[] rowSums = weights.sum(new int[] {-1}).toFloatArray();
                 for (float sum : rowSums) {
-                    if (variant.hasElasticSoftmax()) {
+                    if (variant.hasOffByOneSoftmax()) {
+                        // the implicit zero-score key takes 1 / (1 + sum exp(S)) > 0 of every row
+                        assertTrue(sum > 0 && sum < 1 - 1e-6, variant + " row sum " + sum);
+                    } else if (variant.hasElasticSoftmax()) {
                         assertTrue(sum <= 1 + 1e-6, variant + " row sum " + sum);
                     } else {
                         assertEquals(1f, sum, 1e-5f, variant + " row sum");

@@ -14,16 +14,20 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * DJL autograd gradients of L = sum(y * R) against central finite differences of the float64 reference,
- * for the input, the four projections, tau and the distance bias.
+ * for the input, the four projections, tau, the distance bias and the output gate's projection.
  */
 class GradientCheckTest {
 
     private static final double EPS = 1e-6;
     private static double largestError;
+    private static final java.util.Map<AttentionVariant, Double> LARGEST_PER_VARIANT =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
 
     @AfterAll
     static void report() {
         System.out.printf("[gradients] largest relative error against finite differences: %.3e%n", largestError);
+        LARGEST_PER_VARIANT.forEach((variant, error) ->
+                System.out.printf("[gradients]   %s: %.3e%n", variant.id(), error));
     }
 
     @ParameterizedTest
@@ -49,19 +53,23 @@ class GradientCheckTest {
                 NDArray y = block.forward(new ParameterStore(harness.manager, false), new NDList(xs), true).head();
                 collector.backward(y.mul(harness.array(r)).sum());
             }
-            check("x", AttentionHarness.toDouble(xs.getGradient()), x, ref, x, r);
-            check("Wq", grad(block, "query_weight"), ref.wq, ref, x, r);
-            check("Wk", grad(block, "key_weight"), ref.wk, ref, x, r);
-            check("Wv", grad(block, "value_weight"), ref.wv, ref, x, r);
-            check("Wo", grad(block, "output_weight"), ref.wo, ref, x, r);
+            double worst = check("x", AttentionHarness.toDouble(xs.getGradient()), x, ref, x, r);
+            worst = Math.max(worst, check("Wq", grad(block, "query_weight"), ref.wq, ref, x, r));
+            worst = Math.max(worst, check("Wk", grad(block, "key_weight"), ref.wk, ref, x, r));
+            worst = Math.max(worst, check("Wv", grad(block, "value_weight"), ref.wv, ref, x, r));
+            worst = Math.max(worst, check("Wo", grad(block, "output_weight"), ref.wo, ref, x, r));
             if (variant.hasElasticSoftmax()) {
-                check("tau", AttentionHarness.toDouble(block.tau().getArray().getGradient()),
-                        new double[][] {ref.tau}, ref, x, r);
+                worst = Math.max(worst, check("tau", AttentionHarness.toDouble(block.tau().getArray().getGradient()),
+                        new double[][] {ref.tau}, ref, x, r));
             }
             if (variant.hasDistanceBias()) {
-                check("b", AttentionHarness.toDouble(block.distanceBias().getArray().getGradient()),
-                        ref.bias, ref, x, r);
+                worst = Math.max(worst, check("b",
+                        AttentionHarness.toDouble(block.distanceBias().getArray().getGradient()), ref.bias, ref, x, r));
             }
+            if (variant.hasOutputGate()) {
+                worst = Math.max(worst, check("Wg", grad(block, "gate_weight"), ref.wg, ref, x, r));
+            }
+            LARGEST_PER_VARIANT.put(variant, worst);
         }
     }
 
@@ -69,7 +77,7 @@ class GradientCheckTest {
         return AttentionHarness.toDouble(AttentionHarness.parameter(block, name).getGradient());
     }
 
-    private static void check(String name, double[] autograd, double[][][] tensor, ReferenceAttention ref,
+    private static double check(String name, double[] autograd, double[][][] tensor, ReferenceAttention ref,
             double[][][] x, double[][][] r) {
         double[] fd = new double[autograd.length];
         int k = 0;
@@ -80,12 +88,12 @@ class GradientCheckTest {
                 }
             }
         }
-        compare(name, autograd, fd);
+        return compare(name, autograd, fd);
     }
 
-    private static void check(String name, double[] autograd, double[][] matrix, ReferenceAttention ref,
+    private static double check(String name, double[] autograd, double[][] matrix, ReferenceAttention ref,
             double[][][] x, double[][][] r) {
-        check(name, autograd, new double[][][] {matrix}, ref, x, r);
+        return check(name, autograd, new double[][][] {matrix}, ref, x, r);
     }
 
     private static double centralDifference(double[] row, int i, ReferenceAttention ref, double[][][] x,
@@ -110,7 +118,8 @@ class GradientCheckTest {
     }
 
     /** Relative error of the whole gradient tensor: |g - fd| / |fd| in the Euclidean norm. */
-    private static void compare(String name, double[] autograd, double[] fd) {
+    /** @return the relative error */
+    private static double compare(String name, double[] autograd, double[] fd) {
         double diff = 0;
         double norm = 0;
         for (int i = 0; i < fd.length; i++) {
@@ -123,6 +132,7 @@ class GradientCheckTest {
             largestError = Math.max(largestError, error);
         }
         assertTrue(error < 1e-3, name + " gradient relative error " + error);
+        return error;
     }
 
 }

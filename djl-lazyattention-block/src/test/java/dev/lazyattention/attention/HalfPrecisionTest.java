@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
@@ -74,6 +75,34 @@ class HalfPrecisionTest {
             assertTrue(weightError < tolerance, type + " weights differ from float32 by " + weightError);
             System.out.printf("[half precision] %s: output %.3e (relative), weights %.3e (absolute)%n",
                     type, outputError, weightError);
+        }
+    }
+
+    /** The off-by-one and gated variants in float16 and bfloat16 stay close to the float32 block too. */
+    @ParameterizedTest
+    @CsvSource({"OFF_BY_ONE, FLOAT16", "OFF_BY_ONE, BFLOAT16", "GATED, FLOAT16", "GATED, BFLOAT16"})
+    void otherBaselinesStayCloseToFloat32(AttentionVariant variant, DataType type) {
+        Random random = new Random(71 + variant.ordinal());
+        ReferenceAttention ref = ReferenceAttention.random(random, 12, 4, 2, 6, 5, variant);
+        double[][][] x = AttentionHarness.random(random, 2, 10, 12);
+        assumeTrue(supports(type), "the engine cannot compute in " + type + " on the CPU");
+        try (AttentionHarness harness = new AttentionHarness()) {
+            LazyAttentionBlock half = LazyAttentionBlock.builder().setHiddenSize(12).setNumHeads(4).optNumKvHeads(2)
+                    .optHeadDim(6).optBiasLength(5).optVariant(variant).build();
+            half.initialize(harness.manager, type, new Shape(1, 1, 12));
+            AttentionHarness.load(half, ref);
+            PairList<String, Object> params = new PairList<>();
+            params.add(LazyAttentionBlock.RETURN_WEIGHTS, true);
+            NDList expected = harness.run(harness.block(ref, variant), harness.array(x), params);
+            NDList actual = harness.run(half, harness.array(x).toType(type, false), params);
+            assertEquals(type, actual.get(0).getDataType(), "the output keeps the block's type");
+            assertEquals(DataType.FLOAT32, actual.get(1).getDataType(), "the weights are float32");
+            double tolerance = type == DataType.FLOAT16 ? 5e-3 : 3e-2;
+            double outputError = AttentionHarness.relativeError(
+                    AttentionHarness.toDouble(actual.get(0)), AttentionHarness.toDouble(expected.get(0)));
+            assertTrue(outputError < tolerance, variant + " " + type + " output differs from float32 by "
+                    + outputError);
+            System.out.printf("[half precision] %s %s: output %.3e (relative)%n", variant.id(), type, outputError);
         }
     }
 

@@ -50,6 +50,10 @@ class LeftPaddingTest {
             NDArray y = block.forward(new ParameterStore(harness.manager, false),
                     new NDList(harness.array(f.padded), mask), false, null).head(); // [2, W, C]
             f.assertRowsEqualAlone(harness, block, y, "full forward");
+            for (double value : AttentionHarness.toDouble(y)) {
+                assertTrue(Double.isFinite(value), variant + ": a leading pad, whose keys are all masked, gave "
+                        + value);
+            }
 
             // The float64 reference, which counts the real tokens itself, agrees on every position.
             double[] expected = AttentionHarness.flat(f.ref.forward(f.padded, 0, f.keyMask));

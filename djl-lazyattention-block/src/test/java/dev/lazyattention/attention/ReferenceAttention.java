@@ -3,6 +3,10 @@ package dev.lazyattention.attention;
 /**
  * Lazy Attention in plain Java float64, written from docs/design.md §3 loop by loop without DJL, as the
  * independent reference for the block. Weights use DJL's Linear layout {@code [out, in]} (y = W x).
+ *
+ * <p>The two other baselines, from their definitions: the off-by-one softmax {@code exp(s_j) / (1 + sum_j'
+ * exp(s_j'))} (with {@code m = max(max_j s_j, 0)} subtracted from every exponent, 0 included), and the gated
+ * variant, whose head h output is multiplied by {@code 1 / (1 + exp(-wg[h] . x_i))} before Wo.
  */
 final class ReferenceAttention {
 
@@ -14,6 +18,8 @@ final class ReferenceAttention {
     double ropeBase = 10000;
     boolean distanceBias;
     boolean elastic;
+    boolean offByOne;
+    boolean gated;
 
     double[][] wq; // [H*D][C]
     double[][] wk; // [G*D][C]
@@ -21,6 +27,7 @@ final class ReferenceAttention {
     double[][] wo; // [C][H*D]
     double[] tau; // [H]
     double[][] bias; // [H][Lb]
+    double[][] wg; // [H][C], gated variant only
 
     /** Attention weights of the last call: [b][h][i][j] over all keys. */
     double[][][][] lastWeights;
@@ -46,6 +53,13 @@ final class ReferenceAttention {
             r.tau[h] = -1.5 + 2.0 * random.nextDouble(); // in [-1.5, 0.5): both signs
         }
         r.bias = gaussian(random, heads, biasLength, 0.7);
+        r.offByOne = variant.hasOffByOneSoftmax();
+        r.gated = variant.hasOutputGate();
+        if (r.gated) {
+            // Drawn only here, so that the other variants see the same random inputs as before. Large enough
+            // that the gates spread over (0, 1).
+            r.wg = gaussian(random, heads, hidden, 0.5);
+        }
         return r;
     }
 
@@ -116,10 +130,21 @@ final class ReferenceAttention {
                     if (realKeys == 0) {
                         continue; // a padded query before the row's first real token: no weight at all
                     }
-                    double sum = 0;
+                    // The off-by-one softmax has an extra term exp(0 - shift) for its implicit zero-score key;
+                    // shifting by max(max, 0) keeps every exponent, that one included, at most 0.
+                    double shift = offByOne ? Math.max(max, 0) : max;
+                    double sum = offByOne ? Math.exp(-shift) : 0;
                     for (int j = 0; j <= i; j++) {
-                        s[j] = real[j] ? Math.exp(s[j] - max) : 0;
+                        s[j] = real[j] ? Math.exp(s[j] - shift) : 0;
                         sum += s[j];
+                    }
+                    double gate = 1;
+                    if (gated) {
+                        double logit = 0;
+                        for (int c = 0; c < hidden; c++) {
+                            logit += wg[h][c] * x[b][i][c];
+                        }
+                        gate = 1 / (1 + Math.exp(-logit));
                     }
                     int position = offset + realKeys; // 1-based position counting the real tokens only
                     for (int j = 0; j <= i; j++) {
@@ -130,7 +155,7 @@ final class ReferenceAttention {
                         double a = elastic ? Math.max(0, p + tau[h] / position) : p;
                         lastWeights[b][h][i][j] = a;
                         for (int d = 0; d < headDim; d++) {
-                            merged[i][h * headDim + d] += a * v[j][g * headDim + d];
+                            merged[i][h * headDim + d] += gate * a * v[j][g * headDim + d];
                         }
                     }
                 }

@@ -19,10 +19,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ReferenceParityTest {
 
     private static double largestError;
+    private static final java.util.Map<AttentionVariant, Double> LARGEST_PER_VARIANT =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
 
     @AfterAll
     static void report() {
         System.out.printf("[parity] largest relative error against the float64 reference: %.3e%n", largestError);
+        LARGEST_PER_VARIANT.forEach((variant, error) ->
+                System.out.printf("[parity]   %s: %.3e%n", variant.id(), error));
     }
 
     /** (B, T, H, D, G, Lb, position offset): Lb below and above T, GQA, MQA, offsets. */
@@ -64,6 +68,7 @@ class ReferenceParityTest {
             double error = AttentionHarness.relativeError(AttentionHarness.toDouble(out.get(0)), expected);
             assertTrue(error < 1e-4, "max relative error " + error);
             largestError = Math.max(largestError, error);
+            LARGEST_PER_VARIANT.merge(variant, error, Math::max);
 
             NDArray weights = out.get(1); // [B, H, T, T]
             double[] a = AttentionHarness.toDouble(weights);

@@ -19,10 +19,15 @@ import dev.lazyattention.util.Tensors;
  *       heads and queries; also per layer.
  *   <li>{@code sinkMass}: mean weight on the first key over layers, heads and queries {@code i > 1}.
  *   <li>{@code sinkRate}: share of (layer, head) pairs whose mean first-key weight exceeds 0.3.
- *   <li>{@code survivingMass}: mean row sum of A (1 for softmax).
+ *   <li>{@code survivingMass}: mean row sum of A (1 for softmax). Below 1 for the off-by-one softmax, whose
+ *       implicit key of score 0 and value 0 takes {@code 1 - survivingMass}; that key is not the first key,
+ *       so it counts in no sink mass.
  * </ul>
  *
- * The first key is the first token of each forward window. Only real (not padding) queries and keys
+ * <p>For the gated variant, A is the softmax before each head's output gate: these statistics describe
+ * where a head looks, not how much of its output the gate lets through.
+ *
+ * <p>The first key is the first token of each forward window. Only real (not padding) queries and keys
  * count. Not thread-safe; {@link #merge} combines accumulators.
  */
 public final class AttentionStats {

@@ -116,6 +116,10 @@ final class ParameterFileCheck {
         linear(kv, c);
         path = layer + "attention_output_";
         linear(c, h * d);
+        if (config.attention().hasOutputGate()) {
+            path = layer + "attention_gate_";
+            linear(h, c);
+        }
         path = layer + "mlp_norm_";
         rmsNorm();
         block(1); // SwiGlu

@@ -164,7 +164,8 @@ public final class LmConfig {
         long kv = (long) numKvHeads * headDim();
         long attentionWeights = c * c * 2 + c * kv * 2; // Wq, Wo, Wk, Wv
         long lazyExtras = (attention.hasElasticSoftmax() ? numHeads : 0)
-                + (attention.hasDistanceBias() ? (long) numHeads * biasLength : 0);
+                + (attention.hasDistanceBias() ? (long) numHeads * biasLength : 0)
+                + (attention.hasOutputGate() ? c * numHeads : 0); // Wg [C -> H]
         long mlp = 3 * c * mlpHiddenSize;
         long norms = 2 * c;
         long perLayer = attentionWeights + lazyExtras + mlp + norms;

@@ -6,6 +6,7 @@ import dev.lazyattention.lm.DeviceChoice;
 import dev.lazyattention.model.LmConfig;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Every setting of the training recipe ({@link TrainingRecipe}), each with its canonical name, type, default
@@ -176,8 +178,9 @@ public final class TrainingSettings {
                 return v;
             }, (v, key) -> { }, v -> v));
     public static final Setting<AttentionVariant> ATTENTION = add(new Setting<>("attention",
-            "lazy|softmax|bias_only|elastic_only", AttentionVariant.class, AttentionVariant.LAZY, null,
-            "attention variant", AttentionVariant::parse, (v, key) -> { }, AttentionVariant::id));
+            Arrays.stream(AttentionVariant.values()).map(AttentionVariant::id).collect(Collectors.joining("|")),
+            AttentionVariant.class, AttentionVariant.LAZY, null, "attention variant", AttentionVariant::parse,
+            (v, key) -> { }, AttentionVariant::id));
     public static final Setting<Integer> VOCAB_SIZE = add(whole("vocabSize", null, "the preset's",
             "tokenizer size when one is trained (at least 257)", 257, Integer.MAX_VALUE));
     public static final Setting<Integer> LAYERS = add(whole("layers", null, "the preset's",

@@ -44,6 +44,69 @@ class HostileModelFilesTest {
         entries = ModelFileTest.entriesOf(good);
     }
 
+    @Test
+    void aGatedConfigWhoseParametersLackTheGateProjectionIsRefused() throws IOException {
+        Map<String, byte[]> softmax = savedEntries(AttentionVariant.SOFTMAX, "softmax.lazylm.zip");
+        byte[] params = softmax.get(ModelFileFormat.PARAMETERS);
+        ModelFile.checkParameters(params, TinyModels.config(AttentionVariant.SOFTMAX), "direct");
+        // Each attention block writes its variant's name; relabelled, the blocks claim to be gated.
+        byte[][] names = {utf("softmax"), utf("gated")};
+        assertEquals(TinyModels.config(AttentionVariant.SOFTMAX).numLayers(), occurrences(params, names[0]));
+        byte[] relabelled = replaceAll(params, names[0], names[1]);
+        ModelFileException e = assertThrows(ModelFileException.class, () -> ModelFile.checkParameters(relabelled,
+                TinyModels.config(AttentionVariant.GATED), "direct"));
+        assertTrue(e.getMessage().contains("Linear version is 1, expected 4"), e.getMessage()); // mlp_norm came
+
+        byte[] gated = savedEntries(AttentionVariant.GATED, "gated.lazylm.zip").get(ModelFileFormat.PARAMETERS);
+        ModelFile.checkParameters(gated, TinyModels.config(AttentionVariant.GATED), "direct");
+        ModelFileException other = assertThrows(ModelFileException.class, () -> ModelFile.checkParameters(gated,
+                TinyModels.config(AttentionVariant.SOFTMAX), "direct"));
+        assertTrue(other.getMessage().contains("attention variant differs from config.json"), other.getMessage());
+    }
+
+    private static Map<String, byte[]> savedEntries(AttentionVariant variant, String name) throws IOException {
+        Path file = dir.resolve(name);
+        try (LazyLanguageModel lm = TinyModels.fresh(variant, 3)) {
+            lm.save(file);
+        }
+        return ModelFileTest.entriesOf(file);
+    }
+
+    /** A string as DataOutputStream.writeUTF writes it: two length bytes, then the characters. */
+    private static byte[] utf(String text) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeUTF(text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static int occurrences(byte[] data, byte[] pattern) {
+        int count = 0;
+        for (int i = 0; i + pattern.length <= data.length; i++) {
+            if (Arrays.equals(data, i, i + pattern.length, pattern, 0, pattern.length)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private static byte[] replaceAll(byte[] data, byte[] pattern, byte[] replacement) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int i = 0;
+        while (i < data.length) {
+            if (i + pattern.length <= data.length && Arrays.equals(data, i, i + pattern.length, pattern, 0, pattern.length)) {
+                out.write(replacement, 0, replacement.length);
+                i += pattern.length;
+            } else {
+                out.write(data[i++]);
+            }
+        }
+        return out.toByteArray();
+    }
+
     private static ModelFileException refused(Path file) {
         ModelFileException e = assertThrows(ModelFileException.class, () -> LazyLanguageModel.load(file, Device.cpu()));
         assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());

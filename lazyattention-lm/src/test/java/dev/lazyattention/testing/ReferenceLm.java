@@ -23,7 +23,8 @@ import java.util.Map;
  * logits = head · (rms(x) · g)
  * attention: q, k = RoPE(Wq h), RoPE(Wk h) (rotate-half, absolute positions), v = Wv h; query head h uses
  *   key head h / (H / G); s[i, j] = q_i · k_j / sqrt(D) + b[h, i - j] (i - j &lt; Lb), j &lt;= i;
- *   a = softmax(s), or ReLU(softmax(s) + tau[h] / (i + 1)) with Elastic-Softmax
+ *   a = softmax(s), or ReLU(softmax(s) + tau[h] / (i + 1)) with Elastic-Softmax, or exp(s) / (1 + sum exp(s))
+ *   with the off-by-one softmax; the gated variant multiplies head h's output a v by sigmoid(Wg[h] · h_i)
  * </pre>
  */
 public final class ReferenceLm {
@@ -37,6 +38,7 @@ public final class ReferenceLm {
         double[][] wo;
         double[] tau; // [H] or null
         double[][] bias; // [H][Lb] or null
+        double[][] outputGate; // Wg [H][C] or null
         double[][] gate;
         double[][] up;
         double[][] down;
@@ -66,7 +68,9 @@ public final class ReferenceLm {
             l.wo = matrix(find(parameters, layer, "output_weight"));
             l.tau = config.attention().hasElasticSoftmax() ? vector(find(parameters, layer, "attention_tau")) : null;
             l.bias = config.attention().hasDistanceBias() ? matrix(find(parameters, layer, "distance_bias")) : null;
-            l.gate = matrix(find(parameters, layer, "gate_weight"));
+            l.outputGate = config.attention().hasOutputGate()
+                    ? matrix(find(parameters, layer, "attention_gate_weight")) : null;
+            l.gate = matrix(find(parameters, layer, "mlp_gate_weight"));
             l.up = matrix(find(parameters, layer, "up_weight"));
             l.down = matrix(find(parameters, layer, "down_weight"));
             layers.add(l);
@@ -80,11 +84,15 @@ public final class ReferenceLm {
         return new ReferenceLm(lm);
     }
 
-    /** The one parameter whose name holds {@code scope} and ends with {@code suffix}. */
+    /**
+     * The one parameter whose name holds {@code scope} and ends with {@code suffix}, in names without DJL's
+     * two-digit child numbers ({@code 02layer0_04mlp_01gate_weight} is {@code layer0_mlp_gate_weight}).
+     */
     private static NDArray find(Map<String, NDArray> parameters, String scope, String suffix) {
         NDArray found = null;
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-            if (e.getKey().contains(scope) && e.getKey().endsWith(suffix)) {
+            String name = e.getKey().replaceAll("(^|_)\\d{2}(?=[a-z])", "$1");
+            if (name.contains(scope) && name.endsWith(suffix)) {
                 if (found != null) {
                     throw new IllegalStateException("more than one parameter " + scope + "*" + suffix);
                 }
@@ -218,16 +226,28 @@ public final class ReferenceLm {
                     }
                     max = Math.max(max, s[j]);
                 }
-                double sum = 0;
+                // Off-by-one: one more term exp(0) for a key of score 0 and value 0; shifting every exponent
+                // by max(max, 0) keeps them all at most 0.
+                boolean offByOne = config.attention().hasOffByOneSoftmax();
+                double shift = offByOne ? Math.max(max, 0) : max;
+                double sum = offByOne ? Math.exp(-shift) : 0;
                 for (int j = 0; j <= i; j++) {
-                    s[j] = Math.exp(s[j] - max);
+                    s[j] = Math.exp(s[j] - shift);
                     sum += s[j];
+                }
+                double gate = 1;
+                if (l.outputGate != null) {
+                    double logit = 0;
+                    for (int c = 0; c < h[i].length; c++) {
+                        logit += l.outputGate[head][c] * h[i][c];
+                    }
+                    gate = 1 / (1 + Math.exp(-logit));
                 }
                 for (int j = 0; j <= i; j++) {
                     double p = s[j] / sum;
                     double a = l.tau == null ? p : Math.max(0, p + l.tau[head] / (i + 1));
                     for (int c = 0; c < d; c++) {
-                        merged[i][head * d + c] += a * v[j][g * d + c];
+                        merged[i][head * d + c] += gate * a * v[j][g * d + c];
                     }
                 }
             }
