@@ -465,13 +465,18 @@ final class ExperimentReport {
             Run r = find(runs, id);
             if (r != null) {
                 baselines.append(String.format(Locale.ROOT, " %s: %.4f bits per byte (%+.2f%% against softmax), sink mass %.4f, "
-                                + "sinkRate %.0f%%, sparsity %.1f%%.", id, r.value("bitsPerByte"),
+                                + "sinkRate %.0f%%, sparsity %.1f%%", id, r.value("bitsPerByte"),
                         change(r.value("bitsPerByte"), softmax.value("bitsPerByte")), r.value("sinkMass"),
                         100 * r.value("sinkRate"), 100 * r.value("sparsity")));
+                // Off-by-one rows sum to less than 1: the rest goes to the implicit key of score 0 and value 0.
+                baselines.append(id.equals("off_by_one")
+                        ? String.format(Locale.ROOT, ", %.1f%% of each row's weight left to the implicit zero key.",
+                                100 * (1 - r.value("survivingMass")))
+                        : " (of the weights before the gate).");
             }
         }
         if (baselines.length() > 0) {
-            md.append("5. **Other ways to remove a sink.**").append(baselines).append('\n');
+            md.append("5. **Other ways to attend to nothing.**").append(baselines).append('\n');
         }
         Run biasOnly = find(runs, "bias_only");
         Run elasticOnly = find(runs, "elastic_only");
@@ -482,23 +487,6 @@ final class ExperimentReport {
                     biasOnly.value("bitsPerByte"), biasOnly.value("sinkMass"), 100 * biasOnly.value("sinkRate"),
                     100 * biasOnly.value("sparsity"), elasticOnly.value("bitsPerByte"), elasticOnly.value("sinkMass"),
                     100 * elasticOnly.value("sinkRate"), 100 * elasticOnly.value("sparsity")));
-        }
-        Run offByOne = find(runs, "off_by_one");
-        Run gated = find(runs, "gated");
-        if (offByOne != null || gated != null) {
-            md.append("5. **Other ways to attend to nothing.**");
-            if (offByOne != null) {
-                // Its rows sum to less than 1: the rest goes to the implicit key of score 0 and value 0.
-                md.append(String.format(Locale.ROOT, " Off-by-one softmax: %.4f bits per byte, sink mass %.4f, "
-                                + "%.1f%% of each row's weight left to the implicit zero key.",
-                        offByOne.value("bitsPerByte"), offByOne.value("sinkMass"),
-                        100 * (1 - offByOne.value("survivingMass"))));
-            }
-            if (gated != null) {
-                md.append(String.format(Locale.ROOT, " Gated softmax: %.4f bits per byte, sink mass %.4f (of the "
-                                + "weights before the gate).", gated.value("bitsPerByte"), gated.value("sinkMass")));
-            }
-            md.append('\n');
         }
         return md.toString();
     }

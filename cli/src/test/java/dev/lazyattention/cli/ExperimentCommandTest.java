@@ -53,7 +53,7 @@ class ExperimentCommandTest {
                 "sparsity_per_layer.png", new int[] {900, 560},
                 "tau.png", new int[] {2 * 420 + 110, 420 + 40},
                 "distance_bias.png", new int[] {2 * 260 + 110, 2 * 260 + 40},
-                "attention_maps.png", new int[] {4 * 230 + 110, 6 * 230 + 40});
+                "attention_maps.png", new int[] {4 * 230 + 110, 12 * 230 + 40}); // softmax, lazy, off_by_one, gated: 3 layers each
         for (String picture : ExperimentReport.PICTURES) {
             BufferedImage image = ImageIO.read(out.resolve(picture).toFile());
             assertTrue(image != null, picture + " decodes as PNG");
@@ -65,7 +65,7 @@ class ExperimentCommandTest {
             assertTrue(report.contains("](" + picture + ")"), "report links " + picture);
         }
         assertTrue(report.contains("chance is 50%") && report.contains("Attention sink"), report);
-        assertTrue(report.contains("Off-by-one softmax: ") && report.contains("Gated softmax: "), report);
+        assertTrue(report.contains(" off_by_one: ") && report.contains(" gated: ") && report.contains("implicit zero key"), report);
 
         JsonObject results = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
         JsonArray variants = results.getAsJsonArray("variants");
