@@ -402,6 +402,8 @@ public final class LmTrainer {
                 values.put("sparsity", stats.sparsity());
                 values.put("sparsityPerLayer", stats.sparsityPerLayer());
                 values.put("sinkMass", stats.sinkMass());
+                values.put("sinkRate", stats.sinkRate());
+                values.put("sinkMassPerHead", stats.sinkMassPerHead());
                 values.put("survivingMass", stats.survivingMass());
             }
             log.write(event("valid", step, values));
