@@ -192,6 +192,8 @@ public final class TrainingSettings {
             "longest window the model sees, in tokens", 2, LmConfig.CONTEXT_LIMIT));
     public static final Setting<Integer> BIAS_LENGTH = add(whole("biasLength", null, "the context length",
             "distances with a learned bias", 1, LmConfig.CONTEXT_LIMIT));
+    public static final Setting<Boolean> START_TOKEN = add(truth("startToken", false, null,
+            "end-of-text token at position 0 of every window, in training and scoring"));
 
     // ---------------------------------------------------------------- optimisation
 
@@ -464,6 +466,7 @@ public final class TrainingSettings {
         if (bias != null) {
             b.optBiasLength(bias);
         }
+        b.optStartToken(get(START_TOKEN));
         return b.build();
     }
 
@@ -616,6 +619,10 @@ public final class TrainingSettings {
 
         public Builder optBiasLength(int v) {
             return put(BIAS_LENGTH, v);
+        }
+
+        public Builder optStartToken(boolean v) {
+            return put(START_TOKEN, v);
         }
 
         public Builder optSteps(int v) {
