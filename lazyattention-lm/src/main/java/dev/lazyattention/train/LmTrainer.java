@@ -268,7 +268,7 @@ public final class LmTrainer {
                     .setRange(startStep * windowsPerStep, (options.steps - startStep) * windowsPerStep)
                     .setSampling(options.batchSize, false)
                     .build();
-            validWindows = validationWindows(validTokens, length, options.evalWindows, startToken);
+            validWindows = validationWindowsOf(lm, validTokens, length, options.evalWindows);
 
             Map<String, String> names = new HashMap<>();
             for (Pair<String, Parameter> p : lm.block().getParameters()) {
@@ -501,6 +501,14 @@ public final class LmTrainer {
      * second token. With a start token ({@code startToken >= 0}) each is that token and then T tokens of
      * text, as the training windows are: T inputs beginning with the start token, T scored tokens.
      */
+    /**
+     * The validation windows the trainer scores for {@code lm}: {@link #validationWindows(int[], int, int,
+     * int)} with the model's start token, if it was trained with one.
+     */
+    public static List<int[]> validationWindowsOf(LazyLanguageModel lm, int[] tokens, int length, int maxWindows) {
+        return validationWindows(tokens, length, maxWindows, SequenceScorer.startTokenOf(lm));
+    }
+
     static List<int[]> validationWindows(int[] tokens, int length, int maxWindows) {
         return validationWindows(tokens, length, maxWindows, -1);
     }
