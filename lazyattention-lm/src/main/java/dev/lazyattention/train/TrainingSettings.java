@@ -253,7 +253,7 @@ public final class TrainingSettings {
     public static final Setting<Integer> LOG_EVERY = add(whole("logEvery", 10, null,
             "training loss in the metrics log every N steps", 1, Integer.MAX_VALUE));
     public static final Setting<Boolean> VALIDATION_ATTENTION_STATS = add(truth("validationAttentionStats", false,
-            null, "also log sparsity, sink mass and surviving mass at each validation"));
+            null, "also log sparsity, sink mass and rate and surviving mass at each validation"));
     public static final Setting<Boolean> PROGRESS = add(truth("progress", null,
             "true on a terminal, else false", "print a progress bar with loss, tokens/s and ETA"));
     public static final Setting<String> DEVICE = add(new Setting<>("device", "auto|cpu|gpu|gpu:N", String.class,
