@@ -222,6 +222,9 @@ final class ExperimentCommand implements Callable<Integer> {
         m.put("batchSize", settings.batchSize());
         m.put("gradientAccumulation", settings.gradAccum());
         m.put("learningRate", settings.learningRate());
+        m.put("weightDecay", settings.get(TrainingSettings.WEIGHT_DECAY));
+        m.put("contextLength", settings.config(1 << 8).contextLength());
+        m.put("startToken", settings.get(TrainingSettings.START_TOKEN));
         m.put("seed", settings.seed());
         m.put("trainFiles", trainFiles.stream().map(Path::toString).toList());
         m.put("validFiles", validFiles.stream().map(Path::toString).toList());

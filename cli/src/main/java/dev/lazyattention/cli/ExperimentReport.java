@@ -328,9 +328,15 @@ final class ExperimentReport {
                 setup.get("trainTokens").getAsLong(), names(setup.getAsJsonArray("validFiles")),
                 setup.get("validBytes").getAsDouble() / 1e6, setup.get("validTokens").getAsLong()));
         md.append(String.format(Locale.ROOT, "- Every variant: the same byte-level BPE tokenizer, seed %d, data order and "
-                        + "schedule; %d steps of %d x %d windows; peak learning rate %s%n%n",
+                        + "schedule; %d steps of %d x %d windows; peak learning rate %s",
                 setup.get("seed").getAsLong(), setup.get("steps").getAsInt(), setup.get("batchSize").getAsInt(),
                 setup.get("gradientAccumulation").getAsInt(), setup.get("learningRate").getAsString()));
+        if (setup.has("startToken")) { // absent from the setup of runs made before these were recorded
+            md.append(String.format(Locale.ROOT, "; weight decay %s; context %d; start token %s",
+                    setup.get("weightDecay").getAsString(), setup.get("contextLength").getAsInt(),
+                    setup.get("startToken").getAsBoolean() ? "on (<|endoftext|> at position 0 of every window)" : "off"));
+        }
+        md.append(String.format(Locale.ROOT, "%n%n"));
         md.append("| variant | parameters | valid loss | perplexity | bits/byte | sparsity | sinkMass | sinkRate "
                 + "| survivingMass | PIQA acc | PIQA acc_norm | train tokens/s |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
