@@ -52,7 +52,8 @@ final class DemoCommand implements Callable<Integer> {
         @Override
         public CommandSpec transform(CommandSpec spec) {
             return SettingOptions.addTo(spec, DEMO, List.of(TrainingSettings.STEPS, TrainingSettings.ATTENTION,
-                    TrainingSettings.SEED, TrainingSettings.DEVICE, TrainingSettings.PROGRESS));
+                    TrainingSettings.SEED, TrainingSettings.START_TOKEN, TrainingSettings.DEVICE,
+                    TrainingSettings.PROGRESS));
         }
     }
 

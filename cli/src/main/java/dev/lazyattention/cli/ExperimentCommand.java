@@ -272,6 +272,9 @@ final class ExperimentCommand implements Callable<Integer> {
         m.put("batchSize", settings.batchSize());
         m.put("gradientAccumulation", settings.gradAccum());
         m.put("learningRate", settings.learningRate());
+        m.put("weightDecay", settings.get(TrainingSettings.WEIGHT_DECAY));
+        m.put("contextLength", settings.config(tokenizerVocabSize).contextLength());
+        m.put("startToken", settings.get(TrainingSettings.START_TOKEN));
         m.put("seed", settings.seed());
         m.put("trainFiles", trainFiles.stream().map(Path::toString).toList());
         m.put("validFiles", validFiles.stream().map(Path::toString).toList());
@@ -280,8 +283,6 @@ final class ExperimentCommand implements Callable<Integer> {
         m.put("validBytes", valid.bytes());
         m.put("validTokens", validTokens);
         m.put("heldOutFiles", heldOutFiles == null ? List.of() : heldOutFiles.stream().map(Path::toString).toList());
-        m.put("weightDecay", settings.get(TrainingSettings.WEIGHT_DECAY));
-        m.put("contextLength", settings.config(tokenizerVocabSize).contextLength());
         m.put("machine", Machine.describe());
         Files.writeString(out.resolve(ExperimentReport.SETUP_FILE), Json.of(m), StandardCharsets.UTF_8);
         JsonParser.parseString(Json.of(m)); // stays valid JSON

@@ -387,7 +387,7 @@ final class ExperimentReport {
                 setup.get("learningRate").getAsString(),
                 setup.has("weightDecay") ? ", weight decay " + setup.get("weightDecay").getAsString() : "",
                 setup.has("startToken") && setup.get("startToken").getAsBoolean()
-                        ? "; every window starts with the end-of-text token" : "",
+                        ? "; start token on (<|endoftext|> at position 0 of every window)" : "",
                 setup.get("seed").getAsLong()));
         md.append("| run | parameters | valid loss | bits/byte | held-out bits/byte | sparsity | sinkMass | sinkRate "
                 + "| held-out sinkRate | survivingMass | PIQA acc | PIQA acc_norm | wall minutes |\n");

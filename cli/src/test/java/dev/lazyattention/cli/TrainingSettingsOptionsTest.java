@@ -48,7 +48,7 @@ class TrainingSettingsOptionsTest {
         Path out = dir.resolve("cli");
         // The settings of TinyModels.recipeSettings(3), some under their earlier flags.
         CliTest.Run r = CliTest.run("train", "--train", corpus.toString(), "--out", out.toString(), "--preset", "tiny",
-                "--vocab-size", "300", "--context", "32", "--steps", "3", "--batch-size", "4", "--grad-accum", "2",
+                "--vocab-size", "300", "--context", "32", "--start-token", "--steps", "3", "--batch-size", "4", "--grad-accum", "2",
                 "--lr", "0.003", "--warmup", "1", "--weight-decay", "0.05", "--seed", "11", "--device", "cpu",
                 "--no-progress");
         assertEquals(0, r.code(), r.err());

@@ -17,6 +17,11 @@ import dev.lazyattention.util.Tensors;
  * <p>Because a record depends only on its number, the data order is a pure function of the seed: every
  * attention variant trained with the same seed sees the same windows, and a run resumed at step {@code s}
  * starts at record {@code s * windowsPerStep}, exactly where the interrupted run would have been.
+ *
+ * <p>With a start token ({@link Builder#optStartToken}) every window's input begins with that token and
+ * continues with the first {@code T - 1} tokens from the drawn position; the labels stay the {@code T}
+ * tokens from that position, so the start token predicts the window's first token and the start
+ * positions (and so the data order) are those of the windows without it.
  */
 public final class TokenWindows extends RandomAccessDataset {
 
@@ -25,6 +30,7 @@ public final class TokenWindows extends RandomAccessDataset {
     private final long seed;
     private final long first;
     private final long count;
+    private final int startToken;
 
     private TokenWindows(Builder b) {
         super(b);
@@ -33,6 +39,7 @@ public final class TokenWindows extends RandomAccessDataset {
         seed = b.seed;
         first = b.first;
         count = b.count;
+        startToken = b.startToken;
     }
 
     public static Builder builder() {
@@ -51,9 +58,19 @@ public final class TokenWindows extends RandomAccessDataset {
         int start = Math.toIntExact(startOf(first + index));
         long[] input = new long[length];
         long[] label = new long[length];
-        for (int t = 0; t < length; t++) {
-            input[t] = tokens[start + t];
-            label[t] = tokens[start + t + 1];
+        if (startToken < 0) {
+            for (int t = 0; t < length; t++) {
+                input[t] = tokens[start + t];
+                label[t] = tokens[start + t + 1];
+            }
+        } else {
+            input[0] = startToken;
+            for (int t = 0; t < length; t++) {
+                if (t > 0) {
+                    input[t] = tokens[start + t - 1];
+                }
+                label[t] = tokens[start + t];
+            }
         }
         return new Record(
                 new NDList(Tensors.of(manager, input, new Shape(length))), // [T]
@@ -77,6 +94,7 @@ public final class TokenWindows extends RandomAccessDataset {
         private long seed;
         private long first;
         private long count;
+        private int startToken = -1;
 
         /** The token stream and the window length T (each window needs T + 1 tokens). */
         public Builder setTokens(int[] tokens, int length) {
@@ -87,6 +105,15 @@ public final class TokenWindows extends RandomAccessDataset {
             }
             this.tokens = tokens;
             this.length = length;
+            return this;
+        }
+
+        /** Puts {@code id} at position 0 of every window's input (a start-of-sequence token); -1: none. */
+        public Builder optStartToken(int id) {
+            if (id < -1) {
+                throw new IllegalArgumentException("start token id must be >= 0, or -1 for none, got " + id);
+            }
+            this.startToken = id;
             return this;
         }
 

@@ -29,7 +29,8 @@ public final class ScoringPass {
 
     /**
      * @param windows the rows, longest first
-     * @param pad the id that fills a row after its window (never attended to)
+     * @param pad the id that fills a row after its window (never attended to), and the start token of the
+     *     windows that have one (the end-of-text token)
      */
     ScoringPass(List<ScoringRequest> requests, List<ScoringWindow> windows, int pad) {
         this.requests = requests;
@@ -41,11 +42,12 @@ public final class ScoringPass {
         for (int b = 0; b < rows; b++) {
             ScoringWindow w = windows.get(b);
             int[] tokens = requests.get(w.request()).tokens();
-            Arrays.fill(ids, b * width, (b + 1) * width, pad);
-            for (int p = 0; p < w.length(); p++) {
-                ids[b * width + p] = tokens[w.start() + p];
-                if (w.start() + p + 1 < tokens.length) {
-                    labels[b * width + p] = tokens[w.start() + p + 1];
+            Arrays.fill(ids, b * width, (b + 1) * width, pad); // a start token is the pad id too
+            for (int p = w.offset(); p < w.length(); p++) {
+                int i = w.start() + p - w.offset(); // the request's token at row position p
+                ids[b * width + p] = tokens[i];
+                if (i + 1 < tokens.length) {
+                    labels[b * width + p] = tokens[i + 1];
                 }
             }
         }
@@ -104,7 +106,7 @@ public final class ScoringPass {
             ScoringRequest r = requests.get(w.request());
             double[] out = logProbabilities[w.request()];
             for (int t = w.from(); t < w.targetEnd(r.tokens().length); t++) {
-                out[t - r.firstTarget()] = picked[b * width + (t - 1 - w.start())];
+                out[t - r.firstTarget()] = picked[b * width + (t - 1 - w.start() + w.offset())];
             }
         }
     }

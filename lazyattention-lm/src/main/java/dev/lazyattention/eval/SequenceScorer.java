@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import dev.lazyattention.attention.AttentionContext;
 import dev.lazyattention.attention.LazyAttentionBlock;
 import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.model.LmOutput;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 
@@ -89,7 +90,7 @@ public final class SequenceScorer {
         List<ScoringWindow> windows = new ArrayList<>();
         List<Result> results = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
-            windows.addAll(windowsOf(i, requests.get(i), options));
+            windows.addAll(windowsOf(i, requests.get(i), options, startToken()));
             results.add(new Result(requests.get(i), options.attentionStats(), options.topK() > 0,
                     lm.config().numLayers(), lm.config().numHeads()));
         }
@@ -157,20 +158,43 @@ public final class SequenceScorer {
      * has at least that much context. The last token is an input only when something is computed at its
      * position (attention statistics, next-token predictions); a window that only owns that position gets a
      * whole window of context.
+     *
+     * <p>For a model trained with a start token ({@code startToken >= 0}) a window whose first token is not
+     * that token gets it prepended, and so holds one token of the request fewer: every window the model
+     * sees then begins as its training windows began.
      */
-    static List<ScoringWindow> windowsOf(int index, ScoringRequest r, ScoringOptions options) {
-        int n = r.tokens().length;
+    static List<ScoringWindow> windowsOf(int index, ScoringRequest r, ScoringOptions options, int startToken) {
+        int[] tokens = r.tokens();
+        int n = tokens.length;
         int length = options.windowLength();
         int context = length - options.stride();
         int inputs = options.topK() > 0 || options.attentionStats() ? n : n - 1;
         List<ScoringWindow> list = new ArrayList<>();
         for (int from = r.firstTarget(); from - 1 < inputs; ) {
             int start = from < n ? Math.max(0, from - context) : Math.max(0, n - length);
-            int end = Math.min(inputs, start + length);
-            list.add(new ScoringWindow(index, start, end, from));
+            boolean prepend = startToken >= 0 && tokens[start] != startToken;
+            if (prepend && from >= n) {
+                start = Math.max(0, n - (length - 1)); // the last position alone: a whole window with the start token
+                prepend = tokens[start] != startToken;
+            }
+            int end = Math.min(inputs, start + length - (prepend ? 1 : 0));
+            list.add(new ScoringWindow(index, start, end, from, prepend));
             from = end + 1;
         }
         return list;
+    }
+
+    /** The token every window begins with for this model ({@link LmConfig#startToken()}), or -1. */
+    private int startToken() {
+        return startTokenOf(lm);
+    }
+
+    /**
+     * The end-of-text id when {@code lm} was trained with it at position 0 of every window (every scoring
+     * window then begins with it), else -1.
+     */
+    public static int startTokenOf(LazyLanguageModel lm) {
+        return lm.config().startToken() ? lm.tokenizer().endOfTextId() : -1;
     }
 
     /** One forward pass over {@code batch}; its results go into the requests' {@link Result}s. */
@@ -207,7 +231,7 @@ public final class SequenceScorer {
         List<ScoringWindow> windows = pass.windows();
         AttentionStats.accumulate(weights, pass.lengths(), (row, query) -> {
             ScoringWindow w = windows.get(row);
-            int position = w.start() + query;
+            int position = w.start() + query - w.offset(); // the start token maps before start: owned by none
             if (!w.owns(position)) {
                 return new AttentionStats[0];
             }
@@ -229,7 +253,7 @@ public final class SequenceScorer {
             for (int i = 0; i < positions.length; i++) {
                 if (w.owns(positions[i])) {
                     results.get(w.request()).predictions.set(i,
-                            topK(logSoftmax.get(b).get(positions[i] - w.start()), options.topK()));
+                            topK(logSoftmax.get(b).get(positions[i] - w.start() + w.offset()), options.topK()));
                 }
             }
         }

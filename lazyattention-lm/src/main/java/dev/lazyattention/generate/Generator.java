@@ -28,7 +28,9 @@ import dev.lazyattention.util.Tensors;
  * <p>Past the context length the window slides: when the text no longer fits, its last {@code 3/4} of a
  * context length of tokens are encoded afresh from position 0 and generation continues from there (the
  * model never sees a position it was not trained on). Full recomputation ({@code useCache = false})
- * applies the same rule, so both give the same tokens.
+ * applies the same rule, so both give the same tokens. A model trained with a start token ({@link
+ * dev.lazyattention.model.LmConfig#startToken()}) sees a slid window as it saw its training windows: the
+ * end-of-text token at position 0, then the window's tokens.
  */
 public final class Generator {
 
@@ -96,9 +98,10 @@ public final class Generator {
         private final int[] ids;
         private int length;
         private int windowStart;
+        private int prefix; // 1 when the window is fed after a start token that is not one of ids, else 0
         private int slides;
         private List<CachedKeyValues> cache;
-        private int cached; // tokens of the window whose keys and values are in the cache
+        private int cached; // positions of the window (the start token included) whose keys and values are cached
         private double[] promptLogProbabilities = new double[0];
 
         Decoding(int[] promptIds, GenerationOptions options) {
@@ -112,14 +115,15 @@ public final class Generator {
         /** The next-token logits [V] after the tokens so far; slides the window first if they no longer fit. */
         float[] nextLogits(NDManager generation) {
             int context = lm.config().contextLength();
-            if (length - windowStart > context) {
+            if (length - windowStart + prefix > context) {
                 windowStart = length - Math.max(1, context * 3 / 4);
+                prefix = lm.config().startToken() && ids[windowStart] != lm.tokenizer().endOfTextId() ? 1 : 0;
                 slides++;
                 cache = release(cache);
                 cached = 0;
             }
             try (NDManager step = generation.newSubManager()) {
-                int from = options.useCache() ? windowStart + cached : windowStart;
+                int from = options.useCache() ? windowStart + Math.max(0, cached - prefix) : windowStart;
                 LmOutput out = forward(step, from);
                 if (options.useCache()) {
                     keepCache(out, generation);
@@ -137,9 +141,10 @@ public final class Generator {
             boolean first = from == 0 && length == promptTokens;
             ScoringPass prompt = first ? ScoringPass.whole(new ScoringRequest(Arrays.copyOf(ids, length), 1)) : null;
             NDArray input = first ? prompt.ids(step) : idsOf(step, from);
-            AttentionContext ctx = AttentionContext.builder(step, 1, length - from)
+            int fed = Math.toIntExact(input.getShape().get(1));
+            AttentionContext ctx = AttentionContext.builder(step, 1, fed)
                     .optPastLength(options.useCache() ? cached : 0)
-                    .optPositionOffset(from - windowStart)
+                    .optPositionOffset(from - windowStart + prefix - (fed - (length - from)))
                     .build();
             LmOutput out = lm.block().forward(lm.parameterStore(step), input, options.useCache() ? cache : null, ctx,
                     false);
@@ -149,11 +154,18 @@ public final class Generator {
             return out;
         }
 
-        /** The tokens {@code [from, length)} as ids [1, length - from]. */
+        /**
+         * The tokens {@code [from, length)} as ids {@code [1, length - from]}, after the start token when they
+         * begin a window that has one.
+         */
         private NDArray idsOf(NDManager step, int from) {
-            long[] window = new long[length - from];
+            int lead = from == windowStart ? prefix : 0;
+            long[] window = new long[lead + length - from];
+            if (lead == 1) {
+                window[0] = lm.tokenizer().endOfTextId();
+            }
             for (int i = from; i < length; i++) {
-                window[i - from] = ids[i];
+                window[lead + i - from] = ids[i];
             }
             return Tensors.of(step, window, new Shape(1, window.length));
         }
@@ -168,7 +180,7 @@ public final class Generator {
             }
             release(cache);
             cache = next;
-            cached = length - windowStart;
+            cached = length - windowStart + prefix;
         }
 
         void append(int token) {

@@ -55,6 +55,7 @@ public final class LmConfig {
     private final float tauInit;
     private final float biasInitStd;
     private final float normEpsilon;
+    private final boolean startToken;
 
     private LmConfig(Builder b) {
         vocabSize = b.vocabSize;
@@ -70,6 +71,7 @@ public final class LmConfig {
         tauInit = b.tauInit;
         biasInitStd = b.biasInitStd;
         normEpsilon = b.normEpsilon;
+        startToken = b.startToken;
     }
 
     /** A named preset ({@code tiny}, {@code small}, {@code base}) with the given vocabulary size. */
@@ -99,7 +101,7 @@ public final class LmConfig {
         return new Builder().setVocabSize(vocabSize).optNumLayers(numLayers).optHiddenSize(hiddenSize).optNumHeads(numHeads)
                 .optNumKvHeads(numKvHeads).optMlpHiddenSize(mlpHiddenSize).optContextLength(contextLength)
                 .optAttention(attention).optBiasLength(biasLength).optRopeBase(ropeBase).optTauInit(tauInit)
-                .optBiasInitStd(biasInitStd).optNormEpsilon(normEpsilon);
+                .optBiasInitStd(biasInitStd).optNormEpsilon(normEpsilon).optStartToken(startToken);
     }
 
     public int vocabSize() {
@@ -158,6 +160,15 @@ public final class LmConfig {
         return normEpsilon;
     }
 
+    /**
+     * Whether the model was trained with the end-of-text token at position 0 of every window (a fixed
+     * start-of-sequence token): every scoring path then feeds each window that does not already begin with
+     * that token with it prepended, as the model saw its inputs in training.
+     */
+    public boolean startToken() {
+        return startToken;
+    }
+
     /** Number of learnable parameters of a model with this configuration, computed from the sizes. */
     public long parameterCount() {
         long c = hiddenSize;
@@ -190,6 +201,10 @@ public final class LmConfig {
         m.put("tauInit", tauInit);
         m.put("biasInitStd", biasInitStd);
         m.put("normEpsilon", normEpsilon);
+        if (startToken) {
+            // Written only when on, so that a model without it has the config.json it always had.
+            m.put("startToken", true);
+        }
         Gson gson = new GsonBuilder().setPrettyPrinting().create();
         return gson.toJson(m);
     }
@@ -233,6 +248,13 @@ public final class LmConfig {
                 .optTauInit((float) numberField(o, "tauInit", source))
                 .optBiasInitStd((float) numberField(o, "biasInitStd", source))
                 .optNormEpsilon((float) numberField(o, "normEpsilon", source));
+        JsonElement start = o.get("startToken"); // absent in files written before it existed: off
+        if (start != null && !start.isJsonNull()) {
+            if (!start.isJsonPrimitive() || !start.getAsJsonPrimitive().isBoolean()) {
+                throw new IllegalArgumentException(source + ": field 'startToken' must be true or false");
+            }
+            b.optStartToken(start.getAsBoolean());
+        }
         try {
             b.optAttention(AttentionVariant.parse(stringField(o, "attention", source)));
             return b.build();
@@ -286,9 +308,9 @@ public final class LmConfig {
     @Override
     public String toString() {
         return String.format(Locale.ROOT,
-                "LmConfig(%s, layers=%d, hidden=%d, heads=%d/%d kv, mlp=%d, context=%d, vocab=%d, Lb=%d)",
+                "LmConfig(%s, layers=%d, hidden=%d, heads=%d/%d kv, mlp=%d, context=%d, vocab=%d, Lb=%d%s)",
                 attention.id(), numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
-                vocabSize, biasLength);
+                vocabSize, biasLength, startToken ? ", start token" : "");
     }
 
     /** Builder of {@link LmConfig}; {@link #build()} checks every field against its limits. */
@@ -306,6 +328,7 @@ public final class LmConfig {
         private float tauInit = -1f;
         private float biasInitStd = 1e-3f;
         private float normEpsilon = 1e-5f;
+        private boolean startToken;
 
         private Builder() {}
 
@@ -375,6 +398,12 @@ public final class LmConfig {
 
         public Builder optNormEpsilon(float v) {
             normEpsilon = v;
+            return this;
+        }
+
+        /** Inputs begin with the end-of-text token at position 0 of every window (default: off). */
+        public Builder optStartToken(boolean v) {
+            startToken = v;
             return this;
         }
 

@@ -260,13 +260,15 @@ public final class LmTrainer {
             int startStep = checkpoint == null ? 0 : checkpoint.step();
             priorSeconds = checkpoint == null ? 0 : checkpoint.elapsedSeconds();
             windowsPerStep = (long) options.batchSize * options.gradientAccumulation;
+            int startToken = SequenceScorer.startTokenOf(lm); // from the model's config, so a resumed run keeps it
             TokenWindows windows = TokenWindows.builder()
                     .setTokens(trainTokens, length)
+                    .optStartToken(startToken)
                     .optSeed(options.seed)
                     .setRange(startStep * windowsPerStep, (options.steps - startStep) * windowsPerStep)
                     .setSampling(options.batchSize, false)
                     .build();
-            validWindows = validationWindows(validTokens, length, options.evalWindows);
+            validWindows = validationWindowsOf(lm, validTokens, length, options.evalWindows);
 
             Map<String, String> names = new HashMap<>();
             for (Pair<String, Parameter> p : lm.block().getParameters()) {
@@ -403,6 +405,7 @@ public final class LmTrainer {
                 values.put("sparsityPerLayer", stats.sparsityPerLayer());
                 values.put("sinkMass", stats.sinkMass());
                 values.put("sinkRate", stats.sinkRate());
+                values.put("sinkMassPerHead", stats.sinkMassPerHead());
                 values.put("survivingMass", stats.survivingMass());
             }
             log.write(event("valid", step, values));
@@ -493,15 +496,37 @@ public final class LmTrainer {
         }
     }
 
-    /** Non-overlapping windows of length T + 1 from the start of the validation tokens. */
+    /**
+     * Non-overlapping windows of length T + 1 from the start of the validation tokens, each scored from its
+     * second token. With a start token ({@code startToken >= 0}) each is that token and then T tokens of
+     * text, as the training windows are: T inputs beginning with the start token, T scored tokens.
+     */
+    /**
+     * The validation windows the trainer scores for {@code lm}: {@link #validationWindows(int[], int, int,
+     * int)} with the model's start token, if it was trained with one.
+     */
+    public static List<int[]> validationWindowsOf(LazyLanguageModel lm, int[] tokens, int length, int maxWindows) {
+        return validationWindows(tokens, length, maxWindows, SequenceScorer.startTokenOf(lm));
+    }
+
     static List<int[]> validationWindows(int[] tokens, int length, int maxWindows) {
+        return validationWindows(tokens, length, maxWindows, -1);
+    }
+
+    /** {@link #validationWindows(int[], int, int)}, with {@code startToken} (-1: none) first in each window. */
+    static List<int[]> validationWindows(int[] tokens, int length, int maxWindows, int startToken) {
         List<int[]> windows = new ArrayList<>();
         if (tokens == null) {
             return windows;
         }
-        for (int start = 0; start + length + 1 <= tokens.length && windows.size() < maxWindows; start += length) {
+        int fromText = startToken < 0 ? length + 1 : length; // tokens of text in one window
+        int first = startToken < 0 ? 0 : 1;
+        for (int start = 0; start + fromText <= tokens.length && windows.size() < maxWindows; start += length) {
             int[] w = new int[length + 1];
-            System.arraycopy(tokens, start, w, 0, length + 1);
+            if (startToken >= 0) {
+                w[0] = startToken;
+            }
+            System.arraycopy(tokens, start, w, first, fromText);
             windows.add(w);
         }
         return windows;

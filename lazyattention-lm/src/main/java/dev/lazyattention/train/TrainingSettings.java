@@ -195,6 +195,8 @@ public final class TrainingSettings {
             "longest window the model sees, in tokens", 2, LmConfig.CONTEXT_LIMIT));
     public static final Setting<Integer> BIAS_LENGTH = add(whole("biasLength", null, "the context length",
             "distances with a learned bias", 1, LmConfig.CONTEXT_LIMIT));
+    public static final Setting<Boolean> START_TOKEN = add(truth("startToken", false, null,
+            "end-of-text token at position 0 of every window, in training and scoring"));
 
     // ---------------------------------------------------------------- optimisation
 
@@ -254,7 +256,7 @@ public final class TrainingSettings {
     public static final Setting<Integer> LOG_EVERY = add(whole("logEvery", 10, null,
             "training loss in the metrics log every N steps", 1, Integer.MAX_VALUE));
     public static final Setting<Boolean> VALIDATION_ATTENTION_STATS = add(truth("validationAttentionStats", false,
-            null, "also log sparsity, sink mass and surviving mass at each validation"));
+            null, "also log sparsity, sink mass and rate and surviving mass at each validation"));
     public static final Setting<Boolean> PROGRESS = add(truth("progress", null,
             "true on a terminal, else false", "print a progress bar with loss, tokens/s and ETA"));
     public static final Setting<String> DEVICE = add(new Setting<>("device", "auto|cpu|gpu|gpu:N", String.class,
@@ -467,6 +469,7 @@ public final class TrainingSettings {
         if (bias != null) {
             b.optBiasLength(bias);
         }
+        b.optStartToken(get(START_TOKEN));
         return b.build();
     }
 
@@ -619,6 +622,10 @@ public final class TrainingSettings {
 
         public Builder optBiasLength(int v) {
             return put(BIAS_LENGTH, v);
+        }
+
+        public Builder optStartToken(boolean v) {
+            return put(START_TOKEN, v);
         }
 
         public Builder optSteps(int v) {

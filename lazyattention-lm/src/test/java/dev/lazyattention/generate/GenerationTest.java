@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.model.LmConfig;
+import dev.lazyattention.testing.ReferenceLm;
 import dev.lazyattention.testing.TinyModels;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,7 +21,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
-/** Generation with the KV cache against full recomputation, sampling, stopping and bad prompts. */
+/**
+ * Generation with the KV cache against full recomputation, sampling, stopping and bad prompts; a model with a
+ * start token against the float64 {@link ReferenceLm} over windows built by hand.
+ */
 class GenerationTest {
 
     @TempDir
@@ -56,6 +61,62 @@ class GenerationTest {
                 assertArrayEquals(recomputed.logits().get(step), cached.logits().get(step), 1e-4f, "step " + step);
             }
         }
+    }
+
+    @Test
+    void aModelWithAStartTokenSeesItBeforeEverySlidWindow() {
+        LmConfig config = TinyModels.config(AttentionVariant.SOFTMAX).toBuilder().optStartToken(true).build();
+        try (LazyLanguageModel model = LazyLanguageModel.create(config, TinyModels.tokenizer(), Device.cpu(), 11)) {
+            ReferenceLm reference = ReferenceLm.of(model);
+            int eos = model.tokenizer().endOfTextId();
+            int context = config.contextLength();
+            int[] prompt = model.tokenizer().encode("The small cat watches the garden");
+            GenerationOptions options = GenerationOptions.greedy(60).withStopAtEndOfText(false).withRecordedLogits(true);
+            for (boolean cache : new boolean[] {true, false}) {
+                Generation g = new Generator(model).generate(prompt, options.withCache(cache));
+                assertTrue(g.slides() >= 2, "slides: " + g.slides());
+                // The window by the documented rule: when the text no longer fits, its last 3/4 of a context,
+                // after the end-of-text token.
+                int[] all = new int[1 + prompt.length + g.ids().length];
+                all[0] = eos;
+                System.arraycopy(prompt, 0, all, 1, prompt.length);
+                System.arraycopy(g.ids(), 0, all, 1 + prompt.length, g.ids().length);
+                int windowStart = 0;
+                int prefix = 0;
+                for (int step = 0; step < g.logits().size(); step++) {
+                    int length = 1 + prompt.length + step;
+                    if (length - windowStart + prefix > context) {
+                        windowStart = length - context * 3 / 4;
+                        prefix = all[windowStart] == eos ? 0 : 1;
+                    }
+                    int[] row = new int[prefix + length - windowStart];
+                    row[0] = eos;
+                    System.arraycopy(all, windowStart, row, prefix, length - windowStart);
+                    double[][] want = reference.logSoftmax(row);
+                    double[] got = logSoftmax(g.logits().get(step));
+                    for (int v = 0; v < got.length; v++) {
+                        assertEquals(want[row.length - 1][v], got[v], 1e-4,
+                                "cache " + cache + ", step " + step + ", token " + v);
+                    }
+                }
+            }
+        }
+    }
+
+    private static double[] logSoftmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        double[] out = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = logits[i] - max - Math.log(sum);
+        }
+        return out;
     }
 
     @Test

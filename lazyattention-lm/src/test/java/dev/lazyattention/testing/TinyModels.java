@@ -60,14 +60,15 @@ public final class TinyModels {
     /**
      * Settings of a few-second run of the training recipe, as a front end would receive them: canonical
      * name to text. Tests of the front ends spell these in their own option names and compare with {@link
-     * #recipeSettings}. The weight decay and warmup differ from the defaults, so that a front end dropping
-     * them shows.
+     * #recipeSettings}. The weight decay, warmup and start token differ from the defaults, so that a front
+     * end dropping them shows.
      */
     public static java.util.Map<String, String> recipeSettingsText(int steps) {
         java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
         m.put("preset", "tiny");
         m.put("vocabSize", "300");
         m.put("contextLength", "32");
+        m.put("startToken", "true");
         m.put("steps", Integer.toString(steps));
         m.put("batchSize", "4");
         m.put("gradAccum", "2");

@@ -39,12 +39,14 @@ class TrainingRecipeTest {
             byRecipe = trained.result();
             recipeWeights = ModelFile.read(byRecipe.model()).get(ModelFileFormat.PARAMETERS);
             assertEquals(32, trained.model().config().contextLength());
+            assertTrue(trained.model().config().startToken(), "the start token is recorded in the model's config");
         }
 
-        // The same run spelt out: a 300-token BPE, the tiny preset at context 32, seed 11, the options given.
+        // The same run spelt out: a 300-token BPE, the tiny preset at context 32 with the start token, seed 11,
+        // the options given.
         BpeTokenizer tokenizer = new BpeTrainer(300).train(corpus.documents());
         LmConfig config = LmConfig.preset("tiny").setVocabSize(tokenizer.vocabSize()).optContextLength(32)
-                .optBiasLength(32).build();
+                .optBiasLength(32).optStartToken(true).build();
         TrainOptions options = TrainOptions.builder().optSteps(3).optBatchSize(4).optGradientAccumulation(2)
                 .optLearningRate(0.003f).optWarmupSteps(1).optWeightDecay(0.05f).optSeed(11).optProgressBar(false)
                 .build();
