@@ -43,8 +43,10 @@ import java.util.concurrent.Callable;
 /** {@code lazyattn bench}. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure speed and memory against this machine's own matrix-product rate.",
-            "Reports ratios from one run: lazy/softmax training throughput, MFU, KV cache against recompute,",
-            "chunked against whole-sequence attention, CoreNLP batching. Numbers, never pass/fail."})
+            "Every figure is the median of --repeat runs with min and max; training runs each variant in its",
+            "own child JVM, in turn (lazy, softmax, lazy, ...), and the lazy/softmax ratio is the median of the",
+            "per-pair ratios. Also MFU, KV cache against recompute, chunked against whole-sequence attention,",
+            "CoreNLP batching, one attention layer as JMH times it. Numbers, never pass/fail."})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET,
@@ -66,7 +68,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--phases", split = ",", defaultValue = "matmul,train,score,generate,chunked,corenlp",
-            description = {"Phases to run (default: ${DEFAULT-VALUE}; also: leaks, threads).",
+            description = {"Phases to run (default: ${DEFAULT-VALUE}; also: layer, leaks, threads).",
+                "layer: one attention layer [4, 256, 256], 8 heads, forward and forward+backward, as JMH times it.",
                 "threads: train and score in child JVMs at each of --thread-counts, idle and beside a busy JVM."})
     List<String> phases;
 
@@ -75,8 +78,13 @@ final class BenchCommand implements Callable<Integer> {
     List<Integer> threadCounts;
 
     @Option(names = "--repeat", defaultValue = "3", paramLabel = "N",
-            description = "Child JVMs per row of the threads phase; rows give median, min and max (default: ${DEFAULT-VALUE}).")
+            description = {"Runs behind every figure, reported as median, min and max (default: ${DEFAULT-VALUE}):",
+                "child JVMs per training variant and per row of the threads phase, timed runs of the other phases."})
     int repeat;
+
+    /** Set on the bench's own child JVMs: time the train phase here, once, instead of starting children. */
+    @Option(names = "--child", hidden = true)
+    boolean child;
 
     @Mixin
     DeviceOption device = new DeviceOption();
@@ -97,6 +105,10 @@ final class BenchCommand implements Callable<Integer> {
         results.put("microBatch", microBatch);
         EngineThreads.Decision engineThreads = EngineThreads.current();
         results.put("intraOpThreads", engineThreads == null ? "libtorch's default" : engineThreads.describe());
+        if (repeat < 1) {
+            throw new IllegalArgumentException("--repeat must be >= 1, got " + repeat);
+        }
+        results.put("repeat", repeat);
         if (phases.stream().anyMatch(p -> !p.equals("matmul") && !p.equals("threads"))) {
             tokenizer = syntheticTokenizer();
         }
@@ -119,10 +131,11 @@ final class BenchCommand implements Callable<Integer> {
         if (phase("leaks")) {
             leaks();
         }
+        if (phase("layer")) {
+            results.put("layer", new LayerBench(device.resolve(), repeat)
+                    .run(variants.stream().map(AttentionVariant::parse).toList()));
+        }
         if (phase("threads")) {
-            if (repeat < 1) {
-                throw new IllegalArgumentException("--repeat must be >= 1, got " + repeat);
-            }
             for (int n : threadCounts) {
                 EngineThreads.check(n, "--thread-counts");
             }
@@ -131,6 +144,7 @@ final class BenchCommand implements Callable<Integer> {
                     Runtime.getRuntime().availableProcessors()).run());
             results.put("threadsPhaseSeconds", (System.nanoTime() - start) / 1e9);
         }
+        results.put("libtorchIntraOpThreads", libtorchThreads());
         System.out.println(json ? Json.of(results) : table());
         return 0;
     }
@@ -139,35 +153,71 @@ final class BenchCommand implements Callable<Integer> {
         return phases.contains(name);
     }
 
-    /** float32 matrix products of 2048 x 2048 through DJL, in FLOP/s: the machine's limit for MFU. */
+    /**
+     * float32 matrix products of 2048 x 2048 through DJL, in FLOP/s: the machine's limit for MFU. Each of
+     * --repeat runs multiplies for 1 s; the median is the rate MFU is taken against.
+     */
     private double matmulRate() {
         int n = 2048;
         try (NDManager m = NDManager.newBaseManager(device.resolve())) {
-            NDArray a = m.randomNormal(new Shape(n, n));
-            NDArray b = m.randomNormal(new Shape(n, n));
+            NDArray a = m.randomNormal(new Shape(n, n)); // [n, n]
+            NDArray b = m.randomNormal(new Shape(n, n)); // [n, n]
             a.matMul(b).close(); // warm up
-            int repeats = 0;
-            long start = System.nanoTime();
-            while (System.nanoTime() - start < 3_000_000_000L) {
-                try (NDArray c = a.matMul(b)) {
-                    c.getFloat(0, 0); // wait for the product
+            List<Double> rates = new ArrayList<>();
+            for (int r = 0; r < repeat; r++) {
+                int repeats = 0;
+                long start = System.nanoTime();
+                while (System.nanoTime() - start < 1_000_000_000L) {
+                    try (NDArray c = a.matMul(b)) { // [n, n]
+                        c.getFloat(0, 0); // wait for the product
+                    }
+                    repeats++;
                 }
-                repeats++;
+                rates.add(2.0 * n * n * n * repeats / ((System.nanoTime() - start) / 1e9));
             }
-            double rate = 2.0 * n * n * n * repeats / ((System.nanoTime() - start) / 1e9);
-            results.put("matmulFlopsPerSecond", rate);
-            return rate;
+            Spread rate = Spread.of(rates);
+            results.put("matmulFlopsPerSecond", rate.toMap());
+            return rate.median();
         }
     }
 
     private void train(double matmul) throws Exception {
-        // The first training in a process pays for growing the native heap (hundreds of thousands of page
-        // faults), which once made whichever variant ran first look 13% slower. A short run of every variant
-        // first takes that cost out of the timed runs, whatever their order.
-        for (String name : variants) {
-            warmUp(AttentionVariant.parse(name));
+        if (child) {
+            trainHere(matmul);
+        } else {
+            results.putAll(new TrainAlternation(this, matmul).run());
         }
-        Map<String, Double> perVariant = new LinkedHashMap<>();
+    }
+
+    /** The command line of a child JVM that times {@code variant}'s training once, as this bench would. */
+    List<String> trainChildArguments(String variant) {
+        EngineThreads.Decision decision = EngineThreads.current();
+        List<String> args = new ArrayList<>(List.of("bench", "--child", "--json", "--phases", "train",
+                "--variants", variant, "--preset", preset, "--steps", Integer.toString(steps),
+                "--batch-size", Integer.toString(microBatch), "--device", device.device));
+        // The child gets this JVM's count explicitly: its own default rule could differ (a -D option of ours
+        // it does not inherit).
+        args.add(ThreadsOption.NAME);
+        args.add(Integer.toString(decision != null ? decision.threads() : libtorchThreads()));
+        return args;
+    }
+
+    int steps() {
+        return steps;
+    }
+
+    /** One timed training per variant in this JVM: the figures of one child of {@link TrainAlternation}. */
+    private void trainHere(double matmul) throws Exception {
+        // The first training in a process pays for growing the native heap (hundreds of thousands of page
+        // faults), which once made whichever variant ran first look 13% slower. Several variants in one
+        // process: a short run of every variant first takes that cost out of the timed runs, whatever their
+        // order. A child JVM of TrainAlternation times one variant, and every variant's children start alike:
+        // the 3 warm-up steps of the timed run are enough there.
+        if (!child || variants.size() > 1) {
+            for (String name : variants) {
+                warmUp(AttentionVariant.parse(name));
+            }
+        }
         for (String name : variants) {
             AttentionVariant variant = AttentionVariant.parse(name);
             Path dir = Files.createTempDirectory("lazyattn-bench");
@@ -193,7 +243,6 @@ final class BenchCommand implements Callable<Integer> {
                 long tokensPerStep = 16L * config.contextLength();
                 double seconds = (times[warmup + steps] - times[warmup]) / 1e9;
                 double tokensPerSecond = steps * tokensPerStep / seconds;
-                perVariant.put(variant.id(), tokensPerSecond);
                 long nonEmbedding = lm.parameterCount() - (long) config.vocabSize() * config.hiddenSize();
                 double flopsPerToken = 6.0 * nonEmbedding
                         + 6.0 * config.numLayers() * config.contextLength() * config.hiddenSize();
@@ -202,7 +251,9 @@ final class BenchCommand implements Callable<Integer> {
                 v.put("parameters", lm.parameterCount());
                 v.put("flopsPerToken", flopsPerToken);
                 v.put("achievedFlopsPerSecond", tokensPerSecond * flopsPerToken);
-                v.put("mfu", tokensPerSecond * flopsPerToken / matmul);
+                if (Double.isFinite(matmul)) {
+                    v.put("mfu", tokensPerSecond * flopsPerToken / matmul);
+                }
                 v.put("minorPageFaultsPerStep", (double) (faults[warmup + steps] - faults[warmup]) / steps);
                 v.put("peakResidentBytes", Memory.peak());
                 v.put("peakNativeBytes", Memory.peak() - Memory.heapUsed());
@@ -211,9 +262,6 @@ final class BenchCommand implements Callable<Integer> {
             } finally {
                 deleteTree(dir);
             }
-        }
-        if (perVariant.containsKey("lazy") && perVariant.containsKey("softmax")) {
-            results.put("trainLazyOverSoftmax", perVariant.get("lazy") / perVariant.get("softmax"));
         }
     }
 
@@ -249,13 +297,18 @@ final class BenchCommand implements Callable<Integer> {
             }
             SequenceScorer scorer = new SequenceScorer(lm, ScoringOptions.defaults(config.contextLength()).withBatchSize(8));
             scorer.score(requests.subList(0, 8)); // warm up
-            Memory.resetPeak();
-            long start = System.nanoTime();
-            scorer.score(requests);
-            double seconds = (System.nanoTime() - start) / 1e9;
+            List<Long> nanos = new ArrayList<>();
+            List<Double> peaks = new ArrayList<>();
+            for (int r = 0; r < repeat; r++) {
+                Memory.resetPeak();
+                long start = System.nanoTime();
+                scorer.score(requests);
+                nanos.add(System.nanoTime() - start);
+                peaks.add((double) Memory.peak());
+            }
             Map<String, Object> v = new LinkedHashMap<>();
-            v.put("tokensPerSecond", 64.0 * (config.contextLength() - 1) / seconds);
-            v.put("peakResidentBytes", Memory.peak());
+            v.put("tokensPerSecond", Timings.figure(nanos, n -> 64.0 * (config.contextLength() - 1) / (n / 1e9)));
+            v.put("peakResidentBytes", Spread.of(peaks).toMap());
             results.put("score", v);
         }
     }
@@ -288,7 +341,7 @@ final class BenchCommand implements Callable<Integer> {
         results.put("generate", all);
     }
 
-    /** One 4096-token document, attention whole against 512 queries at a time. */
+    /** One 4096-token document, attention whole against 512 queries at a time, --repeat times each. */
     private void chunked() {
         int length = 4096;
         LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).optContextLength(length)
@@ -296,38 +349,47 @@ final class BenchCommand implements Callable<Integer> {
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             ScoringRequest request = new ScoringRequest(randomTokens(length, 9), 1);
             ScoringOptions whole = new ScoringOptions(length, length / 2, 1, false, 0);
-            Map<String, Object> v = new LinkedHashMap<>();
-            double[] chunkedScores = null;
-            double[] wholeScores = null;
-            for (int chunk : new int[] {512, 0}) {
-                Memory.resetPeak();
-                long baseline = Memory.resident();
-                long start = System.nanoTime();
-                SequenceScore s = new SequenceScorer(lm, whole.withQueryChunk(chunk)).score(request);
-                double seconds = (System.nanoTime() - start) / 1e9;
-                long peakAbove = Memory.peak() - baseline;
-                if (chunk == 0) {
-                    wholeScores = s.logProbabilities();
-                    v.put("wholePeakNativeBytes", peakAbove);
-                    v.put("wholeSeconds", seconds);
-                } else {
-                    chunkedScores = s.logProbabilities();
-                    v.put("chunkedPeakNativeBytes", peakAbove);
-                    v.put("chunkedSeconds", seconds);
+            List<Long> chunkedNanos = new ArrayList<>();
+            List<Long> wholeNanos = new ArrayList<>();
+            List<Double> chunkedPeaks = new ArrayList<>();
+            List<Double> wholePeaks = new ArrayList<>();
+            List<Double> memoryRatios = new ArrayList<>();
+            double maxDiff = 0;
+            for (int r = 0; r < repeat; r++) {
+                double[][] scores = new double[2][];
+                long[] peaks = new long[2];
+                int[] chunks = {512, 0};
+                for (int c = 0; c < 2; c++) {
+                    Memory.resetPeak();
+                    long baseline = Memory.resident();
+                    long start = System.nanoTime();
+                    SequenceScore s = new SequenceScorer(lm, whole.withQueryChunk(chunks[c])).score(request);
+                    (c == 0 ? chunkedNanos : wholeNanos).add(System.nanoTime() - start);
+                    peaks[c] = Memory.peak() - baseline;
+                    scores[c] = s.logProbabilities();
+                }
+                chunkedPeaks.add((double) peaks[0]);
+                wholePeaks.add((double) peaks[1]);
+                memoryRatios.add((double) peaks[0] / peaks[1]);
+                for (int i = 0; i < scores[1].length; i++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(scores[1][i] - scores[0][i]));
                 }
             }
-            double maxDiff = 0;
-            for (int i = 0; i < wholeScores.length; i++) {
-                maxDiff = Math.max(maxDiff, Math.abs(wholeScores[i] - chunkedScores[i]));
-            }
-            v.put("maxAbsDifference", maxDiff);
-            v.put("memoryRatio", ((Number) v.get("chunkedPeakNativeBytes")).doubleValue()
-                    / ((Number) v.get("wholePeakNativeBytes")).doubleValue());
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("chunkedPeakNativeBytes", Spread.of(chunkedPeaks).toMap());
+            v.put("chunkedSeconds", Timings.figure(chunkedNanos, n -> n / 1e9));
+            v.put("wholePeakNativeBytes", Spread.of(wholePeaks).toMap());
+            v.put("wholeSeconds", Timings.figure(wholeNanos, n -> n / 1e9));
+            v.put("maxAbsDifference", maxDiff); // the largest over every run: a bound, not a timing
+            v.put("memoryRatio", Spread.of(memoryRatios).toMap());
             results.put("chunked4096", v);
         }
     }
 
-    /** Sentences per second through the CoreNLP annotator, batch 1 against batch 32. */
+    /**
+     * Sentences per second through the CoreNLP annotator, batch 1 against batch 32, in turn --repeat times;
+     * the speedup is the median of each turn's ratio.
+     */
     private void corenlp() throws Exception {
         LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
         Path dir = Files.createTempDirectory("lazyattn-bench");
@@ -337,97 +399,127 @@ final class BenchCommand implements Callable<Integer> {
                 lm.save(model);
             }
             String text = String.join("\n\n", EuroparlEnglish.documents().subList(0, 40));
-            Map<String, Object> v = new LinkedHashMap<>();
-            double one = 0;
-            for (int batch : new int[] {1, 32}) {
+            int[] batches = {1, 32};
+            StanfordCoreNLP[] pipelines = new StanfordCoreNLP[batches.length];
+            for (int b = 0; b < batches.length; b++) {
                 Properties p = new Properties();
                 p.setProperty("annotators", "tokenize,ssplit,lazylm");
                 p.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
                 p.setProperty("lazylm.model", model.toString());
                 p.setProperty("lazylm.device", device.device);
-                p.setProperty("lazylm.batchSize", Integer.toString(batch));
-                StanfordCoreNLP pipeline = new StanfordCoreNLP(p);
-                pipeline.annotate(new Annotation("Warm up the pipeline. It has two sentences."));
-                Annotation doc = new Annotation(text);
-                pipeline.annotate(new Annotation(text.substring(0, 2000)));
-                long start = System.nanoTime();
-                pipeline.annotate(doc);
-                double seconds = (System.nanoTime() - start) / 1e9;
-                List<CoreMap> sentences = doc.get(CoreAnnotations.SentencesAnnotation.class);
-                if (sentences.get(0).get(LazyLmAnnotations.SentenceLogProbability.class) == null) {
-                    throw new IllegalStateException("the annotator did not run");
-                }
-                double rate = sentences.size() / seconds;
-                v.put("sentences", sentences.size());
-                v.put("batch" + batch + "SentencesPerSecond", rate);
-                if (batch == 1) {
-                    one = rate;
-                } else {
-                    v.put("batchSpeedup", rate / one);
+                p.setProperty("lazylm.batchSize", Integer.toString(batches[b]));
+                pipelines[b] = new StanfordCoreNLP(p);
+                pipelines[b].annotate(new Annotation("Warm up the pipeline. It has two sentences."));
+                pipelines[b].annotate(new Annotation(text.substring(0, 2000)));
+            }
+            List<List<Long>> nanos = List.of(new ArrayList<>(), new ArrayList<>());
+            int sentenceCount = 0;
+            for (int r = 0; r < repeat; r++) {
+                for (int b = 0; b < batches.length; b++) {
+                    Annotation doc = new Annotation(text);
+                    long start = System.nanoTime();
+                    pipelines[b].annotate(doc);
+                    nanos.get(b).add(System.nanoTime() - start);
+                    List<CoreMap> sentences = doc.get(CoreAnnotations.SentencesAnnotation.class);
+                    if (sentences.get(0).get(LazyLmAnnotations.SentenceLogProbability.class) == null) {
+                        throw new IllegalStateException("the annotator did not run");
+                    }
+                    sentenceCount = sentences.size();
                 }
             }
+            int count = sentenceCount;
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("sentences", count);
+            for (int b = 0; b < batches.length; b++) {
+                v.put("batch" + batches[b] + "SentencesPerSecond", Timings.figure(nanos.get(b), n -> count / (n / 1e9)));
+            }
+            List<Double> speedups = new ArrayList<>();
+            for (int r = 0; r < repeat; r++) {
+                speedups.add((double) nanos.get(0).get(r) / nanos.get(1).get(r));
+            }
+            v.put("batchSpeedup", Spread.of(speedups).toMap());
             results.put("corenlp", v);
         } finally {
             deleteTree(dir);
         }
     }
 
-    /** Native memory over 2,000 training steps and 10,000 annotated sentences (tiny model, context 64). */
+    /**
+     * Native memory over 2,000 training steps and 10,000 annotated sentences (tiny model, context 64), each
+     * --repeat times from a fresh model and pipeline; the growth is the median of the runs'.
+     */
     private void leaks() throws Exception {
-        Path dir = Files.createTempDirectory("lazyattn-bench");
-        try {
-            List<Long> trainSamples = new ArrayList<>();
-            TrainingSettings tiny = TrainingSettings.builder().optPreset("tiny").optSteps(2000).optBatchSize(8)
-                    .optGradAccum(1).optEvalEvery(0).optCheckpointEvery(0).optProgress(false).optLogEvery(1000)
-                    .optSeed(1).optDevice(device.device).build();
-            Path model;
-            try (TrainedModel trained = TrainingRecipe.builder().setSettings(tiny).optTokenizer(tokenizer)
-                    .optMonitor(new TrainingMonitor() {
-                        @Override
-                        public boolean onStep(int step, double loss) {
-                            if (step % 100 == 0) {
-                                trainSamples.add(Memory.resident());
+        List<List<Long>> trainRuns = new ArrayList<>();
+        List<List<Long>> annotateRuns = new ArrayList<>();
+        for (int r = 0; r < repeat; r++) {
+            Path dir = Files.createTempDirectory("lazyattn-bench");
+            try {
+                List<Long> trainSamples = new ArrayList<>();
+                TrainingSettings tiny = TrainingSettings.builder().optPreset("tiny").optSteps(2000).optBatchSize(8)
+                        .optGradAccum(1).optEvalEvery(0).optCheckpointEvery(0).optProgress(false).optLogEvery(1000)
+                        .optSeed(1).optDevice(device.device).build();
+                Path model;
+                try (TrainedModel trained = TrainingRecipe.builder().setSettings(tiny).optTokenizer(tokenizer)
+                        .optMonitor(new TrainingMonitor() {
+                            @Override
+                            public boolean onStep(int step, double loss) {
+                                if (step % 100 == 0) {
+                                    trainSamples.add(Memory.resident());
+                                }
+                                return true;
                             }
-                            return true;
-                        }
-                    }).build().train(tokenizer, randomTokens(200_000, 4), null, dir.resolve("train"))) {
-                model = trained.result().model();
-            }
-            results.put("leaks.train", growth(trainSamples));
-
-            Properties p = new Properties();
-            p.setProperty("annotators", "tokenize,ssplit,lazylm");
-            p.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
-            p.setProperty("lazylm.model", model.toString());
-            p.setProperty("lazylm.device", device.device);
-            StanfordCoreNLP pipeline = new StanfordCoreNLP(p);
-            List<String> documents = EuroparlEnglish.documents();
-            List<Long> annotateSamples = new ArrayList<>();
-            int sentences = 0;
-            for (int i = 0; sentences < 10_000; i++) {
-                Annotation doc = new Annotation(documents.get(i % documents.size()));
-                pipeline.annotate(doc);
-                int before = sentences;
-                sentences += doc.get(CoreAnnotations.SentencesAnnotation.class).size();
-                if (sentences / 500 != before / 500) {
-                    annotateSamples.add(Memory.resident());
+                        }).build().train(tokenizer, randomTokens(200_000, 4), null, dir.resolve("train"))) {
+                    model = trained.result().model();
                 }
+                trainRuns.add(trainSamples);
+
+                Properties p = new Properties();
+                p.setProperty("annotators", "tokenize,ssplit,lazylm");
+                p.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
+                p.setProperty("lazylm.model", model.toString());
+                p.setProperty("lazylm.device", device.device);
+                StanfordCoreNLP pipeline = new StanfordCoreNLP(p);
+                List<String> documents = EuroparlEnglish.documents();
+                List<Long> annotateSamples = new ArrayList<>();
+                int sentences = 0;
+                for (int i = 0; sentences < 10_000; i++) {
+                    Annotation doc = new Annotation(documents.get(i % documents.size()));
+                    pipeline.annotate(doc);
+                    int before = sentences;
+                    sentences += doc.get(CoreAnnotations.SentencesAnnotation.class).size();
+                    if (sentences / 500 != before / 500) {
+                        annotateSamples.add(Memory.resident());
+                    }
+                }
+                annotateRuns.add(annotateSamples);
+            } finally {
+                deleteTree(dir);
             }
-            results.put("leaks.annotate", growth(annotateSamples));
-        } finally {
-            deleteTree(dir);
         }
+        results.put("leaks.train", growth(trainRuns));
+        results.put("leaks.annotate", growth(annotateRuns));
     }
 
-    /** Resident memory after the first quarter of the samples (warm-up) against the last one. */
-    private static Map<String, Object> growth(List<Long> samples) {
+    /**
+     * Resident memory after the first quarter of each run's samples (warm-up) against its last one; spreads
+     * over the runs.
+     */
+    private static Map<String, Object> growth(List<List<Long>> runs) {
+        List<Double> warm = new ArrayList<>();
+        List<Double> last = new ArrayList<>();
+        List<Double> growth = new ArrayList<>();
+        for (List<Long> samples : runs) {
+            long w = samples.get(samples.size() / 4);
+            long l = samples.get(samples.size() - 1);
+            warm.add((double) w);
+            last.add((double) l);
+            growth.add((double) (l - w) / w);
+        }
         Map<String, Object> v = new LinkedHashMap<>();
-        long warm = samples.get(samples.size() / 4);
-        long last = samples.get(samples.size() - 1);
-        v.put("samples", samples);
-        v.put("afterWarmupBytes", warm);
-        v.put("lastBytes", last);
-        v.put("growth", (double) (last - warm) / warm);
+        v.put("samples", runs);
+        v.put("afterWarmupBytes", Spread.of(warm).toMap());
+        v.put("lastBytes", Spread.of(last).toMap());
+        v.put("growth", Spread.of(growth).toMap());
         return v;
     }
 
@@ -445,6 +537,16 @@ final class BenchCommand implements Callable<Integer> {
             tokens[i] = random.nextInt(tokenizer.vocabSize() - 1);
         }
         return tokens;
+    }
+
+    /** libtorch's own intra-op thread count (its get_num_threads), once the engine runs; -1 if unknown. */
+    static int libtorchThreads() {
+        try {
+            // The PyTorch engine is a runtime dependency only: reached by name.
+            return (Integer) Class.forName("ai.djl.pytorch.jni.JniUtils").getMethod("getNumThreads").invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return -1;
+        }
     }
 
     private static double time(Runnable r) {
@@ -469,10 +571,17 @@ final class BenchCommand implements Callable<Integer> {
                 sb.append(String.format(Locale.ROOT, "threads (preset %s, %d timed training steps of 16 windows, "
                         + "64 windows scored; a child JVM per run)%n", preset, steps));
                 sb.append(ThreadsBench.markdown((List<Map<String, Object>>) e.getValue()));
-            } else if (e.getValue() instanceof Map) {
+            } else if (e.getValue() instanceof Map && !isFigure(e.getValue())) {
                 sb.append(e.getKey()).append('\n');
                 for (Map.Entry<String, Object> f : ((Map<String, Object>) e.getValue()).entrySet()) {
-                    sb.append(String.format(Locale.ROOT, "  %-28s %s%n", f.getKey(), format(f.getValue())));
+                    if (f.getValue() instanceof Map && !isFigure(f.getValue())) {
+                        sb.append("  ").append(f.getKey()).append('\n');
+                        for (Map.Entry<String, Object> g : ((Map<String, Object>) f.getValue()).entrySet()) {
+                            sb.append(String.format(Locale.ROOT, "    %-26s %s%n", g.getKey(), format(g.getValue())));
+                        }
+                    } else {
+                        sb.append(String.format(Locale.ROOT, "  %-28s %s%n", f.getKey(), format(f.getValue())));
+                    }
                 }
             } else if (!e.getKey().equals("machine")) {
                 sb.append(String.format(Locale.ROOT, "%-30s %s%n", e.getKey(), format(e.getValue())));
@@ -481,10 +590,28 @@ final class BenchCommand implements Callable<Integer> {
         return sb.toString();
     }
 
+    /** A figure of {@link Spread#toMap()} or {@link Timings#figure}, printed on one line. */
+    private static boolean isFigure(Object v) {
+        return v instanceof Map && (((Map<?, ?>) v).containsKey("median") || ((Map<?, ?>) v).containsKey("notMeasured"));
+    }
+
+    @SuppressWarnings("unchecked")
     private static String format(Object v) {
         if (v instanceof Double || v instanceof Float) {
             double d = ((Number) v).doubleValue();
             return Math.abs(d) >= 1000 ? String.format(Locale.ROOT, "%,.0f", d) : String.format(Locale.ROOT, "%.4g", d);
+        }
+        if (isFigure(v)) {
+            Map<String, Object> m = (Map<String, Object>) v;
+            if (m.containsKey("notMeasured")) {
+                return "not measured: " + m.get("notMeasured");
+            }
+            double median = (Double) m.get("median");
+            String pattern = Math.abs(median) >= 1000 ? "%,.0f" : "%.4g";
+            String line = String.format(Locale.ROOT, "%s (%s-%s), median (min-max) of %d",
+                    String.format(Locale.ROOT, pattern, median), String.format(Locale.ROOT, pattern, m.get("min")),
+                    String.format(Locale.ROOT, pattern, m.get("max")), ((List<?>) m.get("runs")).size());
+            return m.containsKey("measured") ? line + "; " + m.get("measured") : line;
         }
         if (v instanceof Map) {
             return Json.of(v);

@@ -103,7 +103,7 @@ final class ThreadsBench {
         List<String> command = java();
         command.add("-Dorg.slf4j.simpleLogger.log.ai.djl.pytorch.engine.PtEngine=info");
         command.add(Main.class.getName());
-        command.addAll(List.of("bench", "--phases", "train,score", "--variants", "lazy", "--json",
+        command.addAll(List.of("bench", "--child", "--repeat", "1", "--phases", "train,score", "--variants", "lazy", "--json",
                 "--preset", preset, "--steps", Integer.toString(steps), "--batch-size", Integer.toString(microBatch),
                 "--threads", Integer.toString(threads)));
         Path err = Files.createTempFile("lazyattn-bench-threads", ".log");
@@ -124,7 +124,7 @@ final class ThreadsBench {
             }
             JsonObject json = JsonParser.parseString(out.substring(out.indexOf('{'))).getAsJsonObject();
             double train = json.getAsJsonObject("train.lazy").get("tokensPerSecond").getAsDouble();
-            double score = json.getAsJsonObject("score").get("tokensPerSecond").getAsDouble();
+            double score = json.getAsJsonObject("score").getAsJsonObject("tokensPerSecond").get("median").getAsDouble();
             Matcher m = TORCH_THREADS.matcher(log);
             return new Child(train, score, m.find() ? m.group(1) : "not reported");
         } finally {
@@ -142,7 +142,7 @@ final class ThreadsBench {
     }
 
     /** This JVM's launcher and class path, its heap limit, without a thread count of its own. */
-    private static List<String> java() {
+    static List<String> java() {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));

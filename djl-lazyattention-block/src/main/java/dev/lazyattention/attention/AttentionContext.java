@@ -8,13 +8,14 @@ import ai.djl.ndarray.types.Shape;
 import dev.lazyattention.util.Tensors;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Where a block of queries sits: its absolute positions, how many cached keys precede it, which keys are
  * padding. It also builds (once, lazily) the tensors that depend only on these positions and the padding,
- * so that every layer of a forward pass shares one copy: RoPE tables, the causal mask, {@code 1/i},
- * distance indices.
+ * so that every layer of a forward pass shares one copy: RoPE tables, the causal mask, {@code 1/i}, the
+ * constant parts of the distance bias.
  *
  * <p>Positions are absolute: queries cover {@code [positionOffset, positionOffset + queryLength)} and keys
  * cover {@code [positionOffset - pastLength, positionOffset + queryLength)}. The 1-based query position
@@ -38,7 +39,7 @@ public final class AttentionContext {
     private final int queryChunk;
 
     private final Map<Rope, NDArray[]> ropeTables = new HashMap<>();
-    private final Map<Integer, NDArray> distanceIndices = new HashMap<>();
+    private final Map<List<Integer>, NDArray[]> toeplitzPads = new HashMap<>();
     private NDArray causalMask;
     private NDArray causalKeep;
     private NDArray paddingMask;
@@ -215,20 +216,18 @@ public final class AttentionContext {
     }
 
     /**
-     * [Tq, Tk] int64: the distance {@code i - j} between query t and key j, with distances at or beyond
-     * {@code biasLength} and future keys mapped to {@code biasLength} (a zero column appended to the
-     * bias).
+     * The constant parts of the distance-bias vector of {@code LazyAttentionBlock.scoreBias} for {@code heads}
+     * heads and {@code biasLength} learned distances: {zeros [H, far] for the distances at or beyond the bias
+     * length, {@link #MASKED} [H, Tq - 1] for the future keys}, with {@code far = max(0, pastLength + Tq -
+     * biasLength)}. Shared by the layers of a pass.
      */
-    public NDArray distanceIndex(int biasLength) {
-        return distanceIndices.computeIfAbsent(biasLength, lb -> {
-            long[] index = new long[queryLength * keyLength()];
-            for (int t = 0; t < queryLength; t++) {
-                for (int j = 0; j < keyLength(); j++) {
-                    int distance = pastLength + t - j;
-                    index[t * keyLength() + j] = distance < 0 || distance >= lb ? lb : distance;
-                }
-            }
-            return Tensors.of(manager, index, new Shape(queryLength, keyLength()));
+    NDArray[] toeplitzPads(int heads, int biasLength) {
+        return toeplitzPads.computeIfAbsent(List.of(heads, biasLength), key -> {
+            long far = Math.max(0, (long) pastLength + queryLength - biasLength);
+            return new NDArray[] {
+                manager.zeros(new Shape(heads, far), DataType.FLOAT32), // [H, far]
+                manager.full(new Shape(heads, queryLength - 1), MASKED, DataType.FLOAT32) // [H, Tq - 1]
+            };
         });
     }
 

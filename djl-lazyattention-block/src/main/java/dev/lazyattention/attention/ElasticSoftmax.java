@@ -75,6 +75,12 @@ public final class ElasticSoftmax {
         NDArray threshold = tau.toType(DataType.FLOAT32, false).reshape(heads, 1, 1)
                 .mul(inverseQueryPositions); // [H, Tq, 1] or [B, H, Tq, 1]
         if (threshold.getShape().dimension() == 3 && keep.getShape().dimension() == 2) {
+            if (notPositive(tau)) {
+                // P is exactly 0 on future keys, so there A = ReLU(tau/i) = 0 already when no tau is positive,
+                // and the ReLU passes them no gradient: no mask at all. The threshold then reaches A broadcast
+                // from [H, Tq, 1], and its gradient is one sum over [B, ..., Tk], not one into [H, Tq, Tk].
+                return Activation.relu(p.add(threshold)); // [..., H, Tq, Tk]
+            }
             // Masking the threshold instead of A is the same (P is exactly 0 on future keys) and costs
             // [H, Tq, Tk] instead of [B, H, Tq, Tk].
             return Activation.relu(p.add(threshold.mul(keep))); // [..., H, Tq, Tk]
@@ -82,5 +88,10 @@ public final class ElasticSoftmax {
         // Per-row thresholds or masks: mask A itself, which also zeroes the uniform P of a query whose every
         // key is masked (a leading pad).
         return Activation.relu(p.add(threshold)).mul(keep); // [B, H, Tq, Tk]
+    }
+
+    /** Whether every threshold is at most 0 (reads one boolean back; a NaN is not). */
+    private static boolean notPositive(NDArray tau) {
+        return tau.stopGradient().lte(0f).all().getBoolean(); // [H] -> []
     }
 }

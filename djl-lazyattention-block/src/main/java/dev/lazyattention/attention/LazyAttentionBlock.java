@@ -349,19 +349,34 @@ public final class LazyAttentionBlock extends AbstractBlock {
         return wg.matMul(v.expandDims(2)).reshape(b, numHeads, t, headDim); // [B, H, T, D]
     }
 
-    /** The causal mask, plus the distance bias b[h, i - j] for variants that learn one. */
+    /**
+     * The causal mask, plus the distance bias b[h, i - j] for variants that learn one, built as a Toeplitz
+     * matrix: entry [t, j] depends only on j - t, so every row is a window of one vector w [H, Tq + Tk - 1]
+     * that holds, in order, 0 for distances at or beyond Lb, the bias from the largest distance down to 0, and
+     * {@link AttentionContext#MASKED} for the future keys. Repeating w Tq times and reading the repeats with a
+     * row length one shorter than w shifts each row by one: rows of the bias without a gather, whose backward
+     * pass is then a sum over the repeats instead of a scatter-add, and with the causal mask already in place.
+     */
     private NDArray scoreBias(NDArray bias, AttentionContext context) {
         if (bias == null) {
             return context.causalMask(); // [T, Tk]
         }
         int t = context.queryLength();
         int tk = context.keyLength();
-        NDArray padded = bias.concat(context.manager().zeros(new Shape(numHeads, 1), DataType.FLOAT32,
-                bias.getDevice()), 1); // [H, Lb+1]
-        NDArray index = context.distanceIndex(biasLength)
-                .reshape(1, (long) t * tk)
-                .broadcast(numHeads, (long) t * tk); // [H, T*Tk]
-        return padded.gather(index, 1).reshape(numHeads, t, tk).add(context.causalMask()); // [H, T, Tk]
+        long width = (long) t + tk - 1;
+        // Distance of w's element u: pastLength + t - 1 - u, from pastLength + t - 1 down to 1 - t.
+        int near = Math.min(biasLength, context.pastLength() + t); // distances 0 .. near-1 carry a bias
+        NDArray[] pads = context.toeplitzPads(numHeads, biasLength); // {[H, far] zeros, [H, t-1] MASKED}
+        NDArray nearest = bias.get(new NDIndex(":, :{}", near)).flip(1); // [H, near], largest distance first
+        NDArray w = NDArrays.concat(new NDList(pads[0], nearest, pads[1]), 1); // [H, Tq + Tk - 1]
+        if (t == 1) {
+            return w.reshape(numHeads, 1, tk); // [H, 1, Tk]
+        }
+        // Row t of the repeats read with rows of width - 1 starts at w[t - 1 - row]: the row's own window.
+        return w.tile(new long[] {1, t}) // [H, Tq * width]
+                .get(new NDIndex(":, {}:{}", t - 1, t - 1 + (long) t * (width - 1))) // [H, Tq * (width - 1)]
+                .reshape(numHeads, t, width - 1) // [H, Tq, width - 1]
+                .get(new NDIndex(":, :, :{}", tk)); // [H, Tq, Tk]
     }
 
     private void checkInput(Shape x, CachedKeyValues past, AttentionContext context) {
