@@ -36,6 +36,8 @@ public final class ArrayDecoder {
     private final float[] gateUp;
     private final float[] activated;
     private final float[] scores;
+    private final float[] attentionWeights;
+    private final int[] rows;
     private final float[] cos;
     private final float[] sin;
 
@@ -66,12 +68,25 @@ public final class ArrayDecoder {
         gateUp = new float[2 * w.inner];
         activated = new float[w.inner];
         scores = new float[capacity];
+        attentionWeights = new float[capacity];
+        rows = new int[capacity];
         cos = new float[d];
         sin = new float[d];
         inverseFrequencies = new double[d / 2];
         for (int k = 0; k < d / 2; k++) {
             inverseFrequencies[k] = Math.pow(w.config.ropeBase(), -2.0 * k / d);
         }
+    }
+
+    /** A decoder with the same weights, capacity and cached positions as this one, dense or sparse. */
+    public ArrayDecoder copy(boolean sparseValues) {
+        ArrayDecoder c = new ArrayDecoder(w, capacity, sparseValues);
+        for (int l = 0; l < keys.length; l++) {
+            System.arraycopy(keys[l], 0, c.keys[l], 0, keys[l].length);
+            System.arraycopy(values[l], 0, c.values[l], 0, values[l].length);
+        }
+        c.length = length;
+        return c;
     }
 
     /** Positions in the cache. */
@@ -210,33 +225,50 @@ public final class ArrayDecoder {
                 sum += e;
             }
             float threshold = w.elastic ? w.tau[l][head] * inverse : 0f;
-            for (int p = 0; p < n; p++) {
-                float a = scores[p] / sum + threshold;
-                scores[p] = a > 0f ? a : 0f;
-            }
-            weightedValues(v, kv, n, head * d);
+            int kept = sparse ? keepNonZero(n, sum, threshold) : keepAll(n, sum, threshold);
+            weightedValues(v, kv, kept, head * d);
+            valueRowsTotal += n;
         }
     }
 
-    /** attended[out .. out + D] = sum over positions p of scores[p] * v[kv][p]; sparse skips zero weights. */
-    private void weightedValues(float[] v, int kv, int n, int out) {
+    /** Weights {@code ReLU(e / sum + threshold)} of all n keys into {@link #attentionWeights}, in key order. */
+    private int keepAll(int n, float sum, float threshold) {
+        for (int p = 0; p < n; p++) {
+            float a = scores[p] / sum + threshold;
+            attentionWeights[p] = a > 0f ? a : 0f;
+            rows[p] = p;
+        }
+        return n;
+    }
+
+    /**
+     * The non-zero weights only, packed with their key positions into {@link #attentionWeights} and {@link #rows}
+     * (written unconditionally and kept by advancing the count, so the loop has no branch to mispredict).
+     */
+    private int keepNonZero(int n, float sum, float threshold) {
+        int kept = 0;
+        for (int p = 0; p < n; p++) {
+            float a = scores[p] / sum + threshold;
+            attentionWeights[kept] = a;
+            rows[kept] = p;
+            kept += a > 0f ? 1 : 0;
+        }
+        return kept;
+    }
+
+    /** attended[out .. out + D] = sum over the first {@code kept} entries of attentionWeights[e] * v[kv][rows[e]]. */
+    private void weightedValues(float[] v, int kv, int kept, int out) {
         int d = w.headDim;
         java.util.Arrays.fill(attended, out, out + d, 0f);
         int base = kv * capacity * d;
-        int used = 0;
-        for (int p = 0; p < n; p++) {
-            float a = scores[p];
-            if (sparse && a == 0f) {
-                continue;
-            }
-            used++;
-            int row = base + p * d;
+        for (int e = 0; e < kept; e++) {
+            float a = attentionWeights[e];
+            int row = base + rows[e] * d;
             for (int j = 0; j < d; j++) {
                 attended[out + j] += a * v[row + j];
             }
         }
-        valueRowsUsed += used;
-        valueRowsTotal += n;
+        valueRowsUsed += kept;
     }
 
     /** cos and sin of the angles {@code position * base^(-2k/D)}, in the rotate-half layout of the engine. */
