@@ -278,6 +278,13 @@ final class BenchCommand implements Callable<Integer> {
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             int[] prompt = randomTokens(config.contextLength() - DecodeBench.STEPS, 5);
             v.put(preset, bench.engineAgainstArrays(lm, prompt));
+            Path file = Files.createTempFile("lazyattn-bench", ".lazylm.zip");
+            try {
+                lm.save(file);
+                v.put("djlTextGenerator", bench.textGenerator(file, prompt));
+            } finally {
+                Files.deleteIfExists(file);
+            }
         }
         if (model != null) {
             try (LazyLanguageModel lm = LazyLanguageModel.load(model, device.resolve())) {
