@@ -273,7 +273,7 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("streamingReadBytesPerSecond", bench.streamingReadRate().toMap());
         v.put("libtorchIntraOpThreads", DecodeBench.libtorch("getNumThreads", new Class<?>[0]));
-        v.put("arrayDecoderThreads", 1);
+        v.put("arrayDecoderThreads", "1 (generate's default; 2 in arrayTwoThreadsTokensPerSecond)");
         LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             int[] prompt = randomTokens(config.contextLength() - DecodeBench.STEPS, 5);

@@ -51,13 +51,19 @@ final class DecodeBench {
         List<Double> prefill = new ArrayList<>();
         List<Double> engine = new ArrayList<>();
         List<Double> arrays = new ArrayList<>();
+        List<Double> twoThreads = new ArrayList<>();
         List<Double> stream = new ArrayList<>();
         int[] engineTokens = null;
         int[] arrayTokens = null;
+        boolean sameTwoThreadTokens = true;
         DecoderWeights weights = DecoderWeights.of(lm);
         ArrayDecoder decoder = new ArrayDecoder(weights, context, lm.config().attention().hasElasticSoftmax());
         for (int r = 0; r <= repetitions; r++) { // repetition 0 warms up
             EngineRun run = engineDecode(lm, prompt, STEPS, decoder);
+            ArrayRun two;
+            try (ArrayDecoder split = decoder.copy(decoder.isSparse(), 2)) {
+                two = arrayDecode(split, run.firstToken, STEPS, lm.config().vocabSize());
+            }
             ArrayRun a = arrayDecode(decoder, run.firstToken, STEPS, lm.config().vocabSize());
             double streamRate = streamOnce(); // beside the decode it is compared with: the same load
             if (r > 0) {
@@ -65,16 +71,19 @@ final class DecodeBench {
                 prefill.add(run.prefillSeconds);
                 engine.add(STEPS / run.decodeSeconds);
                 arrays.add(STEPS / a.seconds);
+                twoThreads.add(STEPS / two.seconds);
             }
             engineTokens = run.tokens;
             arrayTokens = a.tokens;
+            sameTwoThreadTokens &= java.util.Arrays.equals(a.tokens, two.tokens);
         }
         Spread arraysRate = Spread.of(arrays);
         v.put("prefillSeconds", Spread.of(prefill).toMap());
         v.put("engineTokensPerSecond", Spread.of(engine).toMap());
         v.put("arrayTokensPerSecond", arraysRate.toMap());
         v.put("arrayOverEngine", arraysRate.median() / Spread.of(engine).median());
-        v.put("sameGreedyTokens", java.util.Arrays.equals(engineTokens, arrayTokens));
+        v.put("arrayTwoThreadsTokensPerSecond", Spread.of(twoThreads).toMap());
+        v.put("sameGreedyTokens", java.util.Arrays.equals(engineTokens, arrayTokens) && sameTwoThreadTokens);
         long bytes = weights.bytesReadPerToken();
         v.put("weightBytesPerToken", bytes);
         double achieved = bytes * arraysRate.median();
@@ -317,8 +326,8 @@ final class DecodeBench {
             // Dense and sparse step in turn, each step timed alone: on a shared machine both see the same load.
             float[] sparseLogits = new float[vocab];
             for (int r = 0; r <= repetitions; r++) {
-                ArrayDecoder d = prefilled.copy(false);
-                ArrayDecoder s = prefilled.copy(true);
+                ArrayDecoder d = prefilled.copy(false, 1);
+                ArrayDecoder s = prefilled.copy(true, 1);
                 long denseNanos = 0;
                 long sparseNanos = 0;
                 int next = text[d.length()];

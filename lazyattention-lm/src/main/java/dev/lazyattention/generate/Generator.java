@@ -94,7 +94,18 @@ public final class Generator {
     }
 
     private Generation run(int[] promptIds, GenerationOptions options) {
-        Decoding decoding = new Decoding(promptIds, options, arrayDecoder(options));
+        ArrayDecoder decoder = arrayDecoder(options);
+        try {
+            return run(promptIds, options, decoder);
+        } finally {
+            if (decoder != null) {
+                decoder.close();
+            }
+        }
+    }
+
+    private Generation run(int[] promptIds, GenerationOptions options, ArrayDecoder decoder) {
+        Decoding decoding = new Decoding(promptIds, options, decoder);
         List<float[]> recorded = new ArrayList<>();
         Sampler sampler = new Sampler(options);
         int eos = lm.tokenizer().endOfTextId();
@@ -102,7 +113,7 @@ public final class Generator {
             for (int produced = 0; produced < options.maxNewTokens(); produced++) {
                 float[] logits = decoding.nextLogits(generation);
                 if (options.recordLogits()) {
-                    recorded.add(logits);
+                    recorded.add(logits.clone()); // the array decoder reuses its logits array
                 }
                 int token = sampler.next(logits);
                 decoding.append(token);
@@ -146,7 +157,10 @@ public final class Generator {
             length = prompt.length;
         }
 
-        /** The next-token logits [V] after the tokens so far; slides the window first if they no longer fit. */
+        /**
+         * The next-token logits [V] after the tokens so far; slides the window first if they no longer fit.
+         * From the array decoder the array is reused by the next call.
+         */
         float[] nextLogits(NDManager generation) {
             int context = lm.config().contextLength();
             if (length - windowStart > context) {
@@ -158,7 +172,7 @@ public final class Generator {
             if (decoder != null && cached > 0 && cached == length - windowStart - 1) {
                 decoder.step(ids[length - 1], decoded);
                 cached++;
-                return decoded.clone(); // [V]
+                return decoded; // [V], overwritten by the next step
             }
             try (NDManager step = generation.newSubManager()) {
                 int from = options.useCache() ? windowStart + cached : windowStart;

@@ -65,11 +65,11 @@ class ArrayDecoderTest {
     /**
      * Positions past the model's context length: the engine allows them in a model built with a longer
      * context and the same weights, scoring the whole sequence at once (no cache); the decoder of the short
-     * model steps through it. Sparse and dense give identical logits.
+     * model steps through it. Sparse and dense, one thread and two, give identical logits.
      */
     @ParameterizedTest
     @MethodSource("variantsWithAndWithoutGqa")
-    void stepsPastTheContextLengthMatchTheEnginesWholeSequencePassAndSparseEqualsDense(AttentionVariant variant,
+    void stepsPastTheContextLengthMatchTheEnginesWholeSequencePassAndSparseAndTwoThreadsEqualDense(AttentionVariant variant,
             int kvHeads) {
         int length = 80;
         try (LazyLanguageModel lm = LazyLanguageModel.create(config(variant, kvHeads, 32), TinyModels.tokenizer(),
@@ -83,14 +83,19 @@ class ArrayDecoderTest {
             DecoderWeights weights = DecoderWeights.of(lm);
             ArrayDecoder dense = new ArrayDecoder(weights, length, false);
             ArrayDecoder sparse = new ArrayDecoder(weights, length, true);
+            ArrayDecoder twoThreads = new ArrayDecoder(weights, length, true, 2);
             float[] a = new float[lm.config().vocabSize()];
             float[] b = new float[lm.config().vocabSize()];
+            float[] c = new float[lm.config().vocabSize()];
             for (int t = 0; t < length; t++) {
                 dense.step(ids[t], a);
                 sparse.step(ids[t], b);
+                twoThreads.step(ids[t], c);
                 assertArrayEquals(a, b, 0f, "sparse against dense at position " + t);
+                assertArrayEquals(a, c, 0f, "two threads against one at position " + t);
                 assertArrayEquals(logSoftmax(reference[t]), logSoftmax(a), 1e-4, "position " + t);
             }
+            twoThreads.close();
             if (variant.hasElasticSoftmax()) {
                 assertTrue(sparse.skippedValueRowShare() > 0.3, "skipped " + sparse.skippedValueRowShare());
             } else {
