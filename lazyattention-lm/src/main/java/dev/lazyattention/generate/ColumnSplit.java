@@ -11,7 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class ColumnSplit implements AutoCloseable {
 
-    private static final int SPINS = 20_000;
+    private static final int SPINS = 200;
 
     private final Thread worker;
     private final Thread caller;
