@@ -86,6 +86,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--child", hidden = true)
     boolean child;
 
+    @Option(names = "--model", paramLabel = "FILE",
+            description = "A trained model for the generate phase's dense against sparse attention at long contexts.")
+    Path model;
+
     @Mixin
     DeviceOption device = new DeviceOption();
 
@@ -313,32 +317,46 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private void generate() {
-        Map<String, Object> all = new LinkedHashMap<>();
-        for (int context : new int[] {64, 256, 1024}) {
-            LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).optContextLength(context)
-                    .optBiasLength(context).build();
-            try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
-                int newTokens = 16;
-                int[] prompt = randomTokens(context - newTokens - 1, 5);
-                Generator generator = new Generator(lm);
-                GenerationOptions greedy = GenerationOptions.greedy(newTokens).withStopAtEndOfText(false);
-                generator.generate(prompt, greedy.withCache(true)); // warm up
-                Memory.resetPeak();
-                double prefill = time(() -> generator.generate(prompt, GenerationOptions.greedy(1).withStopAtEndOfText(false)));
-                double cached = time(() -> generator.generate(prompt, greedy.withCache(true)));
-                double recompute = time(() -> generator.generate(prompt, greedy.withCache(false)));
-                double cachedDecode = (newTokens - 1) / Math.max(cached - prefill, 1e-9);
-                double recomputeRate = newTokens / recompute;
-                Map<String, Object> v = new LinkedHashMap<>();
-                v.put("kvCacheTokensPerSecond", cachedDecode);
-                v.put("recomputeTokensPerSecond", recomputeRate);
-                v.put("speedup", cachedDecode / recomputeRate);
-                v.put("peakResidentBytes", Memory.peak());
-                all.put(Integer.toString(context), v);
+    /**
+     * Greedy decoding with a KV cache, batch 1, the preset at its context length, timed on the decode steps
+     * (see {@link DecodeBench}); with --model, dense against sparse attention of that model at long contexts.
+     */
+    private void generate() throws Exception {
+        DecodeBench bench = new DecodeBench(Math.max(3, repeat));
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("streamingReadBytesPerSecond", bench.streamingReadRate().toMap());
+        v.put("libtorchIntraOpThreads", DecodeBench.libtorch("getNumThreads", new Class<?>[0]));
+        v.put("arrayDecoderThreads", "1 (generate's default; 2 in arrayTwoThreadsTokensPerSecond)");
+        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
+        try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
+            int[] prompt = randomTokens(config.contextLength() - DecodeBench.STEPS, 5);
+            v.put(preset, bench.engineAgainstArrays(lm, prompt));
+            Path file = Files.createTempFile("lazyattn-bench", ".lazylm.zip");
+            try {
+                lm.save(file);
+                v.put("djlTextGenerator", bench.textGenerator(file, prompt));
+            } finally {
+                Files.deleteIfExists(file);
             }
         }
-        results.put("generate", all);
+        if (model != null) {
+            try (LazyLanguageModel lm = LazyLanguageModel.load(model, device.resolve())) {
+                int[] contexts = {1024, 2048, 4096};
+                List<Integer> text = new ArrayList<>();
+                for (String document : EuroparlEnglish.documents()) {
+                    for (int id : lm.tokenizer().encode(document + "\n\n")) {
+                        text.add(id);
+                    }
+                    if (text.size() > 4096) {
+                        break;
+                    }
+                }
+                v.put("sparse", Map.of("model", model.toString(),
+                        "contexts", bench.sparseAgainstDense(lm, text.stream().mapToInt(Integer::intValue).toArray(),
+                                contexts)));
+            }
+        }
+        results.put("decode", v);
     }
 
     /** One 4096-token document, attention whole against 512 queries at a time, --repeat times each. */

@@ -45,6 +45,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-stop", description = "Do not stop at <|endoftext|>.")
     boolean noStop;
 
+    @Option(names = "--engine-only",
+            description = "Run every decoding step through the engine instead of the Java array decoder.")
+    boolean engineOnly;
+
     @Mixin
     DeviceOption device = new DeviceOption();
 
@@ -57,7 +61,7 @@ final class GenerateCommand implements Callable<Integer> {
             Generator generator = new Generator(lm);
             for (int i = 0; i < samples; i++) {
                 GenerationOptions options = new GenerationOptions(maxTokens, temperature, topK, topP, seed + i,
-                        !noStop, true, false);
+                        !noStop, true, false, engineOnly);
                 Generation g = generator.generate(prompt, options);
                 if (samples > 1) {
                     System.out.println("--- sample " + (i + 1));

@@ -5,10 +5,18 @@ package dev.lazyattention.generate;
  * logits are divided by it and, after optional top-k and top-p (nucleus) filtering, a token is drawn with a
  * {@code java.util.Random} seeded by {@code seed}; {@code stopAtEndOfText} ends at {@code <|endoftext|>};
  * {@code useCache} false recomputes the whole window at each step (slow; for checks); {@code recordLogits}
- * keeps every step's logits in the result.
+ * keeps every step's logits in the result; {@code engineOnly} decodes with the engine's forward pass at every
+ * step instead of the {@link ArrayDecoder} (which is used, where the model allows, after the engine's prompt
+ * pass when the cache is on).
  */
 public record GenerationOptions(int maxNewTokens, double temperature, int topK, double topP, long seed,
-        boolean stopAtEndOfText, boolean useCache, boolean recordLogits) {
+        boolean stopAtEndOfText, boolean useCache, boolean recordLogits, boolean engineOnly) {
+
+    /** The options with the array decoder allowed. */
+    public GenerationOptions(int maxNewTokens, double temperature, int topK, double topP, long seed,
+            boolean stopAtEndOfText, boolean useCache, boolean recordLogits) {
+        this(maxNewTokens, temperature, topK, topP, seed, stopAtEndOfText, useCache, recordLogits, false);
+    }
 
     public GenerationOptions {
         if (maxNewTokens < 0) {
@@ -36,14 +44,20 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
     }
 
     public GenerationOptions withCache(boolean on) {
-        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stopAtEndOfText, on, recordLogits);
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stopAtEndOfText, on, recordLogits, engineOnly);
     }
 
     public GenerationOptions withRecordedLogits(boolean on) {
-        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stopAtEndOfText, useCache, on);
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stopAtEndOfText, useCache, on, engineOnly);
     }
 
     public GenerationOptions withStopAtEndOfText(boolean on) {
-        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, on, useCache, recordLogits);
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, on, useCache, recordLogits, engineOnly);
+    }
+
+    /** With {@code on}, every step runs the engine's forward pass (the array decoder is not used). */
+    public GenerationOptions withEngineOnly(boolean on) {
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stopAtEndOfText, useCache,
+                recordLogits, on);
     }
 }

@@ -31,13 +31,46 @@ import dev.lazyattention.util.Tensors;
  * applies the same rule, so both give the same tokens. A model trained with a start token ({@link
  * dev.lazyattention.model.LmConfig#startToken()}) sees a slid window as it saw its training windows: the
  * end-of-text token at position 0, then the window's tokens.
+ *
+ * <p>With the cache on, every pass after the prompt's (or a slide's) feeds one token, and for one token the
+ * engine spends its time dispatching small calls. Where {@link DecoderWeights#unsupportedReason} allows, those
+ * steps run on the {@link ArrayDecoder} instead: the engine's prompt pass fills its cache, and the weights are
+ * copied from the model the first time a generator decodes (a generator does not follow later training of
+ * its model). {@link GenerationOptions#engineOnly} keeps every step on the engine.
  */
 public final class Generator {
 
     private final LazyLanguageModel lm;
+    private DecoderWeights weights;
+    private String refusal;
+    private boolean checked;
 
     public Generator(LazyLanguageModel lm) {
         this.lm = lm;
+    }
+
+    /**
+     * Why decoding steps of this model run on the engine rather than the {@link ArrayDecoder}, or null when
+     * the array decoder serves them.
+     */
+    public synchronized String arrayDecoderRefusal() {
+        if (!checked) {
+            refusal = DecoderWeights.unsupportedReason(lm);
+            if (refusal == null) {
+                weights = DecoderWeights.of(lm);
+            }
+            checked = true;
+        }
+        return refusal;
+    }
+
+    /** A decoder for one generation, or null when these options or this model keep to the engine. */
+    private ArrayDecoder arrayDecoder(GenerationOptions options) {
+        if (options.engineOnly() || !options.useCache() || arrayDecoderRefusal() != null) {
+            return null;
+        }
+        // Exact zeros only come from Elastic-Softmax; for softmax the check would never skip a row.
+        return new ArrayDecoder(weights, lm.config().contextLength(), lm.config().attention().hasElasticSoftmax());
     }
 
     /** Continues {@code prompt} (which follows a document boundary). */
@@ -63,7 +96,18 @@ public final class Generator {
     }
 
     private Generation run(int[] promptIds, GenerationOptions options) {
-        Decoding decoding = new Decoding(promptIds, options);
+        ArrayDecoder decoder = arrayDecoder(options);
+        try {
+            return run(promptIds, options, decoder);
+        } finally {
+            if (decoder != null) {
+                decoder.close();
+            }
+        }
+    }
+
+    private Generation run(int[] promptIds, GenerationOptions options, ArrayDecoder decoder) {
+        Decoding decoding = new Decoding(promptIds, options, decoder);
         List<float[]> recorded = new ArrayList<>();
         Sampler sampler = new Sampler(options);
         int eos = lm.tokenizer().endOfTextId();
@@ -71,7 +115,7 @@ public final class Generator {
             for (int produced = 0; produced < options.maxNewTokens(); produced++) {
                 float[] logits = decoding.nextLogits(generation);
                 if (options.recordLogits()) {
-                    recorded.add(logits);
+                    recorded.add(logits.clone()); // the array decoder reuses its logits array
                 }
                 int token = sampler.next(logits);
                 decoding.append(token);
@@ -103,16 +147,23 @@ public final class Generator {
         private List<CachedKeyValues> cache;
         private int cached; // positions of the window (the start token included) whose keys and values are cached
         private double[] promptLogProbabilities = new double[0];
+        private final ArrayDecoder decoder; // null: every step on the engine
+        private final float[] decoded;
 
-        Decoding(int[] promptIds, GenerationOptions options) {
+        Decoding(int[] promptIds, GenerationOptions options, ArrayDecoder decoder) {
             this.options = options;
+            this.decoder = decoder;
+            this.decoded = decoder == null ? null : new float[lm.config().vocabSize()];
             int[] prompt = lm.tokenizer().afterEndOfText(promptIds);
             promptTokens = prompt.length;
             ids = Arrays.copyOf(prompt, prompt.length + options.maxNewTokens());
             length = prompt.length;
         }
 
-        /** The next-token logits [V] after the tokens so far; slides the window first if they no longer fit. */
+        /**
+         * The next-token logits [V] after the tokens so far; slides the window first if they no longer fit.
+         * From the array decoder the array is reused by the next call.
+         */
         float[] nextLogits(NDManager generation) {
             int context = lm.config().contextLength();
             if (length - windowStart + prefix > context) {
@@ -122,10 +173,17 @@ public final class Generator {
                 cache = release(cache);
                 cached = 0;
             }
+            if (decoder != null && cached > 0 && cached == length - windowStart + prefix - 1) {
+                decoder.step(ids[length - 1], decoded);
+                cached++;
+                return decoded; // [V], overwritten by the next step
+            }
             try (NDManager step = generation.newSubManager()) {
                 int from = options.useCache() ? windowStart + Math.max(0, cached - prefix) : windowStart;
                 LmOutput out = forward(step, from);
-                if (options.useCache()) {
+                if (decoder != null) {
+                    loadArrayCache(out);
+                } else if (options.useCache()) {
                     keepCache(out, generation);
                 }
                 return out.logits().get(new NDIndex("0, -1")).toFloatArray(); // [V]
@@ -181,6 +239,19 @@ public final class Generator {
             release(cache);
             cache = next;
             cached = length - windowStart + prefix;
+        }
+
+        /** Hands the keys and values of the window to the array decoder; the engine keeps none. */
+        private void loadArrayCache(LmOutput out) {
+            int layers = out.present().size();
+            float[][] k = new float[layers][];
+            float[][] v = new float[layers][];
+            for (int l = 0; l < layers; l++) {
+                k[l] = out.present().get(l).keys().toFloatArray(); // [1, G, T, D]
+                v[l] = out.present().get(l).values().toFloatArray(); // [1, G, T, D]
+            }
+            cached = length - windowStart + prefix;
+            decoder.load(k, v, cached);
         }
 
         void append(int token) {

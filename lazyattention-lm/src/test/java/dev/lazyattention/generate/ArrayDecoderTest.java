@@ -1,0 +1,176 @@
+package dev.lazyattention.generate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import dev.lazyattention.attention.AttentionContext;
+import dev.lazyattention.attention.AttentionVariant;
+import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.model.LmConfig;
+import dev.lazyattention.testing.TinyModels;
+import dev.lazyattention.util.Tensors;
+import java.util.Iterator;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The array decoder against the engine: the engine's forward pass is the reference (it implements
+ * docs/design.md §3 in tensors and is itself checked against float64 references and the golden example).
+ */
+class ArrayDecoderTest {
+
+    static Stream<Arguments> variantsWithAndWithoutGqa() {
+        return Stream.of(AttentionVariant.values())
+                .flatMap(v -> Stream.of(Arguments.of(v, 2), Arguments.of(v, 4))); // tiny has 4 query heads
+    }
+
+    private static LmConfig config(AttentionVariant variant, int kvHeads, int context) {
+        return TinyModels.config(variant).toBuilder().optNumKvHeads(kvHeads).optContextLength(context).build();
+    }
+
+    @ParameterizedTest
+    @MethodSource("variantsWithAndWithoutGqa")
+    void generationOnArraysMatchesTheEngineAtEveryStepAlsoAcrossSlides(AttentionVariant variant, int kvHeads) {
+        try (LazyLanguageModel lm = LazyLanguageModel.create(config(variant, kvHeads, 32), TinyModels.tokenizer(),
+                Device.cpu(), 5)) {
+            sharpenAttention(lm);
+            Generator generator = new Generator(lm);
+            assertNull(generator.arrayDecoderRefusal());
+            // 20 prompt tokens: longer than the bias length (16); 60 new tokens slide the window of 32 twice.
+            int[] prompt = lm.tokenizer().encode("The small cat watches the garden while the old dog sleeps by the door");
+            assertTrue(prompt.length > 16, "prompt of " + prompt.length + " tokens");
+            GenerationOptions options = GenerationOptions.greedy(60).withStopAtEndOfText(false).withRecordedLogits(true);
+            Generation engine = generator.generate(prompt, options.withEngineOnly(true));
+            Generation arrays = generator.generate(prompt, options);
+            assertEquals(engine.text(), arrays.text());
+            assertArrayEquals(engine.ids(), arrays.ids());
+            assertTrue(arrays.slides() >= 2, "slides: " + arrays.slides());
+            for (int step = 0; step < engine.logits().size(); step++) {
+                assertArrayEquals(logSoftmax(engine.logits().get(step)), logSoftmax(arrays.logits().get(step)), 1e-4,
+                        "step " + step);
+            }
+        }
+    }
+
+    /**
+     * Positions past the model's context length: the engine allows them in a model built with a longer
+     * context and the same weights, scoring the whole sequence at once (no cache); the decoder of the short
+     * model steps through it. Sparse and dense, one thread and two, give identical logits.
+     */
+    @ParameterizedTest
+    @MethodSource("variantsWithAndWithoutGqa")
+    void stepsPastTheContextLengthMatchTheEnginesWholeSequencePassAndSparseAndTwoThreadsEqualDense(AttentionVariant variant,
+            int kvHeads) {
+        int length = 80;
+        try (LazyLanguageModel lm = LazyLanguageModel.create(config(variant, kvHeads, 32), TinyModels.tokenizer(),
+                Device.cpu(), 9);
+                LazyLanguageModel longer = LazyLanguageModel.create(config(variant, kvHeads, length),
+                        TinyModels.tokenizer(), Device.cpu(), 1)) {
+            sharpenAttention(lm);
+            copyParameters(lm, longer);
+            int[] ids = new java.util.Random(3).ints(length, 0, lm.config().vocabSize()).toArray();
+            float[][] reference = engineLogits(longer, ids); // [T][V]
+            DecoderWeights weights = DecoderWeights.of(lm);
+            ArrayDecoder dense = new ArrayDecoder(weights, length, false);
+            ArrayDecoder sparse = new ArrayDecoder(weights, length, true);
+            ArrayDecoder twoThreads = new ArrayDecoder(weights, length, true, 2);
+            float[] a = new float[lm.config().vocabSize()];
+            float[] b = new float[lm.config().vocabSize()];
+            float[] c = new float[lm.config().vocabSize()];
+            for (int t = 0; t < length; t++) {
+                dense.step(ids[t], a);
+                sparse.step(ids[t], b);
+                twoThreads.step(ids[t], c);
+                assertArrayEquals(a, b, 0f, "sparse against dense at position " + t);
+                assertArrayEquals(a, c, 0f, "two threads against one at position " + t);
+                assertArrayEquals(logSoftmax(reference[t]), logSoftmax(a), 1e-4, "position " + t);
+            }
+            twoThreads.close();
+            if (variant.hasElasticSoftmax()) {
+                assertTrue(sparse.skippedValueRowShare() > 0.3, "skipped " + sparse.skippedValueRowShare());
+            } else {
+                assertEquals(0, sparse.skippedValueRowShare());
+            }
+        }
+    }
+
+    /** The engine's logits at every position of {@code ids} from one pass without a cache. */
+    private static float[][] engineLogits(LazyLanguageModel lm, int[] ids) {
+        try (NDManager m = lm.newManager()) {
+            long[] input = new long[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                input[i] = ids[i];
+            }
+            NDArray x = Tensors.of(m, input, new Shape(1, ids.length)); // [1, T]
+            AttentionContext ctx = AttentionContext.builder(m, 1, ids.length).build();
+            float[] flat = lm.block().forward(lm.parameterStore(m), x, null, ctx, false).logits().toFloatArray();
+            int v = lm.config().vocabSize();
+            float[][] rows = new float[ids.length][v];
+            for (int t = 0; t < ids.length; t++) {
+                System.arraycopy(flat, t * v, rows[t], 0, v);
+            }
+            return rows;
+        }
+    }
+
+    /**
+     * Distance biases of order 1 and thresholds between -1.5 and -0.2 instead of the initial 1e-3 and -1: an
+     * error in the bias index or the threshold then moves the logits far beyond the tolerance.
+     */
+    private static void sharpenAttention(LazyLanguageModel lm) {
+        java.util.Random random = new java.util.Random(17);
+        for (Pair<String, Parameter> p : lm.block().getParameters()) {
+            NDArray array = p.getValue().getArray();
+            float[] values = array.toFloatArray();
+            if (p.getKey().endsWith("distance_bias")) {
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) random.nextGaussian();
+                }
+                array.set(values);
+            } else if (p.getKey().endsWith("tau")) {
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = -0.2f - 1.3f * random.nextFloat();
+                }
+                array.set(values);
+            }
+        }
+    }
+
+    private static void copyParameters(LazyLanguageModel from, LazyLanguageModel to) {
+        Iterable<Pair<String, Parameter>> source = from.block().getParameters();
+        Iterator<Pair<String, Parameter>> target = to.block().getParameters().iterator();
+        for (Pair<String, Parameter> p : source) {
+            Pair<String, Parameter> q = target.next();
+            assertEquals(p.getKey(), q.getKey());
+            q.getValue().getArray().set(p.getValue().getArray().toFloatArray());
+        }
+    }
+
+    /** Natural-log softmax in float64. */
+    static double[] logSoftmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        double log = max + Math.log(sum);
+        double[] out = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = logits[i] - log;
+        }
+        return out;
+    }
+}
