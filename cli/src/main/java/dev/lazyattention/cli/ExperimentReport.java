@@ -524,11 +524,25 @@ final class ExperimentReport {
         return 100 * (value - reference) / reference;
     }
 
+    /** Bits per byte of a run on the validation text, or on the held-out text. */
+    private static double bitsPerByte(Run r, boolean heldOut) {
+        return heldOut ? r.heldOut("bitsPerByte") : r.value("bitsPerByte");
+    }
+
     /**
      * For each variant run with several seeds, its bits per byte per seed and their range; then whether the
-     * lazy-softmax difference exceeds the larger of the two ranges.
+     * lazy-softmax difference exceeds the larger of the two ranges. On the validation text, and on the held-out
+     * text when there is one.
      */
     private static String seeds(List<Run> runs) {
+        String validation = seeds(runs, false);
+        if (validation.isEmpty() || Double.isNaN(runs.get(0).heldOut("bitsPerByte"))) {
+            return validation;
+        }
+        return "Validation text: " + validation + " Held-out text: " + seeds(runs, true);
+    }
+
+    private static String seeds(List<Run> runs, boolean heldOut) {
         Map<String, List<Run>> byVariant = new LinkedHashMap<>();
         for (Run r : runs) {
             byVariant.computeIfAbsent(r.variant().id(), k -> new ArrayList<>()).add(r);
@@ -544,7 +558,7 @@ final class ExperimentReport {
             double sum = 0;
             List<String> values = new ArrayList<>();
             for (Run r : e.getValue()) {
-                double v = r.value("bitsPerByte");
+                double v = bitsPerByte(r, heldOut);
                 lo = Math.min(lo, v);
                 hi = Math.max(hi, v);
                 sum += v;
@@ -562,7 +576,9 @@ final class ExperimentReport {
             sb.append(String.format(Locale.ROOT, "Mean lazy minus mean softmax: %+.4f bits per byte, %s the larger "
                             + "seed-to-seed range (%.4f)%s.", difference,
                     Math.abs(difference) > spread ? "larger than" : "within", spread,
-                    Math.abs(difference) > spread ? "" : ": the seeds cannot tell the two apart on quality"));
+                    Math.abs(difference) > spread
+                            ? (difference < 0 ? ": lazy is better by more than the seeds vary" : ": lazy is worse by more than the seeds vary")
+                            : ": the seeds cannot tell the two apart on quality"));
         }
         return sb.toString().trim();
     }
