@@ -42,11 +42,24 @@ import java.util.concurrent.Callable;
 
 /** {@code lazyattn bench}. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure speed and memory against this machine's own matrix-product rate.",
-            "Every figure is the median of --repeat runs with min and max; training runs each variant in its",
-            "own child JVM, in turn (lazy, softmax, lazy, ...), and the lazy/softmax ratio is the median of the",
-            "per-pair ratios. Also MFU, KV cache against recompute, chunked against whole-sequence attention,",
-            "CoreNLP batching, one attention layer as JMH times it. Numbers, never pass/fail."})
+        description = {"Measure speed and memory against this machine's own matrix-product rate; numbers, never",
+            "pass/fail. Every figure is the median of --repeat runs with min and max. The phases:",
+            "matmul: float32 FLOP/s of a 2048 x 2048 matrix product, the rate MFU is taken against.",
+            "train: training tokens/s per variant, FLOPs per token, achieved FLOP/s, MFU, page faults, peak memory;",
+            "  a child JVM per run, the variants in the order A B B A A B ..., lazy/softmax as the median of the",
+            "  per-pair ratios.",
+            "layer: one attention layer [4, 256, 256], 8 heads, ms per forward and per forward+backward, as JMH",
+            "  times it; a child JVM per run, in the same order, lazy/softmax from the pairs.",
+            "score: scoring tokens/s (64 windows, batch 8) and peak resident memory.",
+            "generate: greedy decoding with a KV cache, batch 1, decode steps timed alone: the engine against the",
+            "  Java array decoder at 1 and 2 threads; engine calls per step and their cost; the decoder's weight",
+            "  traffic against the streaming read rate of as many threads; DJL's TextGenerator; with --model,",
+            "  dense against sparse attention at contexts 1024, 2048 and 4096.",
+            "chunked: one 4096-token document, 512-query blocks against whole-sequence attention: seconds, peak",
+            "  native memory, largest difference of the log-probabilities.",
+            "corenlp: sentences/s through the CoreNLP annotator, batch 1 against 32, and their ratio per turn.",
+            "leaks: resident memory over 2,000 training steps and 10,000 annotated sentences.",
+            "threads: train and score in child JVMs at each of --thread-counts, idle and beside a busy JVM."})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET,
@@ -68,9 +81,7 @@ final class BenchCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--phases", split = ",", defaultValue = "matmul,train,score,generate,chunked,corenlp",
-            description = {"Phases to run (default: ${DEFAULT-VALUE}; also: layer, leaks, threads).",
-                "layer: one attention layer [4, 256, 256], 8 heads, forward and forward+backward, as JMH times it.",
-                "threads: train and score in child JVMs at each of --thread-counts, idle and beside a busy JVM."})
+            description = "Phases to run (default: ${DEFAULT-VALUE}; also: layer, leaks, threads; see above).")
     List<String> phases;
 
     @Option(names = "--thread-counts", split = ",", defaultValue = "1,2", paramLabel = "N,N...",
@@ -79,10 +90,14 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--repeat", defaultValue = "3", paramLabel = "N",
             description = {"Runs behind every figure, reported as median, min and max (default: ${DEFAULT-VALUE}):",
-                "child JVMs per training variant and per row of the threads phase, timed runs of the other phases."})
+                "child JVMs per variant in train and layer (each layer child also times this many 2 s iterations),",
+                "child JVMs per row of the threads phase, timed runs of the other phases."})
     int repeat;
 
-    /** Set on the bench's own child JVMs: time the train phase here, once, instead of starting children. */
+    /**
+     * Set on the bench's own child JVMs: time the train and layer phases here, once, instead of starting
+     * children.
+     */
     @Option(names = "--child", hidden = true)
     boolean child;
 
@@ -113,7 +128,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--repeat must be >= 1, got " + repeat);
         }
         results.put("repeat", repeat);
-        if (phases.stream().anyMatch(p -> !p.equals("matmul") && !p.equals("threads"))) {
+        if (phases.stream().anyMatch(p -> !List.of("matmul", "threads", "layer").contains(p))) {
             tokenizer = syntheticTokenizer();
         }
         double matmul = phase("matmul") ? matmulRate() : Double.NaN;
@@ -136,8 +151,12 @@ final class BenchCommand implements Callable<Integer> {
             leaks();
         }
         if (phase("layer")) {
-            results.put("layer", new LayerBench(device.resolve(), repeat)
-                    .run(variants.stream().map(AttentionVariant::parse).toList()));
+            if (child) {
+                results.put("layer", new LayerBench(device.resolve(), repeat)
+                        .run(variants.stream().map(AttentionVariant::parse).toList()));
+            } else {
+                results.put("layer", new LayerAlternation(this).run());
+            }
         }
         if (phase("threads")) {
             for (int n : threadCounts) {
@@ -193,12 +212,16 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The command line of a child JVM that times {@code variant}'s training once, as this bench would. */
-    List<String> trainChildArguments(String variant) {
+    /**
+     * The command line of a child JVM that times {@code variant} in {@code phase} once, as this bench would:
+     * {@code train} trains once; {@code layer} runs --repeat timed iterations.
+     */
+    List<String> childArguments(String phase, String variant) {
         EngineThreads.Decision decision = EngineThreads.current();
-        List<String> args = new ArrayList<>(List.of("bench", "--child", "--json", "--phases", "train",
+        List<String> args = new ArrayList<>(List.of("bench", "--child", "--json", "--phases", phase,
                 "--variants", variant, "--preset", preset, "--steps", Integer.toString(steps),
-                "--batch-size", Integer.toString(microBatch), "--device", device.device));
+                "--batch-size", Integer.toString(microBatch), "--repeat", Integer.toString(repeat),
+                "--device", device.device));
         // The child gets this JVM's count explicitly: its own default rule could differ (a -D option of ours
         // it does not inherit).
         args.add(ThreadsOption.NAME);
@@ -324,7 +347,11 @@ final class BenchCommand implements Callable<Integer> {
     private void generate() throws Exception {
         DecodeBench bench = new DecodeBench(Math.max(3, repeat));
         Map<String, Object> v = new LinkedHashMap<>();
-        v.put("streamingReadBytesPerSecond", bench.streamingReadRate().toMap());
+        Map<String, Object> streamRates = new LinkedHashMap<>();
+        for (int t : DecodeBench.STREAM_THREADS) {
+            streamRates.put("threads" + t, bench.streamingReadRate(t).toMap());
+        }
+        v.put("streamingReadBytesPerSecond", streamRates);
         v.put("libtorchIntraOpThreads", DecodeBench.libtorch("getNumThreads", new Class<?>[0]));
         v.put("arrayDecoderThreads", "1 (generate's default; 2 in arrayTwoThreadsTokensPerSecond)");
         LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();

@@ -23,7 +23,8 @@ import java.util.function.Supplier;
  * and forward plus backward, timed as the JMH benchmark {@code LazyAttentionBlockBenchmark} times it (the same
  * operations, average time per operation over iterations of 2 s after 3 warm-up iterations), so that the two
  * can be set side by side. Each figure is the median, min and max of the iterations' milliseconds per
- * operation.
+ * operation. The bench runs it in a child JVM per variant and run (see {@link LayerAlternation}), as JMH
+ * forks a fresh JVM per benchmark: timed after another variant in the same JVM, softmax disagreed with JMH.
  */
 final class LayerBench {
 
