@@ -321,7 +321,8 @@ final class ExperimentReport {
                         null, ctx, false);
                 int layers = lm.config().numLayers();
                 int heads = Math.min(4, lm.config().numHeads());
-                for (int layer : new int[] {0, layers / 2, layers - 1}) {
+                // First, middle and last layer, each once (a 2-layer model has two).
+                for (int layer : java.util.stream.IntStream.of(0, layers / 2, layers - 1).distinct().toArray()) {
                     float[] a = out.attentionWeights().get(layer).toFloatArray(); // [1, H, n, n]
                     int[] chosen = headsWithMostSink(softmaxSink, layer, heads);
                     JFreeChart[] row = new JFreeChart[heads];

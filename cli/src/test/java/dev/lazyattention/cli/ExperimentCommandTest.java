@@ -53,7 +53,7 @@ class ExperimentCommandTest {
                 "sparsity_per_layer.png", new int[] {900, 560},
                 "tau.png", new int[] {2 * 420 + 110, 420 + 40},
                 "distance_bias.png", new int[] {2 * 260 + 110, 2 * 260 + 40},
-                "attention_maps.png", new int[] {4 * 230 + 110, 12 * 230 + 40}); // softmax, lazy, off_by_one, gated: 3 layers each
+                "attention_maps.png", new int[] {4 * 230 + 110, 8 * 230 + 40}); // softmax, lazy, off_by_one, gated: both layers
         for (String picture : ExperimentReport.PICTURES) {
             BufferedImage image = ImageIO.read(out.resolve(picture).toFile());
             assertTrue(image != null, picture + " decodes as PNG");

@@ -69,8 +69,9 @@ public final class Generator {
         if (options.engineOnly() || !options.useCache() || arrayDecoderRefusal() != null) {
             return null;
         }
-        // Exact zeros only come from Elastic-Softmax; for softmax the check would never skip a row.
-        return new ArrayDecoder(weights, lm.config().contextLength(), lm.config().attention().hasElasticSoftmax());
+        // Dense: skipping the value rows of exact zeros gives the same numbers but did not pay on a CPU, even at
+        // 4096 positions (docs/performance.md, "Sparse attention"), so it stays an option of ArrayDecoder.
+        return new ArrayDecoder(weights, lm.config().contextLength(), false);
     }
 
     /** Continues {@code prompt} (which follows a document boundary). */
