@@ -52,7 +52,8 @@ class ExperimentSeedsTest {
         assertNotEquals(runs.get(0).getAsJsonObject().get("loss").getAsDouble(),
                 runs.get(2).getAsJsonObject().get("loss").getAsDouble());
         String report = Files.readString(out.resolve("report.md"));
-        assertTrue(report.contains("**Seeds.** lazy: ") && report.contains("(seed 77)"), report);
+        assertTrue(report.contains("**Seeds.** Validation text: lazy: ") && report.contains("Held-out text: lazy: ")
+                && report.contains("(seed 77)"), report);
         assertTrue(report.contains("On the held-out text:"), report);
         assertTrue(report.contains("| lazy-seed77 |"), report);
     }
