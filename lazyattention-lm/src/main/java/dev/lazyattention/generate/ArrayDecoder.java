@@ -13,7 +13,7 @@ package dev.lazyattention.generate;
  *
  * <p>Positions are indexes into the cache: the first token fed is position 0 ({@code i = 1}). One decoder
  * serves one sequence at a time and is not thread-safe; {@link DecoderWeights} is shared. With 2 threads
- * the matrix-vector products are split by output columns with one worker thread ({@link ColumnSplit}),
+ * the matrix-vector products are split by rows of the weights with one worker thread ({@link RowSplit}),
  * which serves the thread that made the decoder; close the decoder to stop it.
  */
 public final class ArrayDecoder implements AutoCloseable {
@@ -22,7 +22,7 @@ public final class ArrayDecoder implements AutoCloseable {
     private final int capacity;
     private final boolean sparse;
     private final int threads;
-    private final ColumnSplit split; // null with one thread
+    private final RowSplit split; // null with one thread
     private final double[] inverseFrequencies;
 
     /** Per layer, keys by dimension: [G][D][capacity] (rotated, unscaled), so scores are sums of rows. */
@@ -87,7 +87,7 @@ public final class ArrayDecoder implements AutoCloseable {
         rows = new int[capacity];
         cos = new float[d];
         sin = new float[d];
-        split = threads == 2 ? new ColumnSplit() : null;
+        split = threads == 2 ? new RowSplit() : null;
         inverseFrequencies = new double[d / 2];
         for (int k = 0; k < d / 2; k++) {
             inverseFrequencies[k] = Math.pow(w.config.ropeBase(), -2.0 * k / d);

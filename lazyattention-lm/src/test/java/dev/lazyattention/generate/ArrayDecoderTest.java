@@ -92,7 +92,8 @@ class ArrayDecoderTest {
                 sparse.step(ids[t], b);
                 twoThreads.step(ids[t], c);
                 assertArrayEquals(a, b, 0f, "sparse against dense at position " + t);
-                assertArrayEquals(a, c, 0f, "two threads against one at position " + t);
+                // Two partial sums per product: the same values up to the order of float additions.
+                assertArrayEquals(logSoftmax(a), logSoftmax(c), 1e-5, "two threads against one at position " + t);
                 assertArrayEquals(logSoftmax(reference[t]), logSoftmax(a), 1e-4, "position " + t);
             }
             twoThreads.close();
