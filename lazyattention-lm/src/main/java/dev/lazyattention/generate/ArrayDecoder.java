@@ -345,22 +345,22 @@ public final class ArrayDecoder implements AutoCloseable {
         if (split != null) {
             split.matVec(in, weight, out);
         } else {
-            matVec(in, weight, out, 0, out.length);
+            rows(in, weight, out, 0, in.length, out.length);
         }
     }
 
     /**
-     * Columns {@code [from, to)} of {@code y = x W} with W [in][out] row-major: rows of W added in turn,
-     * scaled by x (axpy form, which HotSpot vectorises).
+     * {@code y[0..width) = x[from..to) W[from..to)} with W [in][width] row-major: rows of W added in turn, scaled
+     * by x (axpy form, which HotSpot vectorises). All rows give {@code y = x W}; {@link RowSplit} gives each
+     * thread half of them.
      */
-    static void matVec(float[] in, float[] weight, float[] out, int from, int to) {
-        int width = out.length;
-        java.util.Arrays.fill(out, from, to, 0f);
-        for (int i = 0; i < in.length; i++) {
-            float xi = in[i];
+    static void rows(float[] x, float[] weight, float[] y, int from, int to, int width) {
+        java.util.Arrays.fill(y, 0, width, 0f);
+        for (int i = from; i < to; i++) {
+            float xi = x[i];
             int row = i * width;
-            for (int o = from; o < to; o++) {
-                out[o] += xi * weight[row + o];
+            for (int o = 0; o < width; o++) {
+                y[o] += xi * weight[row + o];
             }
         }
     }

@@ -50,7 +50,7 @@ final class RowSplit implements AutoCloseable {
         int task = posted + 1;
         posted = task; // publishes the fields above
         LockSupport.unpark(worker);
-        rows(x, w, y, split, x.length, y.length); // [out] from rows split..in-1
+        ArrayDecoder.rows(x, w, y, split, x.length, y.length); // [out] from rows split..in-1
         for (int spin = 0; finished != task; spin++) {
             if (spin < SPINS) {
                 Thread.onSpinWait();
@@ -61,18 +61,6 @@ final class RowSplit implements AutoCloseable {
         float[] partial = scratch;
         for (int o = 0; o < y.length; o++) {
             y[o] += partial[o];
-        }
-    }
-
-    /** {@code y = x[from..to) W[from..to)}: rows of W added in turn, scaled by x (axpy form, which vectorises). */
-    static void rows(float[] x, float[] w, float[] y, int from, int to, int width) {
-        java.util.Arrays.fill(y, 0, width, 0f);
-        for (int i = from; i < to; i++) {
-            float xi = x[i];
-            int row = i * width;
-            for (int o = 0; o < width; o++) {
-                y[o] += xi * w[row + o];
-            }
         }
     }
 
@@ -90,7 +78,7 @@ final class RowSplit implements AutoCloseable {
                 continue;
             }
             spin = 0;
-            rows(in, weight, scratch, 0, half, width);
+            ArrayDecoder.rows(in, weight, scratch, 0, half, width);
             done = task;
             finished = task;
             LockSupport.unpark(caller);
