@@ -8,6 +8,7 @@ import dev.lazyattention.attention.AttentionContext;
 import dev.lazyattention.attention.CachedKeyValues;
 import dev.lazyattention.eval.ScoringPass;
 import dev.lazyattention.eval.ScoringRequest;
+import dev.lazyattention.eval.SequenceScorer;
 import dev.lazyattention.lm.EngineThreads;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmOutput;
@@ -181,7 +182,8 @@ public final class Generator {
             int context = lm.config().contextLength();
             if (length - windowStart + prefix > context) {
                 windowStart = length - Math.max(1, context * 3 / 4);
-                prefix = lm.config().startToken() && ids[windowStart] != lm.tokenizer().endOfTextId() ? 1 : 0;
+                int start = SequenceScorer.startTokenOf(lm); // the scorer's rule: -1, or the token every window begins with
+                prefix = start >= 0 && ids[windowStart] != start ? 1 : 0;
                 slides++;
                 cache = release(cache);
                 cached = 0;
@@ -233,7 +235,7 @@ public final class Generator {
             int lead = from == windowStart ? prefix : 0;
             long[] window = new long[lead + length - from];
             if (lead == 1) {
-                window[0] = lm.tokenizer().endOfTextId();
+                window[0] = SequenceScorer.startTokenOf(lm);
             }
             for (int i = from; i < length; i++) {
                 window[lead + i - from] = ids[i];
