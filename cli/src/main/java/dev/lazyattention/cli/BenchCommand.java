@@ -353,7 +353,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         v.put("streamingReadBytesPerSecond", streamRates);
         v.put("libtorchIntraOpThreads", DecodeBench.libtorch("getNumThreads", new Class<?>[0]));
-        v.put("arrayDecoderThreads", "1 (generate's default; 2 in arrayTwoThreadsTokensPerSecond)");
+        v.put("arrayDecoderThreads", "1 in arrayTokensPerSecond, 2 in arrayTwoThreadsTokensPerSecond (generate uses as many as libtorch was given, at most 2)");
         LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             int[] prompt = randomTokens(config.contextLength() - DecodeBench.STEPS, 5);
