@@ -155,6 +155,17 @@ public final class ArrayDecoder implements AutoCloseable {
      *     prediction is not needed)
      */
     public void step(int token, float[] logits) {
+        step(token, logits, null);
+    }
+
+    /**
+     * Feeds one token at the next position.
+     *
+     * @param logits receives the next-token logits [V]; null to skip the LM head
+     * @param hidden receives the final normalised hidden state [C] (the engine's {@code LmOutput.hidden()} of
+     *     this position); null to skip
+     */
+    public void step(int token, float[] logits, float[] hidden) {
         if (length >= capacity) {
             throw new IllegalStateException("the cache is full (" + capacity + " positions)");
         }
@@ -181,8 +192,13 @@ public final class ArrayDecoder implements AutoCloseable {
             add(x, projected);
         }
         length++;
+        if (logits != null || hidden != null) {
+            rmsNorm(x, w.finalNorm, normed); // [C]
+            if (hidden != null) {
+                System.arraycopy(normed, 0, hidden, 0, w.hidden);
+            }
+        }
         if (logits != null) {
-            rmsNorm(x, w.finalNorm, normed);
             product(normed, w.head, logits); // [V]
         }
     }
