@@ -347,11 +347,6 @@ final class BenchCommand implements Callable<Integer> {
     private void generate() throws Exception {
         DecodeBench bench = new DecodeBench(Math.max(3, repeat));
         Map<String, Object> v = new LinkedHashMap<>();
-        Map<String, Object> streamRates = new LinkedHashMap<>();
-        for (int t : DecodeBench.STREAM_THREADS) {
-            streamRates.put("threads" + t, bench.streamingReadRate(t).toMap());
-        }
-        v.put("streamingReadBytesPerSecond", streamRates);
         v.put("libtorchIntraOpThreads", DecodeBench.libtorch("getNumThreads", new Class<?>[0]));
         v.put("arrayDecoderThreads", "1 in arrayTokensPerSecond, 2 in arrayTwoThreadsTokensPerSecond (generate uses as many as libtorch was given, at most 2)");
         LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();

@@ -4,49 +4,51 @@ package dev.lazyattention.generate;
  * Decodes one token at a time on plain Java float arrays, the same maths as the engine's forward pass with a
  * KV cache (docs/design.md §3): RMSNorm, RoPE, the distance bias {@code b[h, i-j]} for {@code i-j < Lb},
  * softmax or Elastic-Softmax {@code ReLU(P + tau_h / i)}, SwiGLU, the LM head. The engine spends far more
- * time dispatching its small calls (488 per token for the {@code small} preset) than computing; here a step is a few loops over arrays
- * that were allocated once: the cache holds {@code capacity} positions and nothing is allocated per step.
+ * time dispatching its small calls (about 500 per token for the {@code small} preset) than computing; here a
+ * step is a few loops over arrays that were allocated once: the cache holds {@code capacity} positions and
+ * nothing is allocated per step. At batch 1 every weight is read once per token, so a step's speed is the rate
+ * at which the weights stream from memory ({@link MatVec}).
+ *
+ * <p>Two threads: the caller and one worker thread each run one {@link DecoderPart} of every step (half the
+ * heads, half the MLP features, half the vocabulary) and meet at a {@link PairBarrier} twice per layer, where
+ * each adds the other's partial sum of the output and down projections to its own copy of the hidden state
+ * (both add the two partial sums in the same order, so the copies stay identical). The partial sums change
+ * the order of additions, so two threads agree with one to rounding, not bit for bit.
  *
  * <p>Sparse attention: Elastic-Softmax gives exact zeros, and a value row whose weight is 0 adds nothing,
  * so with {@code sparse} on the weighted sum of values visits only the rows with a non-zero weight. The
  * result is the same (adding {@code 0 * v} changes no sum); the scores must still be computed for every key.
  *
  * <p>Positions are indexes into the cache: the first token fed is position 0 ({@code i = 1}). One decoder
- * serves one sequence at a time and is not thread-safe; {@link DecoderWeights} is shared. With 2 threads
- * the matrix-vector products are split by rows of the weights with one worker thread ({@link RowSplit}),
- * which serves the thread that made the decoder; close the decoder to stop it.
+ * serves one sequence, one caller at a time; {@link DecoderWeights} is shared. Close the decoder to stop its
+ * worker thread.
  */
 public final class ArrayDecoder implements AutoCloseable {
 
     private final DecoderWeights w;
     private final int capacity;
     private final boolean sparse;
-    private final int threads;
-    private final RowSplit split; // null with one thread
+    private final PartStep[] steps; // [0] runs on the caller, [1] (if any) on the worker
+    private final PairBarrier barrier; // null with one thread
+    private final Thread worker; // null with one thread
     private final double[] inverseFrequencies;
 
     /** Per layer, keys by dimension: [G][D][capacity] (rotated, unscaled), so scores are sums of rows. */
-    private final float[][] keys;
+    final float[][] keys;
     /** Per layer, values by position: [G][capacity][D]. */
-    private final float[][] values;
+    final float[][] values;
     private int length;
 
-    // Scratch buffers, one set per decoder.
-    private final float[] x;
-    private final float[] normed;
-    private final float[] qkv;
+    /** [H D]: each part writes and reads only its own heads' range. */
     private final float[] attended;
-    private final float[] projected;
-    private final float[] gateUp;
+    /** [F]: each part writes and reads only its own features' range. */
     private final float[] activated;
-    private final float[] scores;
-    private final float[] attentionWeights;
-    private final int[] rows;
-    private final float[] cos;
-    private final float[] sin;
 
-    private long valueRowsUsed;
-    private long valueRowsTotal;
+    // The current step, written by the caller before the barrier's start arrival publishes it to the worker.
+    private int stepToken;
+    private float[] stepLogits;
+    private volatile Throwable workerFailure;
+    private boolean closed;
 
     /**
      * @param weights the model's weights
@@ -58,7 +60,7 @@ public final class ArrayDecoder implements AutoCloseable {
     }
 
     /**
-     * @param threads 1, or 2 to split the matrix-vector products with a worker thread
+     * @param threads 1, or 2 to run half of every step on a worker thread
      */
     public ArrayDecoder(DecoderWeights weights, int capacity, boolean sparse, int threads) {
         if (capacity < 1) {
@@ -67,7 +69,6 @@ public final class ArrayDecoder implements AutoCloseable {
         if (threads != 1 && threads != 2) {
             throw new IllegalArgumentException("threads must be 1 or 2, got " + threads);
         }
-        this.threads = threads;
         this.w = weights;
         this.capacity = capacity;
         this.sparse = sparse;
@@ -75,22 +76,25 @@ public final class ArrayDecoder implements AutoCloseable {
         int layers = w.qkv.length;
         keys = new float[layers][w.kvHeads * d * capacity];
         values = new float[layers][w.kvHeads * capacity * d];
-        x = new float[w.hidden];
-        normed = new float[w.hidden];
-        qkv = new float[(w.heads + 2 * w.kvHeads) * d + (w.gated ? w.heads : 0)];
         attended = new float[w.heads * d];
-        projected = new float[w.hidden];
-        gateUp = new float[2 * w.inner];
         activated = new float[w.inner];
-        scores = new float[capacity];
-        attentionWeights = new float[capacity];
-        rows = new int[capacity];
-        cos = new float[d];
-        sin = new float[d];
-        split = threads == 2 ? new RowSplit() : null;
         inverseFrequencies = new double[d / 2];
         for (int k = 0; k < d / 2; k++) {
             inverseFrequencies[k] = Math.pow(w.config.ropeBase(), -2.0 * k / d);
+        }
+        DecoderPart[] parts = w.parts(threads);
+        steps = new PartStep[threads];
+        for (int p = 0; p < threads; p++) {
+            steps[p] = new PartStep(p, parts[p]);
+        }
+        if (threads == 2) {
+            barrier = new PairBarrier();
+            worker = new Thread(this::work, "array-decoder-worker");
+            worker.setDaemon(true);
+            worker.start();
+        } else {
+            barrier = null;
+            worker = null;
         }
     }
 
@@ -107,6 +111,11 @@ public final class ArrayDecoder implements AutoCloseable {
 
     public boolean isSparse() {
         return sparse;
+    }
+
+    /** Threads that run each step: 1, or 2 (the caller and a worker). */
+    public int threads() {
+        return steps.length;
     }
 
     /** Positions in the cache. */
@@ -166,242 +175,321 @@ public final class ArrayDecoder implements AutoCloseable {
      *     this position); null to skip
      */
     public void step(int token, float[] logits, float[] hidden) {
+        if (closed) {
+            throw new IllegalStateException("the decoder is closed");
+        }
         if (length >= capacity) {
             throw new IllegalStateException("the cache is full (" + capacity + " positions)");
         }
         if (token < 0 || token >= w.vocab) {
             throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + w.vocab);
         }
-        int c = w.hidden;
-        System.arraycopy(w.embedding, token * c, x, 0, c); // [C]
-        rotaryTables(length);
-        for (int l = 0; l < keys.length; l++) {
-            rmsNorm(x, w.attentionNorm[l], normed);
-            product(normed, w.qkv[l], qkv); // [(H + 2G) D]
-            attention(l);
-            product(attended, w.output[l], projected); // [C]
-            add(x, projected);
-            rmsNorm(x, w.mlpNorm[l], normed);
-            product(normed, w.gateUp[l], gateUp); // [2F]
-            int f = w.inner;
-            for (int i = 0; i < f; i++) {
-                float g = gateUp[i];
-                activated[i] = g * (float) (1.0 / (1.0 + Math.exp(-g))) * gateUp[f + i]; // silu(gate) * up
-            }
-            product(activated, w.down[l], projected); // [C]
-            add(x, projected);
+        if (logits != null && logits.length < w.vocab) {
+            throw new IllegalArgumentException("logits hold " + logits.length + " values, the vocabulary " + w.vocab);
+        }
+        stepToken = token;
+        stepLogits = logits;
+        try {
+            exchange(0); // the start: publishes the step to the worker
+            steps[0].run(token, logits, hidden);
+        } catch (PairBarrier.Closed e) {
+            Throwable failure = workerFailure;
+            throw new IllegalStateException(failure != null
+                    ? "the decoder's worker thread failed: " + failure : "the decoder is closed", failure);
         }
         length++;
-        if (logits != null || hidden != null) {
-            rmsNorm(x, w.finalNorm, normed); // [C]
-            if (hidden != null) {
-                System.arraycopy(normed, 0, hidden, 0, w.hidden);
+    }
+
+    /** The worker thread: part 1 of every step, until the decoder closes. */
+    private void work() {
+        try {
+            while (true) {
+                barrier.arrive(1); // the step's start
+                steps[1].run(stepToken, stepLogits, null);
             }
-        }
-        if (logits != null) {
-            product(normed, w.head, logits); // [V]
+        } catch (PairBarrier.Closed e) {
+            // closed: the worker ends
+        } catch (Throwable t) {
+            workerFailure = t;
+            barrier.close();
         }
     }
 
-    /**
-     * Attention of the newest token (position {@code length}) in layer {@code l}: rotates and stores its key
-     * and value, then writes each head's weighted values into {@link #attended}.
-     */
-    private void attention(int l) {
-        int d = w.headDim;
-        int h = w.heads;
-        int g = w.kvHeads;
-        int group = h / g;
-        int t = length; // the new token's position; keys 0..t
-        int n = t + 1;
-        float scale = (float) (1.0 / Math.sqrt(d));
-        for (int head = 0; head < h; head++) {
-            rotate(qkv, head * d);
-            for (int j = 0; j < d; j++) {
-                qkv[head * d + j] *= scale;
-            }
-        }
-        float[] k = keys[l];
-        float[] v = values[l];
-        for (int kv = 0; kv < g; kv++) {
-            int keyAt = (h + kv) * d;
-            rotate(qkv, keyAt);
-            for (int j = 0; j < d; j++) {
-                k[(kv * d + j) * capacity + t] = qkv[keyAt + j];
-            }
-            System.arraycopy(qkv, (h + g + kv) * d, v, (kv * capacity + t) * d, d);
-        }
-        float inverse = (float) (1.0 / n); // 1 / i with i the 1-based position
-        for (int head = 0; head < h; head++) {
-            int kv = head / group;
-            // scores[j] = q . k_j as a sum of key rows (one per dimension), which vectorises over j.
-            java.util.Arrays.fill(scores, 0, n, 0f);
-            for (int j = 0; j < d; j++) {
-                float q = qkv[head * d + j];
-                int row = (kv * d + j) * capacity;
-                for (int p = 0; p < n; p++) {
-                    scores[p] += q * k[row + p];
-                }
-            }
-            if (w.distanceBias) {
-                float[] b = w.bias[l];
-                int near = Math.min(n, w.biasLength); // distances 0 .. near-1, i.e. keys t .. t-near+1
-                for (int dist = 0; dist < near; dist++) {
-                    scores[t - dist] += b[head * w.biasLength + dist];
-                }
-            }
-            float max = Float.NEGATIVE_INFINITY;
-            for (int p = 0; p < n; p++) {
-                max = Math.max(max, scores[p]);
-            }
-            if (w.offByOne) {
-                max = Math.max(max, 0f); // the implicit key of score 0 takes part in the maximum
-            }
-            float sum = 0;
-            for (int p = 0; p < n; p++) {
-                float e = (float) Math.exp(scores[p] - max);
-                scores[p] = e;
-                sum += e;
-            }
-            if (w.offByOne) {
-                sum += (float) Math.exp(-max); // the 1 of the denominator, scaled like the other terms
-            }
-            float threshold = w.elastic ? w.tau[l][head] * inverse : 0f;
-            int kept = sparse ? keepNonZero(n, sum, threshold) : keepAll(n, sum, threshold);
-            weightedValues(v, kv, kept, head * d);
-            if (w.gated) {
-                float gate = (float) (1.0 / (1.0 + Math.exp(-qkv[(h + 2 * g) * d + head]))); // sigmoid(x Wg)_head
-                for (int j = 0; j < d; j++) {
-                    attended[head * d + j] *= gate;
-                }
-            }
-            valueRowsTotal += n;
+    /** Both parts meet here (a no-op with one thread). */
+    private void exchange(int part) {
+        if (barrier != null) {
+            barrier.arrive(part);
         }
     }
 
-    /** Weights {@code ReLU(e / sum + threshold)} of all n keys into {@link #attentionWeights}, in key order. */
-    private int keepAll(int n, float sum, float threshold) {
-        for (int p = 0; p < n; p++) {
-            float a = scores[p] / sum + threshold;
-            attentionWeights[p] = a > 0f ? a : 0f;
-            rows[p] = p;
-        }
-        return n;
-    }
-
-    /**
-     * The non-zero weights only, packed with their key positions into {@link #attentionWeights} and {@link #rows}
-     * (written unconditionally and kept by advancing the count, so the loop has no branch to mispredict).
-     */
-    private int keepNonZero(int n, float sum, float threshold) {
-        int kept = 0;
-        for (int p = 0; p < n; p++) {
-            float a = scores[p] / sum + threshold;
-            attentionWeights[kept] = a;
-            rows[kept] = p;
-            kept += a > 0f ? 1 : 0;
-        }
-        return kept;
-    }
-
-    /** attended[out .. out + D] = sum over the first {@code kept} entries of attentionWeights[e] * v[kv][rows[e]]. */
-    private void weightedValues(float[] v, int kv, int kept, int out) {
-        int d = w.headDim;
-        java.util.Arrays.fill(attended, out, out + d, 0f);
-        int base = kv * capacity * d;
-        for (int e = 0; e < kept; e++) {
-            float a = attentionWeights[e];
-            int row = base + rows[e] * d;
-            for (int j = 0; j < d; j++) {
-                attended[out + j] += a * v[row + j];
-            }
-        }
-        valueRowsUsed += kept;
-    }
-
-    /** cos and sin of the angles {@code position * base^(-2k/D)}, in the rotate-half layout of the engine. */
-    private void rotaryTables(int position) {
-        int half = w.headDim / 2;
-        for (int k = 0; k < half; k++) {
-            double angle = position * inverseFrequencies[k];
-            float c = (float) Math.cos(angle);
-            float s = (float) Math.sin(angle);
-            cos[k] = c;
-            cos[k + half] = c;
-            sin[k] = s;
-            sin[k + half] = s;
-        }
-    }
-
-    /** RoPE on the head at {@code at}: {@code x * cos + rotate_half(x) * sin}. */
-    private void rotate(float[] a, int at) {
-        int half = w.headDim / 2;
-        for (int k = 0; k < half; k++) {
-            float x1 = a[at + k];
-            float x2 = a[at + half + k];
-            a[at + k] = x1 * cos[k] + (-x2) * sin[k];
-            a[at + half + k] = x2 * cos[k + half] + x1 * sin[k + half];
-        }
-    }
-
-    /** {@code y = x / sqrt(mean(x^2) + eps) * gain}. */
-    private void rmsNorm(float[] in, float[] gain, float[] out) {
-        float squares = 0;
-        for (float value : in) {
-            squares += value * value;
-        }
-        float rms = (float) Math.sqrt(squares / in.length + w.epsilon);
-        for (int i = 0; i < in.length; i++) {
-            out[i] = in[i] / rms * gain[i];
-        }
-    }
-
-    /** {@code y = x W} on this decoder's threads. */
-    private void product(float[] in, float[] weight, float[] out) {
-        if (split != null) {
-            split.matVec(in, weight, out);
-        } else {
-            rows(in, weight, out, 0, in.length, out.length);
-        }
-    }
-
-    /**
-     * {@code y[0..width) = x[from..to) W[from..to)} with W [in][width] row-major: rows of W added in turn, scaled
-     * by x (axpy form, which HotSpot vectorises). All rows give {@code y = x W}; {@link RowSplit} gives each
-     * thread half of them.
-     */
-    static void rows(float[] x, float[] weight, float[] y, int from, int to, int width) {
-        java.util.Arrays.fill(y, 0, width, 0f);
-        for (int i = from; i < to; i++) {
-            float xi = x[i];
-            int row = i * width;
-            for (int o = 0; o < width; o++) {
-                y[o] += xi * weight[row + o];
-            }
-        }
-    }
-
-    /** Stops the worker thread, if any. */
+    /** Stops the worker thread, if any; the decoder takes no more steps. */
     @Override
     public void close() {
-        if (split != null) {
-            split.close();
-        }
-    }
-
-    private static void add(float[] into, float[] other) {
-        for (int i = 0; i < into.length; i++) {
-            into[i] += other[i];
+        closed = true;
+        if (barrier != null) {
+            barrier.close();
         }
     }
 
     /** Share of value rows the weighted sums skipped since the decoder was made (0 when dense). */
     public double skippedValueRowShare() {
-        return valueRowsTotal == 0 ? 0 : 1.0 - (double) valueRowsUsed / valueRowsTotal;
+        long total = 0;
+        for (PartStep s : steps) {
+            total += s.valueRowsTotal;
+        }
+        return total == 0 ? 0 : 1.0 - (double) valueRowsVisited() / total;
     }
 
     /** Value rows (one per head, layer and key) the weighted sums visited since the decoder was made. */
     public long valueRowsVisited() {
-        return valueRowsUsed;
+        long used = 0;
+        for (PartStep s : steps) {
+            used += s.valueRowsUsed;
+        }
+        return used;
+    }
+
+    /** One thread's work in a step: its {@link DecoderPart}, with scratch buffers of its own. */
+    private final class PartStep {
+
+        private final int index;
+        private final DecoderPart part;
+        private final float[] x; // [C], this thread's copy of the hidden state
+        private final float[] normed; // [C]
+        private final float[] qkv; // [qkvWidth]
+        private final float[] gateUp; // [2 f]
+        private final float[][] partials; // [2][C]: sums of rows of the output (0) and down (1) projections
+        private final float[] headOut; // [vocabTo - vocabFrom]
+        private final float[] scores; // [capacity]
+        private final float[] attentionWeights; // [capacity]
+        private final int[] rows; // [capacity]
+        private final float[] cos;
+        private final float[] sin;
+        private long valueRowsUsed;
+        private long valueRowsTotal;
+
+        PartStep(int index, DecoderPart part) {
+            this.index = index;
+            this.part = part;
+            x = new float[w.hidden];
+            normed = new float[w.hidden];
+            qkv = new float[part.qkvWidth];
+            gateUp = new float[2 * (part.innerTo - part.innerFrom)];
+            partials = new float[2][w.hidden];
+            headOut = new float[part.vocabTo - part.vocabFrom];
+            scores = new float[capacity];
+            attentionWeights = new float[capacity];
+            rows = new int[capacity];
+            cos = new float[w.headDim];
+            sin = new float[w.headDim];
+        }
+
+        void run(int token, float[] logits, float[] hidden) {
+            int c = w.hidden;
+            int d = w.headDim;
+            System.arraycopy(w.embedding, token * c, x, 0, c); // [C]
+            rotaryTables(length);
+            for (int l = 0; l < keys.length; l++) {
+                rmsNorm(x, w.attentionNorm[l], normed); // [C]
+                MatVec.product(normed, part.qkv[l], 0, c, part.qkvWidth, qkv); // [own (H + 2G) D]
+                attention(l);
+                MatVec.product(attended, w.output[l], part.headFrom * d, part.headTo * d, c, partials[0]); // [C]
+                exchange(index);
+                addPartials(0); // x += attention output
+                rmsNorm(x, w.mlpNorm[l], normed); // [C]
+                int f = part.innerTo - part.innerFrom;
+                MatVec.product(normed, part.gateUp[l], 0, c, 2 * f, gateUp); // [2 f]
+                for (int i = 0; i < f; i++) {
+                    float g = gateUp[i];
+                    activated[part.innerFrom + i] = g * (float) (1.0 / (1.0 + Math.exp(-g))) * gateUp[f + i];
+                }
+                MatVec.product(activated, w.down[l], part.innerFrom, part.innerTo, c, partials[1]); // [C]
+                exchange(index);
+                addPartials(1); // x += MLP output
+            }
+            if (logits != null || hidden != null) {
+                rmsNorm(x, w.finalNorm, normed); // [C]
+                if (hidden != null) {
+                    System.arraycopy(normed, 0, hidden, 0, c);
+                }
+            }
+            if (logits != null) {
+                MatVec.product(normed, part.head, 0, c, headOut.length, headOut); // [own V]
+                System.arraycopy(headOut, 0, logits, part.vocabFrom, headOut.length);
+            }
+            exchange(index); // the end: every logit and cache entry of this step is written
+        }
+
+        /** {@code x += partial of part 0 (+ partial of part 1)}, the same order in both threads. */
+        private void addPartials(int which) {
+            float[] first = steps[0].partials[which];
+            if (steps.length == 1) {
+                for (int i = 0; i < x.length; i++) {
+                    x[i] += first[i];
+                }
+                return;
+            }
+            float[] second = steps[1].partials[which];
+            for (int i = 0; i < x.length; i++) {
+                x[i] += first[i] + second[i];
+            }
+        }
+
+        /**
+         * Attention of the newest token (position {@code length}) in layer {@code l} for this part's heads:
+         * rotates and stores the key and value of its key/value heads, then writes each of its heads' weighted
+         * values into {@link #attended}.
+         */
+        private void attention(int l) {
+            int d = w.headDim;
+            int group = w.heads / w.kvHeads;
+            int ownHeads = part.headTo - part.headFrom;
+            int ownKv = part.kvTo - part.kvFrom;
+            int t = length; // the new token's position; keys 0..t
+            int n = t + 1;
+            float scale = (float) (1.0 / Math.sqrt(d));
+            for (int head = 0; head < ownHeads; head++) {
+                rotate(qkv, head * d);
+                for (int j = 0; j < d; j++) {
+                    qkv[head * d + j] *= scale;
+                }
+            }
+            float[] k = keys[l];
+            float[] v = values[l];
+            for (int kv = 0; kv < ownKv; kv++) {
+                int keyAt = (ownHeads + kv) * d;
+                int g = part.kvFrom + kv;
+                rotate(qkv, keyAt);
+                for (int j = 0; j < d; j++) {
+                    k[(g * d + j) * capacity + t] = qkv[keyAt + j];
+                }
+                System.arraycopy(qkv, (ownHeads + ownKv + kv) * d, v, (g * capacity + t) * d, d);
+            }
+            float inverse = (float) (1.0 / n); // 1 / i with i the 1-based position
+            for (int local = 0; local < ownHeads; local++) {
+                int head = part.headFrom + local;
+                int kv = head / group;
+                // scores[j] = q . k_j as a sum of key rows (one per dimension), which vectorises over j.
+                java.util.Arrays.fill(scores, 0, n, 0f);
+                for (int j = 0; j < d; j++) {
+                    float q = qkv[local * d + j];
+                    int row = (kv * d + j) * capacity;
+                    for (int p = 0; p < n; p++) {
+                        scores[p] += q * k[row + p];
+                    }
+                }
+                if (w.distanceBias) {
+                    float[] b = w.bias[l];
+                    int near = Math.min(n, w.biasLength); // distances 0 .. near-1, i.e. keys t .. t-near+1
+                    for (int dist = 0; dist < near; dist++) {
+                        scores[t - dist] += b[head * w.biasLength + dist];
+                    }
+                }
+                float max = Float.NEGATIVE_INFINITY;
+                for (int p = 0; p < n; p++) {
+                    max = Math.max(max, scores[p]);
+                }
+                if (w.offByOne) {
+                    max = Math.max(max, 0f); // the implicit key of score 0 takes part in the maximum
+                }
+                float sum = 0;
+                for (int p = 0; p < n; p++) {
+                    float e = (float) Math.exp(scores[p] - max);
+                    scores[p] = e;
+                    sum += e;
+                }
+                if (w.offByOne) {
+                    sum += (float) Math.exp(-max); // the 1 of the denominator, scaled like the other terms
+                }
+                float threshold = w.elastic ? w.tau[l][head] * inverse : 0f;
+                int kept = sparse ? keepNonZero(n, sum, threshold) : keepAll(n, sum, threshold);
+                weightedValues(v, kv, kept, head * d);
+                if (w.gated) {
+                    // sigmoid(x Wg) of this head, from the gate columns after the values
+                    float gate = (float) (1.0 / (1.0 + Math.exp(-qkv[(ownHeads + 2 * ownKv) * d + local])));
+                    for (int j = 0; j < d; j++) {
+                        attended[head * d + j] *= gate;
+                    }
+                }
+                valueRowsTotal += n;
+            }
+        }
+
+        /** Weights {@code ReLU(e / sum + threshold)} of all n keys into {@link #attentionWeights}, in key order. */
+        private int keepAll(int n, float sum, float threshold) {
+            for (int p = 0; p < n; p++) {
+                float a = scores[p] / sum + threshold;
+                attentionWeights[p] = a > 0f ? a : 0f;
+                rows[p] = p;
+            }
+            return n;
+        }
+
+        /**
+         * The non-zero weights only, packed with their key positions into {@link #attentionWeights} and {@link
+         * #rows} (written unconditionally and kept by advancing the count, so the loop has no branch to mispredict).
+         */
+        private int keepNonZero(int n, float sum, float threshold) {
+            int kept = 0;
+            for (int p = 0; p < n; p++) {
+                float a = scores[p] / sum + threshold;
+                attentionWeights[kept] = a;
+                rows[kept] = p;
+                kept += a > 0f ? 1 : 0;
+            }
+            return kept;
+        }
+
+        /** attended[out .. out + D] = sum over the first {@code kept} entries of attentionWeights[e] * v[kv][rows[e]]. */
+        private void weightedValues(float[] v, int kv, int kept, int out) {
+            int d = w.headDim;
+            java.util.Arrays.fill(attended, out, out + d, 0f);
+            int base = kv * capacity * d;
+            for (int e = 0; e < kept; e++) {
+                float a = attentionWeights[e];
+                int row = base + rows[e] * d;
+                for (int j = 0; j < d; j++) {
+                    attended[out + j] += a * v[row + j];
+                }
+            }
+            valueRowsUsed += kept;
+        }
+
+        /** cos and sin of the angles {@code position * base^(-2k/D)}, in the rotate-half layout of the engine. */
+        private void rotaryTables(int position) {
+            int half = w.headDim / 2;
+            for (int k = 0; k < half; k++) {
+                double angle = position * inverseFrequencies[k];
+                float c = (float) Math.cos(angle);
+                float s = (float) Math.sin(angle);
+                cos[k] = c;
+                cos[k + half] = c;
+                sin[k] = s;
+                sin[k + half] = s;
+            }
+        }
+
+        /** RoPE on the head at {@code at}: {@code x * cos + rotate_half(x) * sin}. */
+        private void rotate(float[] a, int at) {
+            int half = w.headDim / 2;
+            for (int k = 0; k < half; k++) {
+                float x1 = a[at + k];
+                float x2 = a[at + half + k];
+                a[at + k] = x1 * cos[k] + (-x2) * sin[k];
+                a[at + half + k] = x2 * cos[k + half] + x1 * sin[k + half];
+            }
+        }
+
+        /** {@code y = x / sqrt(mean(x^2) + eps) * gain}. */
+        private void rmsNorm(float[] in, float[] gain, float[] out) {
+            float squares = 0;
+            for (float value : in) {
+                squares += value * value;
+            }
+            float rms = (float) Math.sqrt(squares / in.length + w.epsilon);
+            for (int i = 0; i < in.length; i++) {
+                out[i] = in[i] / rms * gain[i];
+            }
+        }
     }
 }

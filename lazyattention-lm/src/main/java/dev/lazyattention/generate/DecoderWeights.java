@@ -164,6 +164,20 @@ public final class DecoderWeights {
         return null;
     }
 
+    /** The weights split for 1 or 2 decoding threads, made once per count and shared by every decoder. */
+    private final DecoderPart[][] partsByCount = new DecoderPart[3][];
+
+    /** {@link DecoderPart#split} of these weights in {@code count} parts (1 or 2), made on first use. */
+    synchronized DecoderPart[] parts(int count) {
+        if (count < 1 || count >= partsByCount.length) {
+            throw new IllegalArgumentException("a decoder runs on 1 or 2 threads, not " + count);
+        }
+        if (partsByCount[count] == null) {
+            partsByCount[count] = DecoderPart.split(this, count);
+        }
+        return partsByCount[count];
+    }
+
     /** Bytes of weights read to decode one token (every matrix once, one embedding row): the roofline's numerator. */
     public long bytesReadPerToken() {
         long floats = (long) hidden + finalNorm.length + head.length;

@@ -3,6 +3,7 @@ package dev.lazyattention.generate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -31,7 +32,8 @@ class ArrayDecoderTest {
 
     static Stream<Arguments> variantsWithAndWithoutGqa() {
         return Stream.of(AttentionVariant.values())
-                .flatMap(v -> Stream.of(Arguments.of(v, 2), Arguments.of(v, 4))); // tiny has 4 query heads
+                // tiny has 4 query heads; with 1 key/value head both threads of a two-thread decoder compute it
+                .flatMap(v -> Stream.of(Arguments.of(v, 1), Arguments.of(v, 2), Arguments.of(v, 4)));
     }
 
     private static LmConfig config(AttentionVariant variant, int kvHeads, int context) {
@@ -97,6 +99,8 @@ class ArrayDecoderTest {
                 assertArrayEquals(logSoftmax(reference[t]), logSoftmax(a), 1e-4, "position " + t);
             }
             twoThreads.close();
+            IllegalStateException closed = assertThrows(IllegalStateException.class, () -> twoThreads.step(ids[0], c));
+            assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
             if (variant.hasElasticSoftmax()) {
                 assertTrue(sparse.skippedValueRowShare() > 0.3, "skipped " + sparse.skippedValueRowShare());
             } else {

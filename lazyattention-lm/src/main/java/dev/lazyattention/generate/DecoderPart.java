@@ -1,0 +1,121 @@
+package dev.lazyattention.generate;
+
+/**
+ * One thread's share of a decoding step and the weights it streams: a range of query heads (with the key/value
+ * heads they read), a range of MLP features and a range of the vocabulary. A thread computes the query, key,
+ * value (and gate) columns of its own heads and attends with them, sums its own heads' rows of the output
+ * projection, computes the gate and up columns of its own features and sums their rows of the down projection,
+ * and the logits of its own vocabulary; only the two sums of rows need the other thread's result (two exchanges
+ * per layer). Columns a thread computes are copied into matrices of their own so that each thread streams one
+ * contiguous block; the rows it sums are a contiguous range of the shared matrices already.
+ *
+ * <p>With one part, the part is the whole model and its matrices are the shared ones (no copy).
+ */
+final class DecoderPart {
+
+    final int headFrom;
+    final int headTo;
+    final int kvFrom;
+    final int kvTo;
+    final int innerFrom;
+    final int innerTo;
+    final int vocabFrom;
+    final int vocabTo;
+    /** Columns of {@link #qkv}: own queries, own keys, own values, then own gates (gated attention). */
+    final int qkvWidth;
+    /** Per layer [C][qkvWidth]. */
+    final float[][] qkv;
+    /** Per layer [C][2 f]: the gate then the up columns of this part's f features. */
+    final float[][] gateUp;
+    /** [C][vocabTo - vocabFrom]. */
+    final float[] head;
+
+    private DecoderPart(DecoderWeights w, int headFrom, int headTo, int innerFrom, int innerTo, int vocabFrom,
+            int vocabTo) {
+        int group = w.heads / w.kvHeads;
+        int d = w.headDim;
+        this.headFrom = headFrom;
+        this.headTo = headTo;
+        this.kvFrom = headFrom / group;
+        this.kvTo = headTo == headFrom ? kvFrom : (headTo + group - 1) / group; // every kv head its queries read
+        this.innerFrom = innerFrom;
+        this.innerTo = innerTo;
+        this.vocabFrom = vocabFrom;
+        this.vocabTo = vocabTo;
+        int heads = headTo - headFrom;
+        int kv = kvTo - kvFrom;
+        qkvWidth = (heads + 2 * kv) * d + (w.gated ? heads : 0);
+        int layers = w.qkv.length;
+        boolean whole = heads == w.heads && innerTo - innerFrom == w.inner && vocabTo - vocabFrom == w.vocab;
+        qkv = new float[layers][];
+        gateUp = new float[layers][];
+        int fullQkv = (w.heads + 2 * w.kvHeads) * d + (w.gated ? w.heads : 0);
+        for (int l = 0; l < layers; l++) {
+            if (whole) {
+                qkv[l] = w.qkv[l];
+                gateUp[l] = w.gateUp[l];
+                continue;
+            }
+            Columns q = new Columns(w.qkv[l], w.hidden, fullQkv, qkvWidth)
+                    .take(headFrom * d, heads * d) // queries
+                    .take((w.heads + kvFrom) * d, kv * d) // keys
+                    .take((w.heads + w.kvHeads + kvFrom) * d, kv * d); // values
+            if (w.gated) {
+                q.take((w.heads + 2 * w.kvHeads) * d + headFrom, heads);
+            }
+            qkv[l] = q.result;
+            int f = innerTo - innerFrom;
+            gateUp[l] = new Columns(w.gateUp[l], w.hidden, 2 * w.inner, 2 * f)
+                    .take(innerFrom, f)
+                    .take(w.inner + innerFrom, f).result;
+        }
+        head = whole ? w.head : new Columns(w.head, w.hidden, w.vocab, vocabTo - vocabFrom)
+                .take(vocabFrom, vocabTo - vocabFrom).result;
+    }
+
+    /**
+     * The model split in {@code count} (1 or 2) parts. Two parts split the key/value heads in halves (each with
+     * its group of query heads; with one key/value head, the query heads, and both parts compute that one key
+     * and value), the MLP features and the vocabulary.
+     */
+    static DecoderPart[] split(DecoderWeights w, int count) {
+        if (count == 1) {
+            return new DecoderPart[] {new DecoderPart(w, 0, w.heads, 0, w.inner, 0, w.vocab)};
+        }
+        if (count != 2) {
+            throw new IllegalArgumentException("a decoder runs on 1 or 2 threads, not " + count);
+        }
+        int group = w.heads / w.kvHeads;
+        int heads = w.kvHeads >= 2 ? (w.kvHeads / 2) * group : w.heads / 2;
+        return new DecoderPart[] {
+            new DecoderPart(w, 0, heads, 0, w.inner / 2, 0, w.vocab / 2),
+            new DecoderPart(w, heads, w.heads, w.inner / 2, w.inner, w.vocab / 2, w.vocab)
+        };
+    }
+
+    /** Copies column ranges of a row-major matrix, side by side, into a new one. */
+    private static final class Columns {
+        private final float[] source;
+        private final int rows;
+        private final int sourceWidth;
+        private final int width;
+        private final float[] result;
+        private int filled;
+
+        Columns(float[] source, int rows, int sourceWidth, int width) {
+            this.source = source;
+            this.rows = rows;
+            this.sourceWidth = sourceWidth;
+            this.width = width;
+            this.result = new float[rows * width];
+        }
+
+        Columns take(int from, int count) {
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(source, r * sourceWidth + from, result, r * width + filled, count);
+            }
+            filled += count;
+            return this;
+        }
+    }
+}

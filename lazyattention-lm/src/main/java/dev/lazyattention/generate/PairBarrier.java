@@ -1,0 +1,79 @@
+package dev.lazyattention.generate;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A barrier of two threads that meet several times per decoding step (at the step's start, twice per layer, at
+ * its end), so a meeting must cost far less than waking a parked thread (tens of microseconds): a thread that
+ * arrives first spins for up to {@link #SPIN_NANOS}, which covers the other's lag within a step and the gap
+ * between steps of a generation loop, and only then parks. Spinning longer would hold a core that another
+ * process, or the other thread, needs on a busy machine.
+ *
+ * <p>Each party counts its arrivals; a party passes its n-th arrival once the other has arrived n times. A
+ * party parks only after announcing it, and re-checks the other's count after the announcement, while the
+ * other reads the announcement after counting its arrival: one of the two always sees the other (both fields
+ * are volatile), so no wake-up is lost. {@link #close} releases both parties with {@link Closed}.
+ */
+final class PairBarrier {
+
+    static final long SPIN_NANOS = 50_000;
+
+    /** Thrown to a party waiting at, or arriving at, a closed barrier. */
+    static final class Closed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Closed() {
+            super("the decoder was closed", null, false, false);
+        }
+    }
+
+    private static final class Party {
+        volatile long arrivals;
+        volatile boolean parked;
+        volatile Thread thread;
+    }
+
+    private final Party[] parties = {new Party(), new Party()};
+    private volatile boolean closed;
+
+    /** Party {@code me} (0 or 1) arrives and waits until the other has arrived as often. */
+    void arrive(int me) {
+        Party self = parties[me];
+        Party other = parties[1 - me];
+        long target = self.arrivals + 1;
+        self.arrivals = target;
+        if (other.parked) {
+            LockSupport.unpark(other.thread);
+        }
+        long start = 0;
+        while (other.arrivals < target) {
+            if (closed) {
+                throw new Closed();
+            }
+            if (start == 0) {
+                start = System.nanoTime();
+            }
+            if (System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+                continue;
+            }
+            self.thread = Thread.currentThread();
+            self.parked = true;
+            if (other.arrivals < target && !closed) {
+                LockSupport.park(this);
+            }
+            self.parked = false;
+        }
+    }
+
+    /** Releases both parties, now and at every later arrival. */
+    void close() {
+        closed = true;
+        for (Party p : parties) {
+            Thread t = p.thread;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+    }
+}
