@@ -6,6 +6,9 @@ import ai.djl.modality.nlp.generate.CausalLMOutput;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.translate.TranslateException;
@@ -38,6 +41,12 @@ import dev.lazyattention.model.LazyLm;
  * one sequence without padding, its cache is remembered, and the decoder loads it when the next call is a
  * one-token step on it; so greedy search runs its prompt on the engine and every later step on arrays.
  *
+ * <p>The caches a step returns are views of the first positions of one tensor per layer that holds the
+ * sequence's keys (or values) up to the context length: a step writes one position into it instead of copying
+ * the past, and the caches a search keeps from earlier steps share that storage rather than each holding a
+ * copy. A view keeps its values: a sequence only writes the position after its newest view, and a new sequence
+ * gets new tensors.
+ *
  * <p>The weights are copied once, when the predictor is made: it does not follow later changes to the
  * model's parameters. A model the array decoder cannot run ({@link DecoderWeights#unsupportedReason}: another
  * attention variant, parameters not float32 or not on the CPU, a block that is not a {@link LazyLm}) is served
@@ -56,6 +65,11 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
 
     /** The cache this predictor returned last ([k0, v0, k1, v1, ...]), or null when it holds none. */
     private NDArray[] returned;
+    /**
+     * Per layer the keys and values [1, G, capacity, D] of the sequence on arrays, [k0, v0, k1, v1, ...]; what a
+     * step returns are views of them. Null before the first step on arrays.
+     */
+    private NDArray[] caches;
     /** Whether the decoder's cache holds exactly {@link #returned} (else it is loaded from them first). */
     private boolean decoderInSync;
     private long arraySteps;
@@ -165,9 +179,14 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
         return true;
     }
 
-    /** One token on the array decoder; the output in the engine's layout [logits, hidden, k0, v0, ...]. */
+    /**
+     * One token on the array decoder; the output in the engine's layout [logits, hidden, k0, v0, ...]. The new
+     * position's key and value are written into the sequence's cache tensors, and the caches returned are views
+     * of their first {@code past + 1} positions: no copy of the past per step, and views handed out earlier
+     * keep their values, since a sequence only ever writes the position after the newest view.
+     */
     private NDList step(NDManager manager, NDList input, int token) {
-        int past = Math.toIntExact(returned[0].getShape().get(2));
+        int past = Math.toIntExact(returned[0].getShape().get(2)); // [1, G, P, D]
         if (!decoderInSync) {
             load(past);
         }
@@ -175,14 +194,18 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
         NDList output = new NDList(2 + returned.length);
         output.add(manager.create(logits, new Shape(1, 1, logits.length))); // [1, 1, V]
         output.add(manager.create(hidden, new Shape(1, 1, hidden.length))); // [1, 1, C]
-        Shape cache = returned[0].getShape(); // [1, G, P, D]
+        Shape cache = returned[0].getShape();
         Shape row = new Shape(1, cache.get(1), 1, cache.get(3)); // [1, G, 1, D]
+        NDIndex newPosition = new NDIndex(":, :, {}:{}, :", past, past + 1);
+        NDIndex filled = new NDIndex(":, :, :{}, :", past + 1);
         for (int l = 0; l < layers; l++) {
             decoder.keyValueAt(l, past, key, value);
             try (NDArray k = manager.create(key, row); NDArray v = manager.create(value, row)) {
-                output.add(input.get(3 + 2 * l).concat(k, 2)); // [1, G, P + 1, D]
-                output.add(input.get(4 + 2 * l).concat(v, 2)); // [1, G, P + 1, D]
+                caches[2 * l].set(newPosition, k);
+                caches[2 * l + 1].set(newPosition, v);
             }
+            output.add(caches[2 * l].get(filled)); // [1, G, P + 1, D]
+            output.add(caches[2 * l + 1].get(filled)); // [1, G, P + 1, D]
         }
         keep(output);
         decoderInSync = true;
@@ -190,7 +213,10 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
         return output;
     }
 
-    /** Fills the decoder's cache with the remembered engine cache of {@code positions} positions. */
+    /**
+     * Starts a sequence on arrays from the remembered engine cache of {@code positions} positions: fills the
+     * decoder's cache, and new cache tensors (the old ones stay alive for as long as views of them do).
+     */
     private void load(int positions) {
         float[][] k = new float[layers][];
         float[][] v = new float[layers][];
@@ -199,6 +225,26 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
             v[l] = returned[2 * l + 1].toFloatArray(); // [1, G, P, D]
         }
         decoder.load(k, v, positions);
+        closeCaches();
+        Shape shape = returned[0].getShape();
+        Shape full = new Shape(1, shape.get(1), decoder.capacity(), shape.get(3)); // [1, G, capacity, D]
+        NDIndex first = new NDIndex(":, :, :{}, :", positions);
+        caches = new NDArray[returned.length];
+        for (int i = 0; i < caches.length; i++) {
+            caches[i] = manager.zeros(full, DataType.FLOAT32);
+            // A search's NDScope closes the arrays made during its step; these outlive the step.
+            NDScope.unregister(caches[i]);
+            caches[i].set(first, returned[i]);
+        }
+    }
+
+    private void closeCaches() {
+        if (caches != null) {
+            for (NDArray c : caches) {
+                c.close();
+            }
+            caches = null;
+        }
     }
 
     /**
@@ -230,6 +276,7 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
         if (decoder != null) {
             decoder.close();
         }
+        closeCaches();
         super.close();
     }
 }

@@ -27,8 +27,10 @@ import dev.lazyattention.testing.TinyModels;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -106,6 +108,8 @@ class ArrayDecodingPredictorTest {
     /**
      * Each one-token call, fed identically to both predictors, up to the full context: logits and hidden state
      * within 1e-4, the grown cache within 1e-5. The step past the context goes to the engine, which refuses it.
+     * The caches returned share storage with the predictor's, so they are compared again after it ran another
+     * sequence.
      */
     @Test
     void everyStepMatchesThePlainPredictorOnTheSameInput() throws Exception {
@@ -117,6 +121,8 @@ class ArrayDecodingPredictorTest {
             int capacity = lm.config().contextLength();
             long[] prompt = promptIds(lm, "The quick fox");
             CausalLMOutput out = fast.predict(input(manager, prompt, 0, null));
+            List<NDList> expectedCaches = new ArrayList<>();
+            List<NDList> actualCaches = new ArrayList<>();
             for (int position = prompt.length; position < capacity; position++) {
                 NDList step = input(manager, new long[] {argmax(out.getLogits())}, position, out.getPastKeyValuesList());
                 CausalLMOutput reference = plain.predict(step);
@@ -129,6 +135,8 @@ class ArrayDecodingPredictorTest {
                 for (int i = 0; i < expected.size(); i++) {
                     assertClose(expected.get(i), actual.get(i), 1e-5, "cache " + i + " at " + position);
                 }
+                expectedCaches.add(expected);
+                actualCaches.add(actual);
             }
             assertEquals(capacity - prompt.length, fast.arraySteps());
 
@@ -137,6 +145,21 @@ class ArrayDecodingPredictorTest {
             TranslateException arrays = assertThrows(TranslateException.class, () -> fast.predict(past));
             assertEquals(engine.getMessage(), arrays.getMessage());
             assertEquals(capacity - prompt.length, fast.arraySteps());
+
+            // A second sequence on the same predictor leaves the caches handed out for the first as they were.
+            CausalLMOutput second = fast.predict(input(manager, promptIds(lm, "A dog"), 0, null));
+            for (int s = 0; s < 4; s++) {
+                long position = second.getPastKeyValuesList().get(0).getShape().get(2);
+                second = fast.predict(input(manager, new long[] {argmax(second.getLogits())}, (int) position,
+                        second.getPastKeyValuesList()));
+            }
+            assertEquals(capacity - prompt.length + 4, fast.arraySteps());
+            for (int s = 0; s < expectedCaches.size(); s++) {
+                for (int i = 0; i < expectedCaches.get(s).size(); i++) {
+                    assertClose(expectedCaches.get(s).get(i), actualCaches.get(s).get(i), 1e-5,
+                            "cache " + i + " of step " + s + " after a second sequence");
+                }
+            }
         }
     }
 
