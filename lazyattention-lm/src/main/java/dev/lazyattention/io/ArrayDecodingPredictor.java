@@ -41,8 +41,8 @@ import dev.lazyattention.model.LazyLm;
  * one sequence without padding, its cache is remembered, and the decoder loads it when the next call is a
  * one-token step on it; so greedy search runs its prompt on the engine and every later step on arrays.
  *
- * <p>The caches a step returns are views of the first positions of one tensor per layer that holds the
- * sequence's keys (or values) up to the context length: a step writes one position into it instead of copying
+ * <p>The caches a step returns are views of the first positions of one tensor that holds the sequence's keys
+ * and values of every layer up to the context length: a step writes one position into it instead of copying
  * the past, and the caches a search keeps from earlier steps share that storage rather than each holding a
  * copy. A view keeps its values: a sequence only writes the position after its newest view, and a new sequence
  * gets new tensors.
@@ -62,14 +62,17 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
     private final float[] hidden;
     private final float[] key;
     private final float[] value;
+    /** The new position's keys and values of every layer, [k0, v0, k1, v1, ...] each [G D]. */
+    private final float[] newRows;
 
     /** The cache this predictor returned last ([k0, v0, k1, v1, ...]), or null when it holds none. */
     private NDArray[] returned;
     /**
-     * Per layer the keys and values [1, G, capacity, D] of the sequence on arrays, [k0, v0, k1, v1, ...]; what a
-     * step returns are views of them. Null before the first step on arrays.
+     * The keys and values of the sequence on arrays, [2L, 1, G, capacity, D] in the order k0, v0, k1, v1, ...;
+     * what a step returns are views of it (one tensor, so a step writes its new position with one call). Null
+     * before the first step on arrays.
      */
-    private NDArray[] caches;
+    private NDArray cache;
     /** Whether the decoder's cache holds exactly {@link #returned} (else it is loaded from them first). */
     private boolean decoderInSync;
     private long arraySteps;
@@ -86,12 +89,14 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
             hidden = new float[lm.config().hiddenSize()];
             key = new float[lm.config().numKvHeads() * lm.config().headDim()];
             value = new float[key.length];
+            newRows = new float[2 * layers * key.length];
         } else {
             layers = 0;
             logits = null;
             hidden = null;
             key = null;
             value = null;
+            newRows = null;
         }
     }
 
@@ -181,8 +186,8 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
 
     /**
      * One token on the array decoder; the output in the engine's layout [logits, hidden, k0, v0, ...]. The new
-     * position's key and value are written into the sequence's cache tensors, and the caches returned are views
-     * of their first {@code past + 1} positions: no copy of the past per step, and views handed out earlier
+     * position's keys and values of every layer are written into the sequence's cache tensor with one call, and
+     * the caches returned are views of its first {@code past + 1} positions: no copy of the past per step, and views handed out earlier
      * keep their values, since a sequence only ever writes the position after the newest view.
      */
     private NDList step(NDManager manager, NDList input, int token) {
@@ -194,18 +199,19 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
         NDList output = new NDList(2 + returned.length);
         output.add(manager.create(logits, new Shape(1, 1, logits.length))); // [1, 1, V]
         output.add(manager.create(hidden, new Shape(1, 1, hidden.length))); // [1, 1, C]
-        Shape cache = returned[0].getShape();
-        Shape row = new Shape(1, cache.get(1), 1, cache.get(3)); // [1, G, 1, D]
-        NDIndex newPosition = new NDIndex(":, :, {}:{}, :", past, past + 1);
-        NDIndex filled = new NDIndex(":, :, :{}, :", past + 1);
+        Shape pastShape = returned[0].getShape(); // [1, G, P, D]
+        int width = key.length;
         for (int l = 0; l < layers; l++) {
             decoder.keyValueAt(l, past, key, value);
-            try (NDArray k = manager.create(key, row); NDArray v = manager.create(value, row)) {
-                caches[2 * l].set(newPosition, k);
-                caches[2 * l + 1].set(newPosition, v);
-            }
-            output.add(caches[2 * l].get(filled)); // [1, G, P + 1, D]
-            output.add(caches[2 * l + 1].get(filled)); // [1, G, P + 1, D]
+            System.arraycopy(key, 0, newRows, 2 * l * width, width);
+            System.arraycopy(value, 0, newRows, (2 * l + 1) * width, width);
+        }
+        Shape rows = new Shape(2L * layers, 1, pastShape.get(1), 1, pastShape.get(3)); // [2L, 1, G, 1, D]
+        try (NDArray fresh = manager.create(newRows, rows)) {
+            cache.set(new NDIndex(":, :, :, {}:{}, :", past, past + 1), fresh);
+        }
+        for (int i = 0; i < 2 * layers; i++) {
+            output.add(cache.get(new NDIndex("{}, :, :, :{}, :", i, past + 1))); // [1, G, P + 1, D]
         }
         keep(output);
         decoderInSync = true;
@@ -215,7 +221,7 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
 
     /**
      * Starts a sequence on arrays from the remembered engine cache of {@code positions} positions: fills the
-     * decoder's cache, and new cache tensors (the old ones stay alive for as long as views of them do).
+     * decoder's cache, and a new cache tensor (the old one stays alive for as long as views of it do).
      */
     private void load(int positions) {
         float[][] k = new float[layers][];
@@ -225,25 +231,21 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
             v[l] = returned[2 * l + 1].toFloatArray(); // [1, G, P, D]
         }
         decoder.load(k, v, positions);
-        closeCaches();
-        Shape shape = returned[0].getShape();
-        Shape full = new Shape(1, shape.get(1), decoder.capacity(), shape.get(3)); // [1, G, capacity, D]
-        NDIndex first = new NDIndex(":, :, :{}, :", positions);
-        caches = new NDArray[returned.length];
-        for (int i = 0; i < caches.length; i++) {
-            caches[i] = manager.zeros(full, DataType.FLOAT32);
-            // A search's NDScope closes the arrays made during its step; these outlive the step.
-            NDScope.unregister(caches[i]);
-            caches[i].set(first, returned[i]);
+        closeCache();
+        Shape shape = returned[0].getShape(); // [1, G, P, D]
+        cache = manager.zeros(new Shape(2L * layers, 1, shape.get(1), decoder.capacity(), shape.get(3)),
+                DataType.FLOAT32); // [2L, 1, G, capacity, D]
+        // A search's NDScope closes the arrays made during its step; this one outlives the step.
+        NDScope.unregister(cache);
+        for (int i = 0; i < 2 * layers; i++) {
+            cache.set(new NDIndex("{}, :, :, :{}, :", i, positions), returned[i]);
         }
     }
 
-    private void closeCaches() {
-        if (caches != null) {
-            for (NDArray c : caches) {
-                c.close();
-            }
-            caches = null;
+    private void closeCache() {
+        if (cache != null) {
+            cache.close();
+            cache = null;
         }
     }
 
@@ -276,7 +278,7 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
         if (decoder != null) {
             decoder.close();
         }
-        closeCaches();
+        closeCache();
         super.close();
     }
 }
