@@ -161,10 +161,13 @@ final class DecodeBench {
     }
 
     /**
-     * DJL's {@code TextGenerator} (greedy search) on the model file: it passes the KV cache as NDArrays to
-     * the block at every step, so it runs on the engine. Each step's predictor call is timed by DJL's own
-     * metrics ({@code Preprocess}, {@code Inference}, {@code Postprocess}); the first call (the prompt's) is
-     * left out. The search's own work between calls (argmax, concatenation) is not in the figure.
+     * DJL's {@code TextGenerator} (greedy search) on the model file, with two predictors of the same model:
+     * {@code engine}, DJL's plain predictor, which passes the KV cache as NDArrays to the block at every step,
+     * and {@code arrayDecoder}, {@link dev.lazyattention.io.ArrayDecodingPredictor}, which runs the one-token
+     * steps on the array decoder. Each step's predictor call is timed by DJL's own metrics ({@code
+     * Preprocess}, {@code Inference}, {@code Postprocess}); the first call (the prompt's) is left out. The
+     * search's own work between calls (argmax, concatenation) is not in that figure; the whole search's wall
+     * time, prompt included, is. {@code sameTokens}: whether both gave the same ids.
      */
     Map<String, Object> textGenerator(Path modelFile, int[] prompt) throws Exception {
         ai.djl.repository.zoo.Criteria<ai.djl.ndarray.NDList, ai.djl.modality.nlp.generate.CausalLMOutput> criteria =
@@ -173,10 +176,9 @@ final class DecodeBench {
                         .optModelPath(modelFile)
                         .optTranslatorFactory(new dev.lazyattention.io.LazyLmTranslatorFactory())
                         .build();
-        List<Double> rates = new ArrayList<>();
-        List<Double> wall = new ArrayList<>();
-        try (var model = criteria.loadModel(); var predictor = model.newPredictor();
-                NDManager manager = NDManager.newBaseManager()) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        List<long[]> outputs = new ArrayList<>();
+        try (var model = criteria.loadModel(); NDManager manager = NDManager.newBaseManager()) {
             ai.djl.modality.nlp.generate.SearchConfig config = new ai.djl.modality.nlp.generate.SearchConfig();
             config.setMaxSeqLength(prompt.length + STEPS + 1);
             config.setPadTokenId(-1);
@@ -184,36 +186,58 @@ final class DecodeBench {
             for (int i = 0; i < prompt.length; i++) {
                 input[i] = prompt[i];
             }
-            for (int r = 0; r <= repetitions; r++) {
-                ai.djl.metric.Metrics metrics = new ai.djl.metric.Metrics();
-                predictor.setMetrics(metrics);
-                long start = System.nanoTime();
-                new ai.djl.modality.nlp.generate.TextGenerator(predictor, "greedy", config)
-                        .greedySearch(manager.create(input, new Shape(1, input.length))).close();
-                double seconds = (System.nanoTime() - start) / 1e9;
-                double[] perCall = null;
-                for (String name : List.of("Preprocess", "Inference", "Postprocess")) {
-                    List<ai.djl.metric.Metric> m = metrics.hasMetric(name) ? metrics.getMetric(name) : List.of();
-                    if (perCall == null) {
-                        perCall = new double[m.size()];
+            for (String name : List.of("engine", "arrayDecoder")) {
+                List<Double> rates = new ArrayList<>();
+                List<Double> wall = new ArrayList<>();
+                long[] ids = null;
+                try (ai.djl.inference.Predictor<ai.djl.ndarray.NDList, ai.djl.modality.nlp.generate.CausalLMOutput>
+                        predictor = name.equals("engine") ? model.newPredictor()
+                                : dev.lazyattention.io.ArrayDecodingPredictor.of(model)) {
+                    for (int r = 0; r <= repetitions; r++) {
+                        ai.djl.metric.Metrics metrics = new ai.djl.metric.Metrics();
+                        predictor.setMetrics(metrics);
+                        long start = System.nanoTime();
+                        try (NDArray out = new ai.djl.modality.nlp.generate.TextGenerator(predictor, "greedy", config)
+                                .greedySearch(manager.create(input, new Shape(1, input.length)))) {
+                            ids = out.toLongArray(); // [1, prompt + STEPS]
+                        }
+                        double seconds = (System.nanoTime() - start) / 1e9;
+                        double[] perCall = null;
+                        for (String metric : List.of("Preprocess", "Inference", "Postprocess")) {
+                            List<ai.djl.metric.Metric> m =
+                                    metrics.hasMetric(metric) ? metrics.getMetric(metric) : List.of();
+                            if (perCall == null) {
+                                perCall = new double[m.size()];
+                            }
+                            for (int i = 0; i < Math.min(m.size(), perCall.length); i++) {
+                                perCall[i] += m.get(i).getValue().doubleValue();
+                            }
+                        }
+                        double stepMicros = 0;
+                        for (int i = 1; i < perCall.length; i++) {
+                            stepMicros += perCall[i];
+                        }
+                        if (r > 0 && perCall.length > 1) { // repetition 0 warms up
+                            rates.add((perCall.length - 1) / (stepMicros / 1e6));
+                            wall.add(seconds);
+                        }
                     }
-                    for (int i = 0; i < Math.min(m.size(), perCall.length); i++) {
-                        perCall[i] += m.get(i).getValue().doubleValue();
+                    Map<String, Object> run = new LinkedHashMap<>();
+                    run.put("stepTokensPerSecond", Spread.of(rates).toMap());
+                    run.put("wholeSearchSeconds", Spread.of(wall).toMap());
+                    if (predictor instanceof dev.lazyattention.io.ArrayDecodingPredictor) {
+                        var arrays = (dev.lazyattention.io.ArrayDecodingPredictor) predictor;
+                        run.put("stepsOnArrays", arrays.arraySteps());
+                        if (arrays.arrayDecoderRefusal() != null) {
+                            run.put("refusal", arrays.arrayDecoderRefusal());
+                        }
                     }
+                    v.put(name, run);
                 }
-                double stepMicros = 0;
-                for (int i = 1; i < perCall.length; i++) {
-                    stepMicros += perCall[i];
-                }
-                if (r > 0 && perCall.length > 1) {
-                    rates.add((perCall.length - 1) / (stepMicros / 1e6));
-                    wall.add(seconds);
-                }
+                outputs.add(ids);
             }
         }
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("stepTokensPerSecond", Spread.of(rates).toMap());
-        v.put("wholeSearchSeconds", Spread.of(wall).toMap());
+        v.put("sameTokens", java.util.Arrays.equals(outputs.get(0), outputs.get(1)));
         return v;
     }
 

@@ -135,11 +135,22 @@ public final class DecoderWeights {
      * @throws IllegalArgumentException with {@link #unsupportedReason} when the model cannot be decoded here
      */
     public static DecoderWeights of(LazyLanguageModel lm) {
-        String reason = unsupportedReason(lm);
+        return of(lm.block(), lm.device());
+    }
+
+    /**
+     * Copies the weights of a block whose parameters lie on {@code device} (a block that DJL's {@code Criteria}
+     * loaded has no {@link LazyLanguageModel} around it).
+     *
+     * @throws IllegalArgumentException with {@link #unsupportedReason(LazyLm, Device)} when the model cannot be
+     *     decoded here
+     */
+    public static DecoderWeights of(LazyLm block, Device device) {
+        String reason = unsupportedReason(block, device);
         if (reason != null) {
             throw new IllegalArgumentException("the array decoder cannot run this model: " + reason);
         }
-        return new DecoderWeights(lm.block());
+        return new DecoderWeights(block);
     }
 
     /**
@@ -148,14 +159,19 @@ public final class DecoderWeights {
      * the engine path is the fast one).
      */
     public static String unsupportedReason(LazyLanguageModel lm) {
-        AttentionVariant variant = lm.config().attention();
+        return unsupportedReason(lm.block(), lm.device());
+    }
+
+    /** {@link #unsupportedReason(LazyLanguageModel)} for a block whose parameters lie on {@code device}. */
+    public static String unsupportedReason(LazyLm block, Device device) {
+        AttentionVariant variant = block.config().attention();
         if (!SUPPORTED.contains(variant)) {
             return "attention variant " + variant.id() + " is not implemented by the array decoder";
         }
-        if (!Device.Type.CPU.equals(lm.device().getDeviceType())) {
-            return "the model is on " + lm.device() + ", not the CPU";
+        if (!Device.Type.CPU.equals(device.getDeviceType())) {
+            return "the model is on " + device + ", not the CPU";
         }
-        for (Pair<String, Parameter> p : lm.block().getParameters()) {
+        for (Pair<String, Parameter> p : block.getParameters()) {
             NDArray array = p.getValue().getArray();
             if (array.getDataType() != DataType.FLOAT32) {
                 return "parameter " + p.getKey() + " is " + array.getDataType() + ", not float32";

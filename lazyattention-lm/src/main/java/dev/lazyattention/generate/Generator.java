@@ -73,16 +73,17 @@ public final class Generator {
         }
         // Dense: skipping the value rows of exact zeros gives the same numbers but did not pay on a CPU, even at
         // 4096 positions (docs/performance.md, "Sparse attention"), so it stays an option of ArrayDecoder.
-        return new ArrayDecoder(weights, lm.config().contextLength(), false, decoderThreads());
+        return new ArrayDecoder(weights, lm.config().contextLength(), false, defaultDecoderThreads());
     }
 
     /**
      * Threads of the array decoder: as many as the engine was given ({@link EngineThreads}: one per core for
      * each caller that may use it at once), at most 2; 1 when no count was decided. Two threads share each
      * product by rows of the weights (about 1.5 times one thread's rate on an idle 2-core machine); on cores
-     * busy with other work one thread is faster, which {@code --threads 1} gives.
+     * busy with other work one thread is faster, which {@code --threads 1} gives. Every front end that makes
+     * an {@link ArrayDecoder} for generation takes this count, so that they all decode alike.
      */
-    private static int decoderThreads() {
+    public static int defaultDecoderThreads() {
         EngineThreads.Decision decision = EngineThreads.current();
         return decision == null ? 1 : Math.max(1, Math.min(2, decision.threads()));
     }
