@@ -158,6 +158,24 @@ public final class ArrayDecoder implements AutoCloseable {
     }
 
     /**
+     * The cached key (rotated) and value of one position in one layer, each {@code [G D]} (kv head major),
+     * the layout of a row of the engine's {@code [1, G, T, D]} cache, so that a caller can hand the cache back
+     * as the engine would.
+     */
+    public void keyValueAt(int layer, int position, float[] key, float[] value) {
+        if (position < 0 || position >= capacity) {
+            throw new IllegalArgumentException("position " + position + " is outside the capacity of " + capacity);
+        }
+        int d = w.headDim;
+        for (int g = 0; g < w.kvHeads; g++) {
+            for (int j = 0; j < d; j++) {
+                key[g * d + j] = keys[layer][(g * d + j) * capacity + position];
+            }
+            System.arraycopy(values[layer], (g * capacity + position) * d, value, g * d, d);
+        }
+    }
+
+    /**
      * Feeds one token at the next position.
      *
      * @param logits receives the next-token logits [V]; null to skip the LM head (a prompt token whose
@@ -490,24 +508,6 @@ public final class ArrayDecoder implements AutoCloseable {
             for (int i = 0; i < in.length; i++) {
                 out[i] = in[i] / rms * gain[i];
             }
-        }
-    }
-
-    /**
-     * The cached key (rotated) and value of one position in one layer, each {@code [G D]} (kv head major),
-     * the layout of a row of the engine's {@code [1, G, T, D]} cache, so that a caller can hand the cache back
-     * as the engine would.
-     */
-    public void keyValueAt(int layer, int position, float[] key, float[] value) {
-        if (position < 0 || position >= capacity) {
-            throw new IllegalArgumentException("position " + position + " is outside the capacity of " + capacity);
-        }
-        int d = w.headDim;
-        for (int g = 0; g < w.kvHeads; g++) {
-            for (int j = 0; j < d; j++) {
-                key[g * d + j] = keys[layer][(g * d + j) * capacity + position];
-            }
-            System.arraycopy(values[layer], (g * capacity + position) * d, value, g * d, d);
         }
     }
 }

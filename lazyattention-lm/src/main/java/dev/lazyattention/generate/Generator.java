@@ -78,9 +78,9 @@ public final class Generator {
 
     /**
      * Threads of the array decoder: as many as the engine was given ({@link EngineThreads}: one per core for
-     * each caller that may use it at once), at most 2; 1 when no count was decided. Two threads share each
-     * product by rows of the weights (about 1.5 times one thread's rate on an idle 2-core machine); on cores
-     * busy with other work one thread is faster, which {@code --threads 1} gives. Every front end that makes
+     * each caller that may use it at once), at most 2; 1 when no count was decided. Two threads each run half
+     * of every step (about twice one thread's rate on an idle 2-core machine); on cores busy with other work
+     * one thread is faster, which {@code --threads 1} gives. Every front end that makes
      * an {@link ArrayDecoder} for generation takes this count, so that they all decode alike.
      */
     public static int defaultDecoderThreads() {
