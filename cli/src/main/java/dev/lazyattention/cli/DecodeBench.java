@@ -163,11 +163,11 @@ final class DecodeBench {
     /**
      * DJL's {@code TextGenerator} (greedy search) on the model file, with two predictors of the same model:
      * {@code engine}, DJL's plain predictor, which passes the KV cache as NDArrays to the block at every step,
-     * and {@code arrayDecoder}, {@link dev.lazyattention.io.ArrayDecodingPredictor}, which runs the one-token
-     * steps on the array decoder. Each step's predictor call is timed by DJL's own metrics ({@code
+     * and {@code arrayDecoder} ({@code arrayDecoderTwoThreads}), {@link dev.lazyattention.io.ArrayDecodingPredictor}
+     * with one (two) decoder threads, which runs the one-token steps on the array decoder. Each step's predictor call is timed by DJL's own metrics ({@code
      * Preprocess}, {@code Inference}, {@code Postprocess}); the first call (the prompt's) is left out. The
      * search's own work between calls (argmax, concatenation) is not in that figure; the whole search's wall
-     * time, prompt included, is. {@code sameTokens}: whether both gave the same ids.
+     * time, prompt included, is. {@code sameTokens}: whether all three gave the same ids.
      */
     Map<String, Object> textGenerator(Path modelFile, int[] prompt) throws Exception {
         ai.djl.repository.zoo.Criteria<ai.djl.ndarray.NDList, ai.djl.modality.nlp.generate.CausalLMOutput> criteria =
@@ -186,13 +186,14 @@ final class DecodeBench {
             for (int i = 0; i < prompt.length; i++) {
                 input[i] = prompt[i];
             }
-            for (String name : List.of("engine", "arrayDecoder")) {
+            for (String name : List.of("engine", "arrayDecoder", "arrayDecoderTwoThreads")) {
                 List<Double> rates = new ArrayList<>();
                 List<Double> wall = new ArrayList<>();
                 long[] ids = null;
                 try (ai.djl.inference.Predictor<ai.djl.ndarray.NDList, ai.djl.modality.nlp.generate.CausalLMOutput>
                         predictor = name.equals("engine") ? model.newPredictor()
-                                : dev.lazyattention.io.ArrayDecodingPredictor.of(model)) {
+                                : dev.lazyattention.io.ArrayDecodingPredictor.of(model,
+                                        name.equals("arrayDecoder") ? 1 : 2)) {
                     for (int r = 0; r <= repetitions; r++) {
                         ai.djl.metric.Metrics metrics = new ai.djl.metric.Metrics();
                         predictor.setMetrics(metrics);
@@ -228,6 +229,7 @@ final class DecodeBench {
                     if (predictor instanceof dev.lazyattention.io.ArrayDecodingPredictor) {
                         var arrays = (dev.lazyattention.io.ArrayDecodingPredictor) predictor;
                         run.put("stepsOnArrays", arrays.arraySteps());
+                        run.put("decoderThreads", arrays.decoderThreads());
                         if (arrays.arrayDecoderRefusal() != null) {
                             run.put("refusal", arrays.arrayDecoderRefusal());
                         }
@@ -237,7 +239,11 @@ final class DecodeBench {
                 outputs.add(ids);
             }
         }
-        v.put("sameTokens", java.util.Arrays.equals(outputs.get(0), outputs.get(1)));
+        boolean same = true;
+        for (long[] ids : outputs) {
+            same &= java.util.Arrays.equals(outputs.get(0), ids);
+        }
+        v.put("sameTokens", same);
         return v;
     }
 

@@ -106,6 +106,17 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
      * as {@link Generator} uses ({@link Generator#defaultDecoderThreads()}).
      */
     public static ArrayDecodingPredictor of(Model model) {
+        return of(model, Generator.defaultDecoderThreads());
+    }
+
+    /**
+     * A predictor for DJL's {@code TextGenerator} on {@code model} whose array decoder runs on {@code
+     * decoderThreads} threads (1, or 2: the caller and one worker thread, each half of every step).
+     */
+    public static ArrayDecodingPredictor of(Model model, int decoderThreads) {
+        if (decoderThreads != 1 && decoderThreads != 2) {
+            throw new IllegalArgumentException("decoderThreads must be 1 or 2, got " + decoderThreads);
+        }
         Block block = model.getBlock();
         String reason = block instanceof LazyLm
                 ? DecoderWeights.unsupportedReason((LazyLm) block, model.getNDManager().getDevice())
@@ -116,14 +127,18 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
         LazyLm lm = (LazyLm) block;
         DecoderWeights weights = DecoderWeights.of(lm, model.getNDManager().getDevice());
         // Dense, as Generator decodes: the sparse sum of values gives the same numbers and did not pay on a CPU.
-        ArrayDecoder decoder = new ArrayDecoder(weights, lm.config().contextLength(), false,
-                Generator.defaultDecoderThreads());
+        ArrayDecoder decoder = new ArrayDecoder(weights, lm.config().contextLength(), false, decoderThreads);
         return new ArrayDecodingPredictor(model, decoder, null);
     }
 
     /** Why every call of this predictor runs on the engine, or null when one-token steps run on arrays. */
     public String arrayDecoderRefusal() {
         return refusal;
+    }
+
+    /** Threads of its array decoder ({@link Generator#defaultDecoderThreads()}); 0 when every call runs on the engine. */
+    public int decoderThreads() {
+        return decoder == null ? 0 : decoder.threads();
     }
 
     /** Calls served by the array decoder since the predictor was made (the others ran on the engine). */
