@@ -36,7 +36,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link ArrayDecodingPredictor} against the engine: DJL's plain predictor on the same model file (the same
@@ -80,16 +81,18 @@ class ArrayDecodingPredictorTest {
         return config;
     }
 
+    /** Each variant with one decoder thread and with two (the caller and a worker, each half of every step). */
     @ParameterizedTest
-    @EnumSource(value = AttentionVariant.class, names = {"LAZY", "GATED"})
-    void greedySearchGivesTheEnginesAndGeneratorsTokens(AttentionVariant variant) throws Exception {
+    @CsvSource({"LAZY, 1", "LAZY, 2", "GATED, 1", "GATED, 2"})
+    void greedySearchGivesTheEnginesAndGeneratorsTokens(AttentionVariant variant, int threads) throws Exception {
         int newTokens = 16;
         try (ZooModel<NDList, CausalLMOutput> model = load(variant);
                 Predictor<NDList, CausalLMOutput> plain = model.newPredictor();
-                ArrayDecodingPredictor fast = ArrayDecodingPredictor.of(model);
+                ArrayDecodingPredictor fast = ArrayDecodingPredictor.of(model, threads);
                 LazyLanguageModel lm = LazyLanguageModel.load(FILES.get(variant), Device.cpu());
                 NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             assertNull(fast.arrayDecoderRefusal());
+            assertEquals(threads, fast.decoderThreads());
             long[] input = promptIds(lm, "The lazy dog");
             SearchConfig config = config(input.length + newTokens);
             NDArray ids = manager.create(input, new Shape(1, input.length));
@@ -111,11 +114,12 @@ class ArrayDecodingPredictorTest {
      * The caches returned share storage with the predictor's, so they are compared again after it ran another
      * sequence.
      */
-    @Test
-    void everyStepMatchesThePlainPredictorOnTheSameInput() throws Exception {
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void everyStepMatchesThePlainPredictorOnTheSameInput(int threads) throws Exception {
         try (ZooModel<NDList, CausalLMOutput> model = load(AttentionVariant.LAZY);
                 Predictor<NDList, CausalLMOutput> plain = model.newPredictor();
-                ArrayDecodingPredictor fast = ArrayDecodingPredictor.of(model);
+                ArrayDecodingPredictor fast = ArrayDecodingPredictor.of(model, threads);
                 LazyLanguageModel lm = LazyLanguageModel.load(FILES.get(AttentionVariant.LAZY), Device.cpu());
                 NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             int capacity = lm.config().contextLength();
