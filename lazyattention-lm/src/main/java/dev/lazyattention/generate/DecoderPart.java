@@ -24,11 +24,11 @@ final class DecoderPart {
     /** Columns of {@link #qkv}: own queries, own keys, own values, then own gates (gated attention). */
     final int qkvWidth;
     /** Per layer [C][qkvWidth]. */
-    final float[][] qkv;
+    final float[][][] qkv;
     /** Per layer [C][2 f]: the gate then the up columns of this part's f features. */
-    final float[][] gateUp;
+    final float[][][] gateUp;
     /** [C][vocabTo - vocabFrom]. */
-    final float[] head;
+    final float[][] head;
 
     private DecoderPart(DecoderWeights w, int headFrom, int headTo, int innerFrom, int innerTo, int vocabFrom,
             int vocabTo) {
@@ -47,16 +47,15 @@ final class DecoderPart {
         qkvWidth = (heads + 2 * kv) * d + (w.gated ? heads : 0);
         int layers = w.qkv.length;
         boolean whole = heads == w.heads && innerTo - innerFrom == w.inner && vocabTo - vocabFrom == w.vocab;
-        qkv = new float[layers][];
-        gateUp = new float[layers][];
-        int fullQkv = (w.heads + 2 * w.kvHeads) * d + (w.gated ? w.heads : 0);
+        qkv = new float[layers][][];
+        gateUp = new float[layers][][];
         for (int l = 0; l < layers; l++) {
             if (whole) {
                 qkv[l] = w.qkv[l];
                 gateUp[l] = w.gateUp[l];
                 continue;
             }
-            Columns q = new Columns(w.qkv[l], w.hidden, fullQkv, qkvWidth)
+            Columns q = new Columns(w.qkv[l], qkvWidth)
                     .take(headFrom * d, heads * d) // queries
                     .take((w.heads + kvFrom) * d, kv * d) // keys
                     .take((w.heads + w.kvHeads + kvFrom) * d, kv * d); // values
@@ -65,11 +64,11 @@ final class DecoderPart {
             }
             qkv[l] = q.result;
             int f = innerTo - innerFrom;
-            gateUp[l] = new Columns(w.gateUp[l], w.hidden, 2 * w.inner, 2 * f)
+            gateUp[l] = new Columns(w.gateUp[l], 2 * f)
                     .take(innerFrom, f)
                     .take(w.inner + innerFrom, f).result;
         }
-        head = whole ? w.head : new Columns(w.head, w.hidden, w.vocab, vocabTo - vocabFrom)
+        head = whole ? w.head : new Columns(w.head, vocabTo - vocabFrom)
                 .take(vocabFrom, vocabTo - vocabFrom).result;
     }
 
@@ -93,26 +92,20 @@ final class DecoderPart {
         };
     }
 
-    /** Copies column ranges of a row-major matrix, side by side, into a new one. */
+    /** Copies column ranges of a matrix (an array per row), side by side, into a new one. */
     private static final class Columns {
-        private final float[] source;
-        private final int rows;
-        private final int sourceWidth;
-        private final int width;
-        private final float[] result;
+        private final float[][] source;
+        private final float[][] result;
         private int filled;
 
-        Columns(float[] source, int rows, int sourceWidth, int width) {
+        Columns(float[][] source, int width) {
             this.source = source;
-            this.rows = rows;
-            this.sourceWidth = sourceWidth;
-            this.width = width;
-            this.result = new float[rows * width];
+            this.result = new float[source.length][width];
         }
 
         Columns take(int from, int count) {
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(source, r * sourceWidth + from, result, r * width + filled, count);
+            for (int r = 0; r < source.length; r++) {
+                System.arraycopy(source[r], from, result[r], filled, count);
             }
             filled += count;
             return this;
