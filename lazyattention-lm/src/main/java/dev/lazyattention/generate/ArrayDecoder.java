@@ -33,10 +33,13 @@ public final class ArrayDecoder implements AutoCloseable {
     private final Thread worker; // null with one thread
     private final double[] inverseFrequencies;
 
-    /** Per layer, keys by dimension: [G][D][capacity] (rotated, unscaled), so scores are sums of rows. */
-    final float[][] keys;
-    /** Per layer, values by position: [G][capacity][D]. */
-    final float[][] values;
+    /**
+     * Per layer, keys by dimension: [G D][capacity] (rotated, unscaled), an array per kv head and dimension, so
+     * scores are sums of rows indexed like the scores themselves (which HotSpot vectorises, see {@link MatVec}).
+     */
+    final float[][][] keys;
+    /** Per layer, values by position: [G capacity][D], an array per kv head and position. */
+    final float[][][] values;
     private int length;
 
     /** [H D]: each part writes and reads only its own heads' range. */
@@ -74,8 +77,8 @@ public final class ArrayDecoder implements AutoCloseable {
         this.sparse = sparse;
         int d = w.headDim;
         int layers = w.qkv.length;
-        keys = new float[layers][w.kvHeads * d * capacity];
-        values = new float[layers][w.kvHeads * capacity * d];
+        keys = new float[layers][w.kvHeads * d][capacity];
+        values = new float[layers][w.kvHeads * capacity][d];
         attended = new float[w.heads * d];
         activated = new float[w.inner];
         inverseFrequencies = new double[d / 2];
@@ -102,8 +105,12 @@ public final class ArrayDecoder implements AutoCloseable {
     public ArrayDecoder copy(boolean sparseValues, int threadCount) {
         ArrayDecoder c = new ArrayDecoder(w, capacity, sparseValues, threadCount);
         for (int l = 0; l < keys.length; l++) {
-            System.arraycopy(keys[l], 0, c.keys[l], 0, keys[l].length);
-            System.arraycopy(values[l], 0, c.values[l], 0, values[l].length);
+            for (int r = 0; r < keys[l].length; r++) {
+                System.arraycopy(keys[l][r], 0, c.keys[l][r], 0, capacity);
+            }
+            for (int r = 0; r < values[l].length; r++) {
+                System.arraycopy(values[l][r], 0, c.values[l][r], 0, values[l][r].length);
+            }
         }
         c.length = length;
         return c;
@@ -147,9 +154,9 @@ public final class ArrayDecoder implements AutoCloseable {
             for (int g = 0; g < w.kvHeads; g++) {
                 for (int t = 0; t < positions; t++) {
                     int from = (g * positions + t) * d;
-                    System.arraycopy(layerValues[l], from, values[l], (g * capacity + t) * d, d);
+                    System.arraycopy(layerValues[l], from, values[l][g * capacity + t], 0, d);
                     for (int j = 0; j < d; j++) {
-                        keys[l][(g * d + j) * capacity + t] = layerKeys[l][from + j];
+                        keys[l][g * d + j][t] = layerKeys[l][from + j];
                     }
                 }
             }
@@ -169,9 +176,9 @@ public final class ArrayDecoder implements AutoCloseable {
         int d = w.headDim;
         for (int g = 0; g < w.kvHeads; g++) {
             for (int j = 0; j < d; j++) {
-                key[g * d + j] = keys[layer][(g * d + j) * capacity + position];
+                key[g * d + j] = keys[layer][g * d + j][position];
             }
-            System.arraycopy(values[layer], (g * capacity + position) * d, value, g * d, d);
+            System.arraycopy(values[layer][g * capacity + position], 0, value, g * d, d);
         }
     }
 
@@ -277,7 +284,8 @@ public final class ArrayDecoder implements AutoCloseable {
         private final float[] qkv; // [qkvWidth]
         private final float[] gateUp; // [2 f]
         private final float[][] partials; // [2][C]: sums of rows of the output (0) and down (1) projections
-        private final float[] headOut; // [vocabTo - vocabFrom]
+        private final float[] vocabOut; // [vocabTo - vocabFrom]
+        private final float[] headOut; // [D], one head's weighted values
         private final float[] scores; // [capacity]
         private final float[] attentionWeights; // [capacity]
         private final int[] rows; // [capacity]
@@ -294,7 +302,8 @@ public final class ArrayDecoder implements AutoCloseable {
             qkv = new float[part.qkvWidth];
             gateUp = new float[2 * (part.innerTo - part.innerFrom)];
             partials = new float[2][w.hidden];
-            headOut = new float[part.vocabTo - part.vocabFrom];
+            vocabOut = new float[part.vocabTo - part.vocabFrom];
+            headOut = new float[w.headDim];
             scores = new float[capacity];
             attentionWeights = new float[capacity];
             rows = new int[capacity];
@@ -332,8 +341,8 @@ public final class ArrayDecoder implements AutoCloseable {
                 }
             }
             if (logits != null) {
-                MatVec.product(normed, part.head, 0, c, headOut.length, headOut); // [own V]
-                System.arraycopy(headOut, 0, logits, part.vocabFrom, headOut.length);
+                MatVec.product(normed, part.head, 0, c, vocabOut.length, vocabOut); // [own V]
+                System.arraycopy(vocabOut, 0, logits, part.vocabFrom, vocabOut.length);
             }
             exchange(index); // the end: every logit and cache entry of this step is written
         }
@@ -372,28 +381,28 @@ public final class ArrayDecoder implements AutoCloseable {
                     qkv[head * d + j] *= scale;
                 }
             }
-            float[] k = keys[l];
-            float[] v = values[l];
+            float[][] k = keys[l];
+            float[][] v = values[l];
             for (int kv = 0; kv < ownKv; kv++) {
                 int keyAt = (ownHeads + kv) * d;
                 int g = part.kvFrom + kv;
                 rotate(qkv, keyAt);
                 for (int j = 0; j < d; j++) {
-                    k[(g * d + j) * capacity + t] = qkv[keyAt + j];
+                    k[g * d + j][t] = qkv[keyAt + j];
                 }
-                System.arraycopy(qkv, (ownHeads + ownKv + kv) * d, v, (g * capacity + t) * d, d);
+                System.arraycopy(qkv, (ownHeads + ownKv + kv) * d, v[g * capacity + t], 0, d);
             }
             float inverse = (float) (1.0 / n); // 1 / i with i the 1-based position
             for (int local = 0; local < ownHeads; local++) {
                 int head = part.headFrom + local;
                 int kv = head / group;
-                // scores[j] = q . k_j as a sum of key rows (one per dimension), which vectorises over j.
+                // scores[p] = q . k_p as a sum of key rows (one per dimension), which vectorises over p.
                 java.util.Arrays.fill(scores, 0, n, 0f);
                 for (int j = 0; j < d; j++) {
                     float q = qkv[local * d + j];
-                    int row = (kv * d + j) * capacity;
+                    float[] row = k[kv * d + j]; // [capacity]
                     for (int p = 0; p < n; p++) {
-                        scores[p] += q * k[row + p];
+                        scores[p] += q * row[p];
                     }
                 }
                 if (w.distanceBias) {
@@ -421,13 +430,11 @@ public final class ArrayDecoder implements AutoCloseable {
                 }
                 float threshold = w.elastic ? w.tau[l][head] * inverse : 0f;
                 int kept = sparse ? keepNonZero(n, sum, threshold) : keepAll(n, sum, threshold);
-                weightedValues(v, kv, kept, head * d);
-                if (w.gated) {
-                    // sigmoid(x Wg) of this head, from the gate columns after the values
-                    float gate = (float) (1.0 / (1.0 + Math.exp(-qkv[(ownHeads + 2 * ownKv) * d + local])));
-                    for (int j = 0; j < d; j++) {
-                        attended[head * d + j] *= gate;
-                    }
+                weightedValues(v, kv, kept); // [D] in headOut
+                // sigmoid(x Wg) of this head, from the gate columns after the values; 1 without the gate
+                float gate = w.gated ? (float) (1.0 / (1.0 + Math.exp(-qkv[(ownHeads + 2 * ownKv) * d + local]))) : 1f;
+                for (int j = 0; j < d; j++) {
+                    attended[head * d + j] = w.gated ? headOut[j] * gate : headOut[j];
                 }
                 valueRowsTotal += n;
             }
@@ -458,16 +465,19 @@ public final class ArrayDecoder implements AutoCloseable {
             return kept;
         }
 
-        /** attended[out .. out + D] = sum over the first {@code kept} entries of attentionWeights[e] * v[kv][rows[e]]. */
-        private void weightedValues(float[] v, int kv, int kept, int out) {
+        /**
+         * {@link #headOut} = sum over the first {@code kept} entries of attentionWeights[e] * v[kv][rows[e]]: value
+         * rows indexed like the sum (vectorised, see {@link MatVec}).
+         */
+        private void weightedValues(float[][] v, int kv, int kept) {
             int d = w.headDim;
-            java.util.Arrays.fill(attended, out, out + d, 0f);
-            int base = kv * capacity * d;
+            java.util.Arrays.fill(headOut, 0f);
+            int base = kv * capacity;
             for (int e = 0; e < kept; e++) {
                 float a = attentionWeights[e];
-                int row = base + rows[e] * d;
+                float[] row = v[base + rows[e]]; // [D]
                 for (int j = 0; j < d; j++) {
-                    attended[out + j] += a * v[row + j];
+                    headOut[j] += a * row[j];
                 }
             }
             valueRowsUsed += kept;
