@@ -61,12 +61,11 @@ final class DecodeBench {
         boolean sameTwoThreadTokens = true;
         DecoderWeights weights = DecoderWeights.of(lm);
         ArrayDecoder decoder = new ArrayDecoder(weights, context, false); // dense, as Generator decodes
+        ArrayDecoder split = new ArrayDecoder(weights, context, false, 2); // one worker thread for every repetition
         for (int r = 0; r <= repetitions; r++) { // repetition 0 warms up
             EngineRun run = engineDecode(lm, prompt, STEPS, decoder);
-            ArrayRun two;
-            try (ArrayDecoder split = decoder.copy(decoder.isSparse(), 2)) {
-                two = arrayDecode(split, run.firstToken, STEPS, lm.config().vocabSize());
-            }
+            split.loadFrom(decoder);
+            ArrayRun two = arrayDecode(split, run.firstToken, STEPS, lm.config().vocabSize());
             ArrayRun a = arrayDecode(decoder, run.firstToken, STEPS, lm.config().vocabSize());
             double[] streamRates = new double[STREAM_THREADS.length];
             for (int t = 0; t < STREAM_THREADS.length; t++) { // beside the decode it is compared with: the same load
@@ -85,6 +84,7 @@ final class DecodeBench {
             arrayTokens = a.tokens;
             sameTwoThreadTokens &= java.util.Arrays.equals(a.tokens, two.tokens);
         }
+        split.close();
         Spread arraysRate = Spread.of(arrays);
         v.put("prefillSeconds", Spread.of(prefill).toMap());
         v.put("engineTokensPerSecond", Spread.of(engine).toMap());
