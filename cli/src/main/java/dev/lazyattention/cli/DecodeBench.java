@@ -161,13 +161,14 @@ final class DecodeBench {
     }
 
     /**
-     * DJL's {@code TextGenerator} (greedy search) on the model file, with two predictors of the same model:
+     * DJL's {@code TextGenerator} (greedy search) on the model file, with three predictors of the same model:
      * {@code engine}, DJL's plain predictor, which passes the KV cache as NDArrays to the block at every step,
      * and {@code arrayDecoder} ({@code arrayDecoderTwoThreads}), {@link dev.lazyattention.io.ArrayDecodingPredictor}
-     * with one (two) decoder threads, which runs the one-token steps on the array decoder. Each step's predictor call is timed by DJL's own metrics ({@code
-     * Preprocess}, {@code Inference}, {@code Postprocess}); the first call (the prompt's) is left out. The
-     * search's own work between calls (argmax, concatenation) is not in that figure; the whole search's wall
-     * time, prompt included, is. {@code sameTokens}: whether all three gave the same ids.
+     * with one (two) decoder threads, which runs the one-token steps on the array decoder. Each step's predictor
+     * call is timed by DJL's own metrics ({@code Preprocess}, {@code Inference}, {@code Postprocess}); the first
+     * call (the prompt's) is left out. The search's own work between calls (argmax, concatenation) is not in that
+     * figure; the whole search's wall time, prompt included, is. {@code sameTokens}: whether all three gave the
+     * same ids.
      */
     Map<String, Object> textGenerator(Path modelFile, int[] prompt) throws Exception {
         ai.djl.repository.zoo.Criteria<ai.djl.ndarray.NDList, ai.djl.modality.nlp.generate.CausalLMOutput> criteria =

@@ -20,8 +20,9 @@ import java.util.regex.Pattern;
  * The parameters of a {@link LazyLm}, copied once into plain float arrays laid out for decoding one token at a
  * time ({@link ArrayDecoder}). Every projection is stored transposed, {@code [in][out]}, one array per row
  * ({@link #rows}), so a matrix-vector product is a sum of rows {@code y[o..] += x[i] * W[i][o..]} that streams
- * the weights once and that HotSpot vectorises ({@link MatVec}). The query, key and value projections share one matrix (one pass over the
- * normalised input), and so do the gate and up projections of the MLP.
+ * the weights once and that HotSpot vectorises ({@link MatVec}). The query, key and value projections share one
+ * matrix (one pass over the normalised input), and so do the gate and up projections of the MLP. Two decoding
+ * threads use copies of some columns of these matrices ({@link #parts}).
  *
  * <p>Immutable and shared by every decoder of a generator; a copy, so it does not follow later training of
  * the model it came from.

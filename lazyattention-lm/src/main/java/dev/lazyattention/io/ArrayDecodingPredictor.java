@@ -136,7 +136,7 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
         return refusal;
     }
 
-    /** Threads of its array decoder ({@link Generator#defaultDecoderThreads()}); 0 when every call runs on the engine. */
+    /** Threads of its array decoder (by default {@link Generator#defaultDecoderThreads()}); 0 when all runs on the engine. */
     public int decoderThreads() {
         return decoder == null ? 0 : decoder.threads();
     }
@@ -202,8 +202,9 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
     /**
      * One token on the array decoder; the output in the engine's layout [logits, hidden, k0, v0, ...]. The new
      * position's keys and values of every layer are written into the sequence's cache tensor with one call, and
-     * the caches returned are views of its first {@code past + 1} positions: no copy of the past per step, and views handed out earlier
-     * keep their values, since a sequence only ever writes the position after the newest view.
+     * the caches returned are views of its first {@code past + 1} positions: no copy of the past per step, and
+     * views handed out earlier keep their values, since a sequence only ever writes the position after the
+     * newest view.
      */
     private NDList step(NDManager manager, NDList input, int token) {
         int past = Math.toIntExact(returned[0].getShape().get(2)); // [1, G, P, D]

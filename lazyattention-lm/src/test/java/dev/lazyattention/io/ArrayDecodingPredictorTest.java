@@ -98,7 +98,8 @@ class ArrayDecodingPredictorTest {
             NDArray ids = manager.create(input, new Shape(1, input.length));
             long[] engine = new TextGenerator(plain, "greedy", config).greedySearch(ids).toLongArray();
             long[] arrays = new TextGenerator(fast, "greedy", config).greedySearch(ids).toLongArray();
-            Generation ours = new Generator(lm).generate(lm.tokenizer().encode("The lazy dog"), GenerationOptions.greedy(newTokens).withStopAtEndOfText(false));
+            Generation ours = new Generator(lm).generate(lm.tokenizer().encode("The lazy dog"),
+                    GenerationOptions.greedy(newTokens).withStopAtEndOfText(false));
 
             assertArrayEquals(engine, arrays);
             long[] generated = Arrays.copyOfRange(arrays, input.length, arrays.length);
@@ -128,7 +129,8 @@ class ArrayDecodingPredictorTest {
             List<NDList> expectedCaches = new ArrayList<>();
             List<NDList> actualCaches = new ArrayList<>();
             for (int position = prompt.length; position < capacity; position++) {
-                NDList step = input(manager, new long[] {argmax(out.getLogits())}, position, out.getPastKeyValuesList());
+                NDList step = input(manager, new long[] {argmax(out.getLogits())}, position,
+                        out.getPastKeyValuesList());
                 CausalLMOutput reference = plain.predict(step);
                 out = fast.predict(step);
                 assertClose(reference.getLogits(), out.getLogits(), 1e-4, "logits at " + position);
