@@ -224,10 +224,12 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
         }
         Shape rows = new Shape(2L * layers, 1, pastShape.get(1), 1, pastShape.get(3)); // [2L, 1, G, 1, D]
         try (NDArray fresh = manager.create(newRows, rows)) {
-            cache.set(new NDIndex(":, :, :, {}:{}, :", past, past + 1), fresh);
+            // Indexes built by call, not parsed from text: a step makes 2L + 1 of them.
+            cache.set(new NDIndex().addAllDim(3).addSliceDim(past, past + 1).addAllDim(), fresh);
         }
         for (int i = 0; i < 2 * layers; i++) {
-            output.add(cache.get(new NDIndex("{}, :, :, :{}, :", i, past + 1))); // [1, G, P + 1, D]
+            output.add(cache.get(new NDIndex().addIndices(i).addAllDim(2).addSliceDim(0, past + 1).addAllDim()));
+            // [1, G, P + 1, D]
         }
         keep(output);
         decoderInSync = true;
