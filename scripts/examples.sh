@@ -22,7 +22,7 @@ djl=(-DOPT_OUT_TRACKING=true -Dai.djl.offline=true)
 
 # The line each example prints at its end.
 declare -A expected=(
-  [djl-block]='^DJL Criteria: +ln P'
+  [djl-block]='^TextGenerator, greedy'
   [corenlp-pipeline]='^JSON: '
   [opennlp-lm]=' -> '
 )

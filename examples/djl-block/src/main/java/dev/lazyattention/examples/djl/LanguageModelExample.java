@@ -1,6 +1,13 @@
 package dev.lazyattention.examples.djl;
 
 import ai.djl.inference.Predictor;
+import ai.djl.modality.nlp.generate.CausalLMOutput;
+import ai.djl.modality.nlp.generate.SearchConfig;
+import ai.djl.modality.nlp.generate.TextGenerator;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import dev.lazyattention.data.TextCorpus;
@@ -11,6 +18,7 @@ import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScorer;
 import dev.lazyattention.generate.GenerationOptions;
 import dev.lazyattention.generate.Generator;
+import dev.lazyattention.io.ArrayDecodingPredictor;
 import dev.lazyattention.io.LazyLmCriteria;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.train.TrainedModel;
@@ -23,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -91,6 +100,25 @@ public final class LanguageModelExample {
                 float logP = predictor.predict(sentence);
                 System.out.printf(Locale.ROOT, "DJL Criteria:    ln P = %8.3f  %s%n", logP, sentence);
             }
+        }
+
+        // DJL's own TextGenerator; ArrayDecodingPredictor runs its one-token steps on plain arrays.
+        Criteria<NDList, CausalLMOutput> steps = LazyLmCriteria.builder(modelFile)
+                .setTypes(NDList.class, CausalLMOutput.class)
+                .build();
+        try (ZooModel<NDList, CausalLMOutput> model = steps.loadModel();
+                Predictor<NDList, CausalLMOutput> predictor = ArrayDecodingPredictor.of(model);
+                LazyLanguageModel lm = LazyLanguageModel.load(modelFile);
+                NDManager manager = NDManager.newBaseManager()) {
+            long[] prompt = Arrays.stream(lm.tokenizer().afterEndOfText(lm.tokenizer().encode("The boats")))
+                    .asLongStream().toArray();
+            SearchConfig config = new SearchConfig();
+            config.setMaxSeqLength(prompt.length + 16);  // 16 new tokens
+            config.setPadTokenId(-1);                      // no padding in one prompt
+            NDArray ids = manager.create(prompt, new Shape(1, prompt.length));
+            long[] out = new TextGenerator(predictor, "greedy", config).greedySearch(ids).toLongArray();
+            int[] generated = Arrays.stream(out, prompt.length, out.length).mapToInt(Math::toIntExact).toArray();
+            System.out.println("TextGenerator, greedy, after \"The boats\": " + lm.tokenizer().decode(generated));
         }
     }
 
