@@ -183,7 +183,7 @@ class ScoringPathsTest {
                 worstPrompt = Math.max(worstPrompt, assertClose(reference.logProbabilities(tokens, 1),
                         g.promptLogProbabilities(), "Generator prompt, cache " + cache));
                 worstNext = Math.max(worstNext, assertClose(logSoftmax[tokens.length - 1],
-                        logSoftmaxOf(g.logits().get(0)), "Generator first-token distribution, cache " + cache));
+                        ReferenceLm.logSoftmaxOf(g.logits().get(0)), "Generator first-token distribution, cache " + cache));
             }
         }
         report("Generator prompt log-probabilities", worstPrompt);
@@ -240,22 +240,6 @@ class ScoringPathsTest {
                 new double[] {LmTrainer.validationLoss(lm, windows, 2)}, "LmTrainer validation loss"));
         report("CorpusEvaluator.meanLoss", assertClose(new double[] {validNll / validCount},
                 new double[] {new CorpusEvaluator(lm, options).meanLoss(windows)}, "CorpusEvaluator.meanLoss"));
-    }
-
-    private static double[] logSoftmaxOf(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float l : logits) {
-            max = Math.max(max, l);
-        }
-        double sum = 0;
-        for (float l : logits) {
-            sum += Math.exp(l - max);
-        }
-        double[] out = new double[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            out[i] = logits[i] - max - Math.log(sum);
-        }
-        return out;
     }
 
     private static double[] concat(double[] a, double[] b) {

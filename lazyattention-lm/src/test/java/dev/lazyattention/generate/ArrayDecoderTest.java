@@ -16,6 +16,7 @@ import dev.lazyattention.attention.AttentionContext;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
+import dev.lazyattention.testing.ReferenceLm;
 import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.util.Tensors;
 import java.util.Iterator;
@@ -58,7 +59,8 @@ class ArrayDecoderTest {
             assertArrayEquals(engine.ids(), arrays.ids());
             assertTrue(arrays.slides() >= 2, "slides: " + arrays.slides());
             for (int step = 0; step < engine.logits().size(); step++) {
-                assertArrayEquals(logSoftmax(engine.logits().get(step)), logSoftmax(arrays.logits().get(step)), 1e-4,
+                assertArrayEquals(ReferenceLm.logSoftmaxOf(engine.logits().get(step)),
+                        ReferenceLm.logSoftmaxOf(arrays.logits().get(step)), 1e-4,
                         "step " + step);
             }
         }
@@ -95,8 +97,10 @@ class ArrayDecoderTest {
                 twoThreads.step(ids[t], c);
                 assertArrayEquals(a, b, 0f, "sparse against dense at position " + t);
                 // Two partial sums per product: the same values up to the order of float additions.
-                assertArrayEquals(logSoftmax(a), logSoftmax(c), 1e-5, "two threads against one at position " + t);
-                assertArrayEquals(logSoftmax(reference[t]), logSoftmax(a), 1e-4, "position " + t);
+                assertArrayEquals(ReferenceLm.logSoftmaxOf(a), ReferenceLm.logSoftmaxOf(c), 1e-5,
+                        "two threads against one at position " + t);
+                assertArrayEquals(ReferenceLm.logSoftmaxOf(reference[t]), ReferenceLm.logSoftmaxOf(a), 1e-4,
+                        "position " + t);
             }
             twoThreads.close();
             IllegalStateException closed = assertThrows(IllegalStateException.class, () -> twoThreads.step(ids[0], c));
@@ -159,23 +163,5 @@ class ArrayDecoderTest {
             assertEquals(p.getKey(), q.getKey());
             q.getValue().getArray().set(p.getValue().getArray().toFloatArray());
         }
-    }
-
-    /** Natural-log softmax in float64. */
-    static double[] logSoftmax(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float l : logits) {
-            max = Math.max(max, l);
-        }
-        double sum = 0;
-        for (float l : logits) {
-            sum += Math.exp(l - max);
-        }
-        double log = max + Math.log(sum);
-        double[] out = new double[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            out[i] = logits[i] - log;
-        }
-        return out;
     }
 }

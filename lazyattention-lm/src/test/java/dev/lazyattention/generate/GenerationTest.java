@@ -93,7 +93,7 @@ class GenerationTest {
                     row[0] = eos;
                     System.arraycopy(all, windowStart, row, prefix, length - windowStart);
                     double[][] want = reference.logSoftmax(row);
-                    double[] got = logSoftmax(g.logits().get(step));
+                    double[] got = ReferenceLm.logSoftmaxOf(g.logits().get(step));
                     for (int v = 0; v < got.length; v++) {
                         assertEquals(want[row.length - 1][v], got[v], 1e-4,
                                 "cache " + cache + ", step " + step + ", token " + v);
@@ -101,22 +101,6 @@ class GenerationTest {
                 }
             }
         }
-    }
-
-    private static double[] logSoftmax(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float l : logits) {
-            max = Math.max(max, l);
-        }
-        double sum = 0;
-        for (float l : logits) {
-            sum += Math.exp(l - max);
-        }
-        double[] out = new double[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            out[i] = logits[i] - max - Math.log(sum);
-        }
-        return out;
     }
 
     @Test

@@ -152,22 +152,35 @@ public final class ReferenceLm {
         double[][] out = new double[n][];
         double[][] h = norm(x, finalGain);
         for (int t = 0; t < n; t++) {
-            double[] logits = matVec(head, h[t]);
-            double max = Double.NEGATIVE_INFINITY;
-            for (double v : logits) {
-                max = Math.max(max, v);
-            }
-            double sum = 0;
-            for (double v : logits) {
-                sum += Math.exp(v - max);
-            }
-            double logSum = max + Math.log(sum);
-            for (int k = 0; k < logits.length; k++) {
-                logits[k] -= logSum;
-            }
-            out[t] = logits;
+            out[t] = normalisedLog(matVec(head, h[t]));
         }
         return out;
+    }
+
+    /** Natural-log softmax, in float64, of logits that a model under test produced in float32. */
+    public static double[] logSoftmaxOf(float[] logits) {
+        double[] out = new double[logits.length];
+        for (int k = 0; k < logits.length; k++) {
+            out[k] = logits[k];
+        }
+        return normalisedLog(out);
+    }
+
+    /** {@code logits - log(sum(exp(logits)))} in place, the maximum taken out first so no exponential overflows. */
+    private static double[] normalisedLog(double[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (double v : logits) {
+            sum += Math.exp(v - max);
+        }
+        double logSum = max + Math.log(sum);
+        for (int k = 0; k < logits.length; k++) {
+            logits[k] -= logSum;
+        }
+        return logits;
     }
 
     /** {@code log p(tokens[t] | tokens[0..t))} for every t in {@code [firstTarget, n)}. */
