@@ -1,7 +1,6 @@
 package dev.lazyattention.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.inference.Predictor;
@@ -92,15 +91,7 @@ class ScoringPathsTest {
 
     /** Asserts each value within the tolerance; returns the largest difference. */
     private static double assertClose(double[] expected, double[] actual, String what) {
-        assertEquals(expected.length, actual.length, what + ": count");
-        double worst = 0;
-        for (int i = 0; i < expected.length; i++) {
-            double difference = Math.abs(expected[i] - actual[i]);
-            worst = Math.max(worst, difference);
-            assertTrue(difference <= TOLERANCE, String.format(Locale.ROOT, "%s [%d]: reference %.9f, got %.9f",
-                    what, i, expected[i], actual[i]));
-        }
-        return worst;
+        return ReferenceLm.assertClose(expected, actual, TOLERANCE, what);
     }
 
     private static void report(String what, double worst) {

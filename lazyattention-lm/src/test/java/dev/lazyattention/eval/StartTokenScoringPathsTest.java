@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,11 +117,7 @@ class StartTokenScoringPathsTest {
     }
 
     private static void assertClose(double[] expected, double[] actual, String what) {
-        assertEquals(expected.length, actual.length, what + ": count");
-        for (int i = 0; i < expected.length; i++) {
-            assertTrue(Math.abs(expected[i] - actual[i]) <= TOLERANCE, String.format(Locale.ROOT,
-                    "%s [%d]: reference %.9f, got %.9f", what, i, expected[i], actual[i]));
-        }
+        ReferenceLm.assertClose(expected, actual, TOLERANCE, what);
     }
 
     private static double[] concat(double[] a, double[] b) {

@@ -157,6 +157,22 @@ public final class ReferenceLm {
         return out;
     }
 
+    /**
+     * Asserts every value of a path under test within {@code tolerance} of this reference's value, naming the path
+     * and the index of the first that is not; returns the largest difference.
+     */
+    public static double assertClose(double[] expected, double[] actual, double tolerance, String what) {
+        org.junit.jupiter.api.Assertions.assertEquals(expected.length, actual.length, what + ": count");
+        double worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double difference = Math.abs(expected[i] - actual[i]);
+            worst = Math.max(worst, difference);
+            org.junit.jupiter.api.Assertions.assertTrue(difference <= tolerance, String.format(java.util.Locale.ROOT,
+                    "%s [%d]: reference %.9f, got %.9f", what, i, expected[i], actual[i]));
+        }
+        return worst;
+    }
+
     /** Natural-log softmax, in float64, of logits that a model under test produced in float32. */
     public static double[] logSoftmaxOf(float[] logits) {
         double[] out = new double[logits.length];
