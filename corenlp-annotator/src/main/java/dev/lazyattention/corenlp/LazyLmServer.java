@@ -51,7 +51,7 @@ import java.util.function.Predicate;
  *       address ({@code 0.0.0.0} for every IPv4 address); the stock server listens on every address;
  *   <li>it refuses a flag that is neither a server option nor a pipeline property (a property with a dot,
  *       such as {@code tokenize.language}, or one of {@link #PIPELINE_FLAGS}), naming the closest known one,
- *       and {@code -ssl} (it serves plain HTTP);
+ *       {@code -ssl} (it serves plain HTTP) and {@code -host} (CoreNLP's name for this computer);
  *   <li>the annotator's settings from the server's properties are fixed; a request that sets another
  *       {@code lazylm.*} value (other than {@code lazylm.topK} up to {@code lazylm.maxTopK}) or names an
  *       annotator class gets HTTP 400 with the reason, and nothing is opened or built for it;
@@ -179,7 +179,10 @@ public class LazyLmServer extends StanfordCoreNLPServer {
         return server;
     }
 
-    /** Refuses a flag that is neither an option of the server nor a pipeline property, and {@code -ssl}. */
+    /**
+     * Refuses a flag that is neither an option of the server nor a pipeline property, {@code -ssl}, and
+     * {@code -host} (CoreNLP's name of the computer, not an address to listen on).
+     */
     static void checkFlags(Properties flags) {
         TreeSet<String> known = new TreeSet<>(PIPELINE_FLAGS);
         known.add(ADDRESS_FLAG);
@@ -191,7 +194,13 @@ public class LazyLmServer extends StanfordCoreNLPServer {
                 }
             }
         }
+        // CoreNLP's -host only names this computer in its logs; taken for the address, it would do nothing.
+        known.removeAll(List.of("host", "ssl", "option_classes", "exec.verbose"));
         for (String flag : new TreeSet<>(flags.stringPropertyNames())) {
+            if (flag.equals("host")) {
+                throw new IllegalArgumentException("-host only names this computer in CoreNLP's logs; to listen on"
+                        + " another address, use -" + ADDRESS_FLAG + " (0.0.0.0 for every IPv4 address)");
+            }
             if (flag.equals("ssl") && !flags.getProperty(flag).trim().equalsIgnoreCase("false")) {
                 throw new IllegalArgumentException("-ssl: LazyLmServer serves plain HTTP; put a TLS proxy in front"
                         + " of it for HTTPS");

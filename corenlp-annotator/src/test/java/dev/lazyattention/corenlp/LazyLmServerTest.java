@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors;
 import dev.lazyattention.eval.TokenPrediction;
 import edu.stanford.nlp.ling.CoreAnnotations;
 import edu.stanford.nlp.ling.CoreLabel;
@@ -32,13 +33,18 @@ import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link LazyLmServer} started as its {@code main} starts it: where it listens, the line it prints, the flags
@@ -129,6 +135,9 @@ class LazyLmServerTest {
                 () -> LazyLmServer.launch(new String[] {"-server_adress", "0.0.0.0"}));
         assertTrue(address.getMessage().startsWith("unknown flag -server_adress; did you mean -server_address?"),
                 address.getMessage());
+        IllegalArgumentException host = assertThrows(IllegalArgumentException.class,
+                () -> LazyLmServer.launch(new String[] {"-host", "0.0.0.0"}));
+        assertTrue(host.getMessage().contains("use -server_address"), host.getMessage());
         IllegalArgumentException ssl = assertThrows(IllegalArgumentException.class,
                 () -> LazyLmServer.launch(new String[] {"-ssl"}));
         assertTrue(ssl.getMessage().contains("plain HTTP"), ssl.getMessage());
@@ -264,6 +273,54 @@ class LazyLmServerTest {
                 unknown.getUnknownFields().getField(200).getFixed64List());
         assertEquals(TEXT, unknown.getText());
         assertEquals(2, unknown.getSentenceCount(), "CoreNLP's own fields are all there");
+    }
+
+    /** CoreNLP's command line writes the values with the serializer named as its outputSerializer. */
+    @Test
+    void coreNlpsCommandLineWritesTheValuesWithTheSerializer(@TempDir Path dir) throws Exception {
+        Path input = dir.resolve("in.txt");
+        Files.writeString(input, TEXT);
+        List<String> args = new ArrayList<>();
+        AnnotatorFixture.props().forEach((k, v) -> Collections.addAll(args, "-" + k, (String) v));
+        Collections.addAll(args, "-outputFormat", "serialized", "-outputSerializer",
+                LazyLmProtobufSerializer.class.getName(), "-file", input.toString(), "-outputDirectory", dir.toString());
+        StanfordCoreNLP.main(args.toArray(new String[0]));
+        Annotation read;
+        try (InputStream in = Files.newInputStream(dir.resolve("in.txt.ser.gz"))) {
+            read = new LazyLmProtobufSerializer().read(in).first;
+        }
+        Annotation expected = new Annotation(TEXT);
+        AnnotatorFixture.pipeline().annotate(expected);
+        assertSameTokens(expected, read);
+        assertEquals(expected.get(LazyLmAnnotations.DocumentLogProbability.class),
+                read.get(LazyLmAnnotations.DocumentLogProbability.class), 1e-9);
+        assertEquals(expected.get(CoreAnnotations.TokensAnnotation.class).get(4)
+                .get(LazyLmAnnotations.TokenSurprisal.class), read.get(CoreAnnotations.TokensAnnotation.class).get(4)
+                .get(LazyLmAnnotations.TokenSurprisal.class), 1e-9);
+    }
+
+    /** The README's table of extensions names every field of the descriptor, with its message and number. */
+    @Test
+    void theReadmeTableListsEveryExtensionWithItsNumber() throws IOException {
+        Path readme = Path.of("..", "README.md");
+        Pattern row = Pattern.compile("^\\| `(Token|Sentence|Document)` \\| (.*) \\|$");
+        Pattern field = Pattern.compile("`(\\w+)` = (\\d+)");
+        int listed = 0;
+        for (String line : Files.readAllLines(readme)) {
+            Matcher m = row.matcher(line);
+            if (!m.matches()) {
+                continue;
+            }
+            Matcher f = field.matcher(m.group(2));
+            while (f.find()) {
+                Descriptors.FieldDescriptor d = LazyLmProtobufSerializer.FILE.findExtensionByName(f.group(1));
+                assertNotNull(d, f.group(1) + " is in the README but not in the descriptor");
+                assertEquals(Integer.parseInt(f.group(2)), d.getNumber(), f.group(1));
+                assertEquals(m.group(1), d.getContainingType().getName(), f.group(1));
+                listed++;
+            }
+        }
+        assertEquals(LazyLmProtobufSerializer.FILE.getExtensions().size(), listed, "every extension is listed once");
     }
 
     private static void assertSameTokens(Annotation expected, Annotation got) {
