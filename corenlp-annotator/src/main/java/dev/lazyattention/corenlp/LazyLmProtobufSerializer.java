@@ -36,25 +36,10 @@ import java.util.Set;
  * {@code outputSerializer=dev.lazyattention.corenlp.LazyLmProtobufSerializer}. A reader that does not know the
  * extensions gets every standard field and skips ours.
  *
- * <p>The extensions, in package {@code dev.lazyattention.corenlp} of file {@code lazylm.proto} (which imports
- * {@code CoreNLP.proto}), proto2, all {@code optional}:
- *
- * <pre>
- * extend edu.stanford.nlp.pipeline.Token {
- *   double token_log_prob = 200;           // natural log
- *   double token_surprisal_bits = 201;
- * }
- * message NextToken { int32 id = 1; string token = 2; double probability = 3; }
- * extend edu.stanford.nlp.pipeline.Sentence {
- *   double sentence_log_prob = 200;  double sentence_perplexity = 201;  double sentence_bits_per_byte = 202;
- *   int32 sentence_pieces = 203;     double sentence_sparsity = 204;    double sentence_sink_mass = 205;
- *   repeated NextToken sentence_next_tokens = 206;
- * }
- * extend edu.stanford.nlp.pipeline.Document {
- *   double document_log_prob = 200;  double document_perplexity = 201;  double document_bits_per_byte = 202;
- *   int32 document_pieces = 203;     double document_sparsity = 204;    double document_sink_mass = 205;
- * }
- * </pre>
+ * <p>The extensions are declared in {@code dev/lazyattention/corenlp/lazylm.proto} in this jar (package
+ * {@code dev.lazyattention.corenlp}, proto2, importing {@code CoreNLP.proto}), for clients in other languages
+ * to compile: on {@code Token} fields 200 and 201, on {@code Sentence} 200 to 206, on {@code Document} 200 to
+ * 205 ({@link #FILE} is the same file, tested equal).
  *
  * The descriptor is built here with protobuf-java's descriptor API rather than compiled by {@code protoc}:
  * {@code protoc} would need CoreNLP's {@code CoreNLP.proto}, which CoreNLP's jar does not ship, and a native

@@ -323,6 +323,36 @@ class LazyLmServerTest {
         assertEquals(LazyLmProtobufSerializer.FILE.getExtensions().size(), listed, "every extension is listed once");
     }
 
+    /** The .proto in the jar, for clients in other languages, declares exactly the descriptor's fields. */
+    @Test
+    void theProtoFileInTheJarDeclaresTheDescriptorsFields() throws IOException {
+        String proto;
+        try (InputStream in = LazyLmProtobufSerializer.class.getResourceAsStream("lazylm.proto")) {
+            assertNotNull(in, "lazylm.proto is in the jar");
+            proto = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertTrue(proto.contains("package dev.lazyattention.corenlp;") && proto.contains("import \"CoreNLP.proto\";"));
+        Pattern block = Pattern.compile("(extend edu\\.stanford\\.nlp\\.pipeline\\.|message )(\\w+) \\{([^}]*)}");
+        Pattern line = Pattern.compile("(optional|repeated) (\\w+) (\\w+) = (\\d+);");
+        int declared = 0;
+        for (Matcher b = block.matcher(proto); b.find(); ) {
+            boolean extension = b.group(1).startsWith("extend");
+            for (Matcher f = line.matcher(b.group(3)); f.find(); declared++) {
+                Descriptors.FieldDescriptor d = extension
+                        ? LazyLmProtobufSerializer.FILE.findExtensionByName(f.group(3))
+                        : LazyLmProtobufSerializer.FILE.findMessageTypeByName(b.group(2)).findFieldByName(f.group(3));
+                assertNotNull(d, f.group());
+                assertEquals(b.group(2), d.getContainingType().getName(), f.group());
+                assertEquals(Integer.parseInt(f.group(4)), d.getNumber(), f.group());
+                assertEquals(f.group(1).equals("repeated"), d.isRepeated(), f.group());
+                assertEquals(f.group(2), d.getType() == Descriptors.FieldDescriptor.Type.MESSAGE
+                        ? d.getMessageType().getName() : d.getType().name().toLowerCase(java.util.Locale.ROOT), f.group());
+            }
+        }
+        assertEquals(LazyLmProtobufSerializer.FILE.getExtensions().size()
+                + LazyLmProtobufSerializer.NEXT_TOKEN.getFields().size(), declared, "no field missing or extra");
+    }
+
     private static void assertSameTokens(Annotation expected, Annotation got) {
         List<CoreMap> want = expected.get(CoreAnnotations.SentencesAnnotation.class);
         List<CoreMap> have = got.get(CoreAnnotations.SentencesAnnotation.class);
