@@ -9,6 +9,10 @@ import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import dev.lazyattention.data.TextCorpus;
+import dev.lazyattention.train.ClosestName;
+
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +27,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The web page of {@code lazyattn serve} and its JSON endpoint, on the JDK's HTTP server.
@@ -36,7 +42,9 @@ import java.util.concurrent.TimeUnit;
  *       sparsity, sink mass and tau, and the attention weights of the chosen layer and head.
  * </ul>
  *
- * Bad requests get 400 with {@code {"error": message}}; past {@link #maxConcurrent} analyses at once, 503.
+ * Bad requests get 400 with {@code {"error": message}}, among them a body that is not UTF-8 (named by its byte
+ * offset, as the CLI names a file's), one that is not JSON, and a key other than {@link #KEYS} (named with the
+ * closest one); past {@link #maxConcurrent} analyses at once, 503.
  */
 final class AttentionServer implements AutoCloseable {
 
@@ -51,6 +59,14 @@ final class AttentionServer implements AutoCloseable {
             "/index.html", new String[] {"index.html", "text/html; charset=utf-8"},
             "/serve.css", new String[] {"serve.css", "text/css; charset=utf-8"},
             "/serve.js", new String[] {"serve.js", "text/javascript; charset=utf-8"});
+
+    /** The keys of an analysis request; any other key is refused with the closest of these. */
+    static final List<String> KEYS = List.of("text", "layer", "head", "allHeads");
+
+    private static final String EXAMPLE = "{\"text\": \"...\", \"layer\": 0, \"head\": 0}";
+
+    /** Where Gson's parse error says the JSON broke. */
+    private static final Pattern GSON_POSITION = Pattern.compile("line \\d+ column \\d+");
 
     /** Keeps nulls (a variant without tau says so) and writes no NaN (the page's JSON.parse would refuse it). */
     private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
@@ -260,15 +276,32 @@ final class AttentionServer implements AutoCloseable {
                 }
             }
         }
+        String body;
         try {
-            JsonElement e = JsonParser.parseString(buffer.toString(StandardCharsets.UTF_8));
-            if (!e.isJsonObject()) {
-                throw new BadRequest(400, "the body must be a JSON object such as {\"text\": \"...\", \"layer\": 0, \"head\": 0}");
-            }
-            return e.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new BadRequest(400, "the body is not JSON: " + e.getMessage());
+            // The CLI's strict decoding: bytes that are not UTF-8 are refused with their offset, not replaced.
+            body = TextCorpus.readText(new ByteArrayInputStream(buffer.toByteArray()), "the request body", MAX_BODY_BYTES);
+        } catch (IOException e) {
+            throw new BadRequest(400, e.getMessage().replace("; save the text as UTF-8", "; send the body as UTF-8"));
         }
+        JsonElement e;
+        try {
+            e = JsonParser.parseString(body);
+        } catch (JsonParseException bad) {
+            // Gson's message ends with advice about its own API; the client needs where the JSON broke.
+            Matcher at = GSON_POSITION.matcher(String.valueOf(bad.getMessage()));
+            throw new BadRequest(400, "the body is not JSON" + (at.find() ? " (" + at.group() + ")" : "")
+                    + ": send a JSON object such as " + EXAMPLE);
+        }
+        if (!e.isJsonObject()) {
+            throw new BadRequest(400, "the body must be a JSON object such as " + EXAMPLE);
+        }
+        for (String key : e.getAsJsonObject().keySet()) {
+            if (!KEYS.contains(key)) {
+                throw new BadRequest(400, "unknown key \"" + key + "\"; did you mean \"" + ClosestName.closest(key, KEYS)
+                        + "\"? (the keys are " + String.join(", ", KEYS) + ")");
+            }
+        }
+        return e.getAsJsonObject();
     }
 
     private static String string(JsonObject o, String name) throws BadRequest {

@@ -181,6 +181,39 @@ class AttentionServerTest {
         analyze("Still here.", 0, 0, false);
     }
 
+    static String error(ServeFixture.Answer a) {
+        assertEquals(400, a.status(), a.body());
+        return JsonParser.parseString(a.body()).getAsJsonObject().get("error").getAsString();
+    }
+
+    @Test
+    void aMisspeltKeyIsRefusedWithTheClosestKnownOne() {
+        String layr = error(ServeFixture.post(served.url("/api/analyze"), "{\"text\": \"The dog.\", \"layr\": 1}"));
+        assertEquals("unknown key \"layr\"; did you mean \"layer\"? (the keys are text, layer, head, allHeads)", layr);
+        String heads = error(ServeFixture.post(served.url("/api/analyze"), "{\"text\": \"The dog.\", \"allheads\": true}"));
+        assertTrue(heads.startsWith("unknown key \"allheads\"; did you mean \"allHeads\"?"), heads);
+    }
+
+    @Test
+    void aBodyThatIsNotJsonGetsOurMessageNotGsonsAdvice() {
+        String broken = error(ServeFixture.post(served.url("/api/analyze"), "{\"text\": \"hi\" \"layer\": 1}"));
+        assertEquals("the body is not JSON (line 1 column 16): send a JSON object such as"
+                + " {\"text\": \"...\", \"layer\": 0, \"head\": 0}", broken);
+        String prose = error(ServeFixture.post(served.url("/api/analyze"), "the ship sailed"));
+        assertTrue(prose.startsWith("the body is not JSON"), prose);
+        assertFalse(prose.contains("github") || prose.contains("Strictness"), prose);
+    }
+
+    /** The CLI's own strict decoder (TextCorpus.readText) gives the expected message, offset and bytes included. */
+    @Test
+    void textThatIsNotUtf8IsRefusedWithItsByteOffsetAsTheCliRefusesAFile() {
+        byte[] body = "{\"text\": \"caf\u00e9 au lait\"}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        String message = error(ServeFixture.post(served.url("/api/analyze"), body));
+        assertEquals("the request body: not valid UTF-8 text: byte 0xE9 at byte offset 13 (line 1) is not UTF-8;"
+                + " send the body as UTF-8", message);
+        analyze("caf\u00e9 au lait", 0, 0, false);
+    }
+
     @Test
     void textsPastTheLimitsAreRefusedWithTheLimitNamed() {
         ServeFixture.Answer tooLong = ServeFixture.post(served.url("/api/analyze"),

@@ -85,6 +85,12 @@ final class ServeFixture {
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
+    /** A POST of raw bytes, as a client that sends text in another encoding would. */
+    static Answer post(String url, byte[] body) {
+        return send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
     static Answer get(String url) {
         return send(HttpRequest.newBuilder(URI.create(url)).GET().build());
     }

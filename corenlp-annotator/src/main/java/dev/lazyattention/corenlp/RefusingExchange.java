@@ -22,11 +22,14 @@ final class RefusingExchange extends HttpExchange {
 
     private final HttpExchange real;
     private final ThreadLocal<String> refusal;
+    private final InputStream body;
     private boolean refused;
 
-    RefusingExchange(HttpExchange real, ThreadLocal<String> refusal) {
+    /** Passes {@code real} through, with {@code body} as its request body (already read from {@code real}). */
+    RefusingExchange(HttpExchange real, ThreadLocal<String> refusal, InputStream body) {
         this.real = real;
         this.refusal = refusal;
+        this.body = body;
     }
 
     @Override
@@ -80,7 +83,7 @@ final class RefusingExchange extends HttpExchange {
 
     @Override
     public InputStream getRequestBody() {
-        return real.getRequestBody();
+        return body;
     }
 
     @Override
