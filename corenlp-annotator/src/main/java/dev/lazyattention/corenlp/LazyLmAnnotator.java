@@ -170,7 +170,7 @@ public class LazyLmAnnotator implements Annotator {
         Device device;
         try {
             device = DeviceChoice.resolve(settings.device, settings.key("device"));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | MissingEngineException e) {
             throw new LazyLmConfigurationException(e.getMessage(), e);
         }
         try {

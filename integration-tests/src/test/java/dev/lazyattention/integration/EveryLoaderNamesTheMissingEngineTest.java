@@ -23,9 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A good model file loaded on a class path without the engine (this test's class path less the {@code
  * ai.djl.pytorch} jars, in a child JVM: {@link NoEngineLoaders}): the library, DJL's Criteria, a CoreNLP
- * pipeline and OpenNLP each refuse it with the same message, which names the PyTorch engine, the coordinates of
- * the three jars that were left out and the README's section, and blames no file. (Spark's job gives the same
- * line: spark-scoring's ReadmeSparkSubmitTest.) One child JVM, about 3 s, so it stays in the default suite.
+ * pipeline (device auto, and gpu) and OpenNLP each refuse it with the same message, which names the PyTorch
+ * engine, the coordinates of the three jars that were left out and the README's section, and blames no file.
+ * (Spark's job gives the same line: spark-scoring's ReadmeSparkSubmitTest.) One child JVM, about 3 s, so it
+ * stays in the default suite.
  */
 class EveryLoaderNamesTheMissingEngineTest {
 
@@ -56,7 +57,8 @@ class EveryLoaderNamesTheMissingEngineTest {
         Map<String, String[]> loaders = new LinkedHashMap<>(); // loader -> [cause chain, message]
         out.lines().filter(l -> l.startsWith("LOADER\t")).map(l -> l.split("\t", 4))
                 .forEach(f -> loaders.put(f[1], Arrays.copyOfRange(f, 2, f.length)));
-        assertEquals(List.of("LazyLanguageModel.load", "LazyLmCriteria", "CoreNLP", "OpenNLP"),
+        assertEquals(List.of("LazyLanguageModel.load", "LazyLmCriteria", "CoreNLP", "CoreNLP lazylm.device=gpu",
+                "OpenNLP"),
                 List.copyOf(loaders.keySet()), out);
 
         String message = loaders.get("LazyLanguageModel.load")[1];

@@ -24,14 +24,18 @@ public final class NoEngineLoaders {
         report("LazyLanguageModel.load", () -> LazyLanguageModel.load(file, Device.cpu()));
         report("LazyLmCriteria", () -> LazyLmCriteria.builder(file).setTypes(String.class, Float.class)
                 .optDevice(Device.cpu()).build().loadModel());
-        report("CoreNLP", () -> {
-            Properties props = new Properties();
-            props.setProperty("annotators", "tokenize,ssplit,lazylm");
-            props.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
-            props.setProperty("lazylm.model", file.toString());
-            return new StanfordCoreNLP(props);
-        });
+        report("CoreNLP", () -> coreNlp(file, "auto"));
+        report("CoreNLP lazylm.device=gpu", () -> coreNlp(file, "gpu"));
         report("OpenNLP", () -> new LazyAttentionModel(file).languageModel());
+    }
+
+    private static StanfordCoreNLP coreNlp(Path file, String device) {
+        Properties props = new Properties();
+        props.setProperty("annotators", "tokenize,ssplit,lazylm");
+        props.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
+        props.setProperty("lazylm.model", file.toString());
+        props.setProperty("lazylm.device", device);
+        return new StanfordCoreNLP(props);
     }
 
     private static void report(String loader, Callable<?> load) {
