@@ -33,7 +33,9 @@ import java.util.stream.Collectors;
  * a model the test trained ({@code run/model.lazylm.zip}) and a corpus it wrote ({@code corpus/}).
  *
  * <p>"Spark's jars" are this test's class path (Spark 4.1.1 and its dependencies, provided scope) less this
- * project's classes, the jar lists, DJL, the engine, JUnit and Stanford CoreNLP.
+ * project's classes, the jar lists, DJL, the engine, JUnit, Stanford CoreNLP and what only CoreNLP brings: the
+ * jars a resolution of {@code spark-sql_2.13} alone gives, but Gson (Spark has its own 2.11; here the job's
+ * list must carry it) and other versions of slf4j-api and error_prone_annotations.
  *
  * <p>Needs the packaged jar and the lists, so it runs after {@code package}, in the {@code readme-spark-submit}
  * execution of this module's pom, under {@code -Pfull}: {@code mvn -B -Pfull verify -pl spark-scoring -am}.
@@ -161,7 +163,11 @@ class ReadmeSparkSubmitTest {
             ours.addAll(Arrays.asList(Files.readString(corenlp).trim().split(File.pathSeparator)));
         }
         List<String> notSpark = List.of("/dev/lazyattention/", "/ai/djl/", "/org/junit/", "/org/opentest4j/",
-                "/org/apiguardian/", "/edu/stanford/");
+                "/org/apiguardian/", "/edu/stanford/",
+                // what only Stanford CoreNLP brings (the optional corenlp-annotator's dependencies)
+                "/com/apple/", "/com/sun/istack/", "/com/sun/xml/bind/", "/de/jollyday/", "/javax/activation/",
+                "/javax/xml/bind/", "/joda-time/", "/org/ejml/", "/org/glassfish/jakarta.json/", "/xalan/",
+                "/xerces/", "/xml-apis/", "/xom/");
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(e -> e.endsWith(".jar") && !ours.contains(e))
                 .filter(e -> notSpark.stream().noneMatch(e.replace(File.separatorChar, '/')::contains))
