@@ -8,6 +8,7 @@ import dev.lazyattention.eval.SequenceScorer;
 import ai.djl.Device;
 import dev.lazyattention.lm.DeviceChoice;
 import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.lm.MissingEngineException;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.Encoding;
 import edu.stanford.nlp.ling.CoreAnnotation;
@@ -169,11 +170,13 @@ public class LazyLmAnnotator implements Annotator {
         Device device;
         try {
             device = DeviceChoice.resolve(settings.device, settings.key("device"));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | MissingEngineException e) {
             throw new LazyLmConfigurationException(e.getMessage(), e);
         }
         try {
             return ModelCache.get(settings.model, device);
+        } catch (MissingEngineException e) {
+            throw new LazyLmConfigurationException(e.getMessage(), e); // the engine's message, not the file's
         } catch (UncheckedIOException | IllegalArgumentException e) {
             Throwable reason = e instanceof UncheckedIOException ? e.getCause() : e;
             throw new LazyLmConfigurationException(settings.key("model") + "=" + settings.model + ": "

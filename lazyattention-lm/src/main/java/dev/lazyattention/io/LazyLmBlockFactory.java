@@ -1,5 +1,6 @@
 package dev.lazyattention.io;
 
+import dev.lazyattention.lm.MissingEngineException;
 import dev.lazyattention.lm.ModelContents;
 import dev.lazyattention.lm.ModelEntries;
 import dev.lazyattention.lm.ModelFile;
@@ -36,6 +37,7 @@ public final class LazyLmBlockFactory implements BlockFactory {
     /** {@inheritDoc} */
     @Override
     public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) throws IOException {
+        MissingEngineException.check(); // without it DJL's default engine would take the model and fail later
         LmConfig config;
         try {
             ModelEntries entries = ModelFile.readDirectory(modelPath);

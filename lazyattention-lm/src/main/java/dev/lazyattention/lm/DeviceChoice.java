@@ -35,6 +35,7 @@ public final class DeviceChoice {
      *
      * @param source what the value came from, for the error message (an option or property name)
      * @throws IllegalArgumentException for an unknown name or a GPU the engine does not have
+     * @throws MissingEngineException for a GPU when there is no PyTorch engine
      */
     public static Device resolve(String value, String source) {
         String v = value == null ? "auto" : value.trim().toLowerCase(Locale.ROOT);
@@ -47,6 +48,7 @@ public final class DeviceChoice {
             default:
                 if (v.equals("gpu") || v.startsWith("gpu:")) {
                     int id = v.equals("gpu") ? 0 : parseId(v.substring(4), value, source);
+                    MissingEngineException.check(); // else DJL's RPC engine answers: 0 GPUs
                     Engine engine = Engine.getInstance();
                     if (id >= engine.getGpuCount()) {
                         throw new IllegalArgumentException(

@@ -85,6 +85,7 @@ public final class LazyLanguageModel implements AutoCloseable {
             throw new IllegalArgumentException("config vocabSize " + config.vocabSize()
                     + " differs from the tokenizer's " + tokenizer.vocabSize());
         }
+        MissingEngineException.check();
         Engine.getInstance().setRandomSeed((int) seed);
         Model model = Model.newInstance(ModelFileFormat.DJL_MODEL_NAME, device);
         LazyLm block = new LazyLm(config);
@@ -106,13 +107,18 @@ public final class LazyLanguageModel implements AutoCloseable {
         return fromEntries(ModelFile.read(in, source), source, device);
     }
 
-    /** Builds a model from verified model-file entries. */
+    /**
+     * Builds a model from verified model-file entries.
+     *
+     * @throws MissingEngineException if DJL has no PyTorch engine (the file is not blamed for that)
+     */
     public static LazyLanguageModel fromEntries(ModelEntries entries, String source, Device device)
             throws ModelFileException {
         ModelContents.Checked checked = ModelContents.check(entries, source); // the checks of every loader
         LmConfig config = checked.config();
         BpeTokenizer tokenizer = checked.tokenizer();
         String language = checked.language();
+        MissingEngineException.check();
         Model model = Model.newInstance(ModelFileFormat.DJL_MODEL_NAME, device);
         LazyLm block = new LazyLm(config);
         model.setBlock(block);

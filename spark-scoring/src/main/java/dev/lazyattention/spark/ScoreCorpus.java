@@ -2,6 +2,7 @@ package dev.lazyattention.spark;
 
 import dev.lazyattention.lm.DjlSetup;
 import dev.lazyattention.lm.EngineThreads;
+import dev.lazyattention.lm.MissingEngineException;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -220,12 +221,14 @@ public final class ScoreCorpus implements Callable<Integer> {
 
     /**
      * The most useful message in the cause chain: a Spark job failure wraps the executor's exception, which
-     * may wrap the one that names the file (a model file's reader names the file and the entry).
+     * may wrap the one that names the file (a model file's reader names the file and the entry) or the missing
+     * engine.
      */
     static String describe(Throwable e) {
         Throwable chosen = null;
         for (Throwable t = e; t != null && chosen == null; t = t.getCause() == t ? null : t.getCause()) {
             boolean explains = t instanceof IllegalArgumentException || t instanceof IllegalStateException
+                    || t instanceof MissingEngineException
                     || (t instanceof IOException && !(t instanceof UncheckedIOException));
             if (explains && t.getMessage() != null && !t.getMessage().isBlank()) {
                 chosen = t;
