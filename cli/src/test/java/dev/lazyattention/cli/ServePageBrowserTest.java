@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -32,8 +33,9 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The page of {@code lazyattn serve} in a real browser: headless Chromium driven by Selenium. It fails (it does
- * not skip) when Chromium or its driver is missing, and says how to install them; {@code .ci/run} installs them.
+ * The page of {@code lazyattn serve} in a real browser: headless Chromium driven by Selenium. Where Chromium or
+ * its driver is missing it is skipped with a notice that says how to install them, unless the environment sets
+ * {@code LAZYATTENTION_REQUIRE_BROWSER=true}: then it fails. {@code .ci/run} installs both and sets that flag.
  * The screenshot goes to {@code target/serve-page.png}.
  */
 class ServePageBrowserTest {
@@ -69,11 +71,16 @@ class ServePageBrowserTest {
         Path driver = executable(System.getProperty("lazyattention.chromedriver", "chromedriver"),
                 "/usr/lib/chromium/chromedriver");
         if (chromium == null || driver == null) {
-            fail("The browser test of `lazyattn serve` needs headless Chromium and its driver, and "
+            String notice = "The browser test of `lazyattn serve` needs headless Chromium and its driver, and "
                     + (chromium == null ? "chromium" : "chromedriver") + " is not on the PATH. Install them: on Debian"
                     + " or Ubuntu `apt-get install -y chromium chromium-driver` (.ci/run does it), elsewhere Chrome"
                     + " and a matching chromedriver; or name them with -Dlazyattention.chromium=PATH"
-                    + " -Dlazyattention.chromedriver=PATH.");
+                    + " -Dlazyattention.chromedriver=PATH.";
+            if (Boolean.parseBoolean(System.getenv("LAZYATTENTION_REQUIRE_BROWSER"))) {
+                fail(notice + " (LAZYATTENTION_REQUIRE_BROWSER=true makes a missing browser a failure.)");
+            }
+            System.err.println("SKIPPED: " + notice);
+            Assumptions.abort(notice);
         }
         served = ServeFixture.serve(true, 2);
         ChromeOptions options = new ChromeOptions();
