@@ -21,7 +21,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -190,11 +189,12 @@ public final class HfFolder {
             try {
                 Map<String, Parameter> parameters = TensorNames.parameters(lm.block());
                 for (TensorNames.Entry e : expected) {
-                    float[] values = weights.read(weights.tensors().get(e.name()));
-                    parameters.get(e.parameter()).getArray().set(FloatBuffer.wrap(values));
+                    SafetensorsFile.Tensor tensor = weights.tensors().get(e.name());
+                    // A buffer of its own for each parameter: on a CPU the engine keeps it as the tensor's memory.
+                    parameters.get(e.parameter()).getArray().set(weights.read(tensor));
                     if (read.tied() && e.name().equals("model.embed_tokens.weight")
                             && !weights.tensors().containsKey("lm_head.weight")) {
-                        parameters.get("head_weight").getArray().set(FloatBuffer.wrap(values));
+                        parameters.get("head_weight").getArray().set(weights.read(tensor));
                     }
                 }
             } catch (IOException | RuntimeException e) {

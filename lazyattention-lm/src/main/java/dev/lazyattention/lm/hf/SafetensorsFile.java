@@ -217,23 +217,25 @@ public final class SafetensorsFile implements Closeable {
     }
 
     /**
-     * Reads {@code tensor} as float32, {@link #CHUNK} bytes at a time (half precision converted in Java).
+     * Reads {@code tensor} as float32 into a new direct buffer in the platform's byte order, {@link #CHUNK}
+     * bytes of file at a time (half precision converted in Java): the Java heap holds one chunk, not the
+     * tensor, and the engine takes the buffer as it is.
      *
      * @throws ModelFileException naming the tensor and the element if it holds NaN or infinity
      */
-    public float[] read(Tensor tensor) throws IOException {
+    public ByteBuffer read(Tensor tensor) throws IOException {
         long elements = tensor.shape().size();
-        if (elements > Integer.MAX_VALUE - 8) {
+        if (elements > (Integer.MAX_VALUE - 8) / Float.BYTES) {
             throw new ModelFileException(folder, entry, "tensor " + tensor.name() + " has " + elements
-                    + " elements, more than one Java array holds");
+                    + " elements, more than one buffer of float32 holds");
         }
-        float[] out = new float[(int) elements];
+        ByteBuffer out = ByteBuffer.allocateDirect((int) elements * Float.BYTES).order(ByteOrder.nativeOrder());
         int size = tensor.elementBytes();
         ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK, elements * size)).order(ByteOrder.LITTLE_ENDIAN);
         long position = dataStart + tensor.start();
-        int next = 0;
-        while (next < out.length) {
-            int count = (int) Math.min(chunk.capacity() / size, out.length - next);
+        long next = 0;
+        while (next < elements) {
+            int count = (int) Math.min(chunk.capacity() / size, elements - next);
             chunk.clear().limit(count * size);
             readFully(channel, chunk, position, folder, entry);
             position += (long) count * size;
@@ -250,11 +252,11 @@ public final class SafetensorsFile implements Closeable {
                     throw new ModelFileException(folder, entry, "tensor " + tensor.name() + " holds " + v
                             + " at element " + (next + i) + "; a model must hold finite numbers");
                 }
-                out[next + i] = v;
+                out.putFloat(v);
             }
             next += count;
         }
-        return out;
+        return out.flip();
     }
 
     private static void readFully(FileChannel channel, ByteBuffer into, long position, String folder, String entry)
