@@ -22,15 +22,19 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The .lazylm.zip to write.")
     Path out;
 
-    @Option(names = "--language", paramLabel = "CODE", defaultValue = "und",
-            description = "Language code for the model file's manifest (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--language", paramLabel = "CODE",
+            description = "Language code for the model file's manifest (default: the model card's, else und).")
     String language;
 
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
         try (LazyLanguageModel lm = LazyLanguageModel.load(folder, Device.cpu())) {
-            lm.save(out, language);
+            if (language == null) {
+                lm.save(out);
+            } else {
+                lm.save(out, language);
+            }
             System.out.printf(Locale.ROOT, "wrote %s (%s, %,d parameters) in %.2f s%n", out, lm.config(),
                     lm.parameterCount(), (System.nanoTime() - start) / 1e9);
         }

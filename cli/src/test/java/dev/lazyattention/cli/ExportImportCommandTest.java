@@ -36,12 +36,12 @@ class ExportImportCommandTest {
         assertTrue(Files.readString(folder.resolve("README.md")).contains("language: en"));
 
         Path back = dir.resolve("back.lazylm.zip");
-        CliTest.Run imported = CliTest.run("import", folder.toString(), "--out", back.toString(), "--language", "en");
+        CliTest.Run imported = CliTest.run("import", folder.toString(), "--out", back.toString());
         assertEquals(0, imported.code(), imported.err());
         try (LazyLanguageModel a = LazyLanguageModel.load(model, Device.cpu());
                 LazyLanguageModel b = LazyLanguageModel.load(back, Device.cpu())) {
             assertEquals(a.config(), b.config());
-            assertEquals("en", b.language());
+            assertEquals("en", b.language(), "the language comes back from the model card");
             int[] ids = a.tokenizer().encode("The quick fox sees the dog.");
             assertArrayEquals(ids, b.tokenizer().encode("The quick fox sees the dog."));
         }

@@ -35,6 +35,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A model as a folder in the layout the PyTorch world reads (docs/design.md §5): {@code config.json} in
@@ -61,8 +63,10 @@ public final class HfFolder {
     /** A sharded checkpoint's index, which this reader does not follow. */
     static final String SHARD_INDEX = "model.safetensors.index.json";
 
-    /** Largest {@code config.json} read. */
+    /** Largest {@code config.json} (and model card) read. */
     static final long MAX_CONFIG = 1L << 20;
+    /** The language line of a model card's metadata. */
+    private static final Pattern CARD_LANGUAGE = Pattern.compile("language:\\s*([A-Za-z0-9_-]{1,64})\\s*");
 
     private HfFolder() {}
 
@@ -185,7 +189,7 @@ public final class HfFolder {
         try (SafetensorsFile weights = SafetensorsFile.open(weightsFile, folder, WEIGHTS)) {
             List<TensorNames.Entry> expected = expected(config, read.tied(), weights);
             check(expected, weights, folder);
-            LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device, 0);
+            LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device, 0, language(root));
             try {
                 Map<String, Parameter> parameters = TensorNames.parameters(lm.block());
                 for (TensorNames.Entry e : expected) {
@@ -203,6 +207,30 @@ public final class HfFolder {
             }
             return lm;
         }
+    }
+
+    /**
+     * The language the model card's metadata names ({@code language: en} between its {@code ---} lines, as
+     * {@link ModelCard} writes it), or {@code und}; a card that is missing, large or unreadable is ignored.
+     */
+    private static String language(Path root) {
+        Path card = root.resolve(CARD);
+        try {
+            if (!Files.isRegularFile(card, LinkOption.NOFOLLOW_LINKS) || Files.size(card) > MAX_CONFIG) {
+                return "und";
+            }
+            List<String> lines = Files.readAllLines(card, StandardCharsets.UTF_8);
+            for (int i = 1; !lines.isEmpty() && lines.get(0).equals("---") && i < lines.size()
+                    && !lines.get(i).equals("---"); i++) {
+                Matcher m = CARD_LANGUAGE.matcher(lines.get(i));
+                if (m.matches()) {
+                    return m.group(1);
+                }
+            }
+        } catch (IOException e) {
+            // The card is documentation; the model loads without it.
+        }
+        return "und";
     }
 
     /**
