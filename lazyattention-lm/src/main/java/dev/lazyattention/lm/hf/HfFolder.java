@@ -49,8 +49,8 @@ import java.util.regex.Pattern;
  * key and value), the files resolved inside the folder (a symbolic link out of it is refused), {@code
  * tokenizer.json} sized by its vocabulary, the safetensors header against the file and against the
  * shapes {@code config.json} implies, and the sizes {@code config.json} asks for against the bytes the file
- * holds. Only then is the model built, and the tensors are streamed into its parameters one at a time, half
- * precision converted to float32 in Java.
+ * holds, and one pass over the data for NaN and infinity. Only then is the model built, and the tensors are
+ * streamed into its parameters one at a time, half precision converted to float32 in Java.
  */
 public final class HfFolder {
 
@@ -253,9 +253,12 @@ public final class HfFolder {
         return all;
     }
 
-    /** Sizes against the file first, then every tensor's presence, shape and dtype; nothing is allocated yet. */
+    /**
+     * Sizes against the file first, then every tensor's presence and shape, then every value; nothing is
+     * allocated yet.
+     */
     private static void check(List<TensorNames.Entry> expected, SafetensorsFile weights, String folder)
-            throws ModelFileException {
+            throws IOException {
         long parameters = 0;
         long leastBytes = 0;
         for (TensorNames.Entry e : expected) {
@@ -284,6 +287,10 @@ public final class HfFolder {
                 throw new ModelFileException(folder, WEIGHTS, "tensor " + name + " is not part of the model "
                         + "config.json describes");
             }
+        }
+        // One read of the file before the model exists: NaN and infinity are refused before allocation too.
+        for (TensorNames.Entry e : expected) {
+            weights.checkFinite(weights.tensors().get(e.name()));
         }
     }
 

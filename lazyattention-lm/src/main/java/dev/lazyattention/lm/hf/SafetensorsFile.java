@@ -28,7 +28,8 @@ import java.util.Map;
  * Reads a {@code model.safetensors} file: the header is parsed here, with its length bounded by the file and
  * {@link #MAX_HEADER}, and every tensor is checked (dtype, offsets inside the data area, no overlaps, no
  * holes) before any tensor is read; then {@link #read} streams one tensor at a time from the file into a
- * float32 array, converting half precision in Java and refusing NaN and infinity. Written by hand rather than
+ * float32 buffer, converting half precision in Java and refusing NaN and infinity ({@link #checkFinite} does
+ * the same without keeping anything). Written by hand rather than
  * with DJL's {@code NDList.decode}, which reads the whole file into memory, trusts its header and hands
  * bfloat16 to the engine.
  */
@@ -230,10 +231,32 @@ public final class SafetensorsFile implements Closeable {
                     + " elements, more than one buffer of float32 holds");
         }
         ByteBuffer out = ByteBuffer.allocateDirect((int) elements * Float.BYTES).order(ByteOrder.nativeOrder());
+        stream(tensor, out::putFloat);
+        return out.flip();
+    }
+
+    /**
+     * Reads {@code tensor} without keeping it, so that a file is refused before a model is allocated for it.
+     *
+     * @throws ModelFileException naming the tensor and the element if it holds NaN or infinity
+     */
+    public void checkFinite(Tensor tensor) throws IOException {
+        stream(tensor, v -> {});
+    }
+
+    private interface Values {
+        void put(float value);
+    }
+
+    /** Every value of {@code tensor} as float32, in order, {@link #CHUNK} bytes of file at a time. */
+    private void stream(Tensor tensor, Values values) throws IOException {
+        long elements = tensor.shape().size();
         int size = tensor.elementBytes();
-        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK, elements * size)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(elements * size, size)))
+                .order(ByteOrder.LITTLE_ENDIAN);
         long position = dataStart + tensor.start();
         long next = 0;
+        boolean bfloat16 = tensor.dtype().equals("BF16");
         while (next < elements) {
             int count = (int) Math.min(chunk.capacity() / size, elements - next);
             chunk.clear().limit(count * size);
@@ -243,7 +266,7 @@ public final class SafetensorsFile implements Closeable {
                 float v;
                 if (size == 4) {
                     v = chunk.getFloat(i * 4);
-                } else if (tensor.dtype().equals("BF16")) {
+                } else if (bfloat16) {
                     v = HalfFloats.bfloat16ToFloat(chunk.getShort(i * 2));
                 } else {
                     v = HalfFloats.float16ToFloat(chunk.getShort(i * 2));
@@ -252,11 +275,10 @@ public final class SafetensorsFile implements Closeable {
                     throw new ModelFileException(folder, entry, "tensor " + tensor.name() + " holds " + v
                             + " at element " + (next + i) + "; a model must hold finite numbers");
                 }
-                out.putFloat(v);
+                values.put(v);
             }
             next += count;
         }
-        return out.flip();
     }
 
     private static void readFully(FileChannel channel, ByteBuffer into, long position, String folder, String entry)
