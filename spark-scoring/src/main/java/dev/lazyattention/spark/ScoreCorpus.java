@@ -35,7 +35,8 @@ import java.util.concurrent.Callable;
 public final class ScoreCorpus implements Callable<Integer> {
 
     @Option(names = "--model", required = true,
-            description = "the .lazylm.zip: a path every executor can read, or the name of a file shipped with --files")
+            description = "the .lazylm.zip (or a model folder): a path every executor can read, or the name of a file "
+                    + "shipped with --files")
     String model;
 
     @Option(names = "--input", required = true, split = ",",

@@ -13,7 +13,7 @@ import java.util.Locale;
  *
  * @param modelPath the {@code .lazylm.zip}: a path every executor can read (a shared file system), or the
  *     name (or any path ending in the name) of a file shipped with {@code spark-submit --files} or {@code
- *     SparkContext.addFile}
+ *     SparkContext.addFile}; or a model folder in Hugging Face's layout at a path every executor can read
  * @param device {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N} on the executors
  * @param windowLength tokens per forward window, 0 for the model's context length; longer texts are scored in
  *     sliding windows with a stride of half a window, never truncated
