@@ -28,6 +28,8 @@ import java.util.List;
             AnnotateCommand.class,
             BenchCommand.class,
             ServeCommand.class,
+            ExportCommand.class,
+            ImportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

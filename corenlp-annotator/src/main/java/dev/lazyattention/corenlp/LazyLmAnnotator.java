@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>
  * customAnnotatorClass.lazylm = dev.lazyattention.corenlp.LazyLmAnnotator
  * annotators = tokenize,ssplit,lazylm
- * lazylm.model = /path/to/model.lazylm.zip
+ * lazylm.model = /path/to/model.lazylm.zip       (or a model folder in Hugging Face's layout)
  * </pre>
  *
  * Properties are listed in {@link LazyLmSettings}; results in {@link LazyLmAnnotations}. A sentence is the

@@ -13,7 +13,7 @@ import java.util.Set;
  * registered as {@code customAnnotatorClass.lazylm}):
  *
  * <ul>
- *   <li>{@code model}: path to a {@code .lazylm.zip} (required);
+ *   <li>{@code model}: path to a {@code .lazylm.zip}, or to a model folder in Hugging Face's layout (required);
  *   <li>{@code device}: auto | cpu | gpu (default auto);
  *   <li>{@code batchSize}: sentences (windows) per forward pass (default 16);
  *   <li>{@code maxLength}: tokens per window; longer sentences are scored in sliding windows, never
@@ -75,7 +75,7 @@ final class LazyLmSettings {
         refuseUnknownKeys(props);
         model = props.getProperty(key("model"));
         if (model == null || model.isBlank()) {
-            throw new LazyLmConfigurationException(key("model") + " is required: the path to a .lazylm.zip model file");
+            throw new LazyLmConfigurationException(key("model") + " is required: the path to a .lazylm.zip model file or a model folder");
         }
         device = props.getProperty(key("device"), "auto");
         batchSize = positive(props, "batchSize", 16);

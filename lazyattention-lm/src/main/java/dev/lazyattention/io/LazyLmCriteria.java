@@ -5,6 +5,7 @@ import dev.lazyattention.lm.ModelEntries;
 import dev.lazyattention.lm.ModelFile;
 import dev.lazyattention.lm.ModelFileException;
 import dev.lazyattention.lm.ModelFileFormat;
+import dev.lazyattention.lm.hf.HfFolder;
 
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.util.Utils;
@@ -61,16 +62,20 @@ public final class LazyLmCriteria {
      *
      * @throws ModelFileException naming the file and entry when the file is refused; nothing is written then
      */
-    public static Criteria.Builder<?, ?> builder(Path modelFile) throws IOException {
+    public static Criteria.Builder<?, ?> builder(Path modelFile) throws IOException { // a file or a model folder
         return Criteria.builder()
                 .optModelPath(checkedFolder(modelFile))
                 .optModelName(ModelFileFormat.DJL_MODEL_NAME)
                 .optTranslatorFactory(new LazyLmTranslatorFactory());
     }
 
-    /** Verifies {@code modelFile} and returns a folder holding exactly its verified entries. */
+    /**
+     * Verifies {@code modelFile} (a {@code .lazylm.zip}, or a model folder in Hugging Face's layout, read as
+     * {@link HfFolder} reads it for every loader) and returns a folder holding exactly its verified entries.
+     */
     public static Path checkedFolder(Path modelFile) throws IOException {
-        ModelEntries entries = ModelFile.read(modelFile).withoutTrainingState();
+        ModelEntries entries = HfFolder.isFolder(modelFile) ? HfFolder.entries(modelFile)
+                : ModelFile.read(modelFile).withoutTrainingState();
         ModelContents.check(entries, modelFile.toString());
         String digest = ModelEntries.sha256(entries.checksums().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Path parent = Utils.getCacheDir().resolve(FOLDER);

@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import dev.lazyattention.lm.hf.HfFolder;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.TokenizerJson;
 import dev.lazyattention.util.Views;
@@ -93,12 +94,19 @@ public final class LazyLanguageModel implements AutoCloseable {
         return new LazyLanguageModel(config, tokenizer, model, block, code);
     }
 
-    /** Loads a model file onto the device named by {@code lazyattention.device} (default auto). */
+    /**
+     * Loads a model file, or a model folder in Hugging Face's layout ({@link HfFolder}), onto the device named
+     * by {@code lazyattention.device} (default auto).
+     */
     public static LazyLanguageModel load(Path file) throws IOException {
         return load(file, DeviceChoice.fromEnvironment());
     }
 
+    /** Loads a model file, or a model folder in Hugging Face's layout ({@link HfFolder}), onto {@code device}. */
     public static LazyLanguageModel load(Path file, Device device) throws IOException {
+        if (HfFolder.isFolder(file)) {
+            return HfFolder.load(file, device);
+        }
         return fromEntries(ModelFile.read(file), file.toString(), device);
     }
 
@@ -166,6 +174,23 @@ public final class LazyLanguageModel implements AutoCloseable {
                     + (Files.exists(file) ? " (the previous file is unchanged)" : ""), e);
         }
         ModelFile.write(file, entries);
+    }
+
+    /**
+     * Writes this model as a folder in Hugging Face's layout (docs/design.md §5): {@code config.json}, {@code
+     * model.safetensors} with Llama's tensor names, {@code tokenizer.json}, {@code tokenizer_config.json},
+     * {@code generation_config.json} and a {@code README.md} model card. {@link #load(Path)} reads it back.
+     *
+     * @param dtype {@code FLOAT32}, {@code FLOAT16} or {@code BFLOAT16} for the tensors; {@code tau} and the
+     *     distance bias stay float32
+     * @throws IllegalStateException naming the parameter if it holds NaN or infinity (or, for float16, a
+     *     value beyond its range)
+     */
+    public void exportFolder(Path dir, DataType dtype) throws IOException {
+        withReadLock(() -> {
+            HfFolder.write(this, dir, dtype, Map.of());
+            return null;
+        });
     }
 
     /**

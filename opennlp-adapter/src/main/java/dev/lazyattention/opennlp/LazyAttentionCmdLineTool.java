@@ -148,7 +148,9 @@ public abstract class LazyAttentionCmdLineTool extends BasicCmdLineTool {
      * it (exit status -1).
      */
     protected static LazyAttentionModel loadModel(File file) {
-        checkInput("model", file);
+        if (!file.isDirectory()) { // a model folder in Hugging Face's layout is checked by the model's reader
+            checkInput("model", file);
+        }
         try {
             return new LazyAttentionModel(file);
         } catch (IOException e) {

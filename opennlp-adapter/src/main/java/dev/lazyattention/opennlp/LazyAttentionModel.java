@@ -87,14 +87,14 @@ public final class LazyAttentionModel extends BaseModel implements AutoCloseable
     private final transient Device device; // where languageModel() builds the model; null: lazyattention.device
     private transient LazyLanguageModel languageModel; // built from the artifact map; guarded by this
 
-    /** Loads a model file. */
+    /** Loads a model file, or a model folder in Hugging Face's layout (docs/design.md §5). */
     public LazyAttentionModel(Path file) throws IOException {
         super(COMPONENT_NAME, ModelSource.verifiedFile(file));
         source = file.toString();
         device = null;
     }
 
-    /** Loads a model file. */
+    /** Loads a model file, or a model folder in Hugging Face's layout (docs/design.md §5). */
     public LazyAttentionModel(File file) throws IOException {
         this(file == null ? null : file.toPath());
     }

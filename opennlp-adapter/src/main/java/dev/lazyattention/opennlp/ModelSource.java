@@ -2,7 +2,9 @@ package dev.lazyattention.opennlp;
 
 import dev.lazyattention.lm.ModelContents;
 import dev.lazyattention.lm.ModelFile;
+import dev.lazyattention.lm.ModelEntries;
 import dev.lazyattention.lm.ModelFileException;
+import dev.lazyattention.lm.hf.HfFolder;
 import opennlp.tools.util.InvalidFormatException;
 
 import java.io.BufferedInputStream;
@@ -25,13 +27,32 @@ final class ModelSource {
 
     private ModelSource() {}
 
-    /** A verified model file, opened for {@code BaseModel}. */
+    /**
+     * A verified model file, opened for {@code BaseModel}; a model folder in Hugging Face's layout is read by
+     * {@link HfFolder} (the reader of every loader) and handed over as the model file of its entries.
+     */
     static InputStream verifiedFile(Path file) throws IOException {
         if (file == null) {
             throw new IllegalArgumentException("the model file must not be null");
         }
         if (!Files.exists(file)) {
             throw new FileNotFoundException(file + ": model file not found");
+        }
+        if (HfFolder.isFolder(file)) {
+            ModelEntries entries;
+            try {
+                entries = HfFolder.entries(file);
+            } catch (ModelFileException e) {
+                throw refusal(e, file.toString());
+            }
+            Path temp = Files.createTempFile("lazylm-opennlp-", ".zip");
+            try {
+                ModelFile.write(temp, entries);
+                return new DeletingInputStream(temp);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(temp);
+                throw e;
+            }
         }
         try {
             ModelContents.check(ModelFile.read(file), file.toString());

@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * Where a model file is on this machine: at its own path (a shared file system, or a local run), else the
  * executor's copy of a file shipped with {@code spark-submit --files} or {@code SparkContext.addFile}, which
  * {@link SparkFiles#get} finds by file name. So {@code --files /home/me/m.lazylm.zip} works with the model given
- * as {@code m.lazylm.zip} or as the same absolute path.
+ * as {@code m.lazylm.zip} or as the same absolute path. A model folder in Hugging Face's layout (docs/design.md
+ * §5) is read where it lies: give a path every executor can read.
  */
 final class ModelLocation {
 
@@ -25,7 +26,7 @@ final class ModelLocation {
         } catch (InvalidPathException e) {
             throw new ModelNotFoundException("model file " + modelPath + " is not a valid path: " + e.getMessage());
         }
-        if (Files.isRegularFile(path)) {
+        if (Files.isRegularFile(path) || Files.isDirectory(path)) { // a model file, or a model folder
             return path;
         }
         Path name = path.getFileName();

@@ -1,0 +1,72 @@
+package dev.lazyattention.lm.hf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.lazyattention.attention.AttentionVariant;
+import dev.lazyattention.eval.ScoringOptions;
+import dev.lazyattention.eval.ScoringRequest;
+import dev.lazyattention.eval.SequenceScorer;
+import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.model.LmConfig;
+import dev.lazyattention.testing.TinyModels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Export to a Hugging Face folder and import back: every parameter, the config and the log-probabilities. */
+class HfFolderTest {
+
+    static final String TEXT = "The quick fox sees the dog near the river. It jumps over the old fence.";
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @EnumSource(AttentionVariant.class)
+    void everyVariantWithGqaAndTheStartTokenComesBackExactly(AttentionVariant variant) throws IOException {
+        LmConfig config = TinyModels.config(variant).toBuilder().optStartToken(variant.ordinal() % 2 == 0).build();
+        assertTrue(config.numKvHeads() < config.numHeads(), "grouped-query attention");
+        try (LazyLanguageModel lm = HfTesting.randomised(config, 5)) {
+            Path folder = dir.resolve(variant.id());
+            lm.exportFolder(folder, DataType.FLOAT32);
+            for (String file : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                    "generation_config.json", "README.md")) {
+                assertTrue(Files.isRegularFile(folder.resolve(file)), file);
+            }
+            JsonObject json = JsonParser.parseString(Files.readString(folder.resolve("config.json"))).getAsJsonObject();
+            boolean llama = variant == AttentionVariant.SOFTMAX;
+            assertEquals(llama ? "llama" : "lazy_attention", json.get("model_type").getAsString());
+            assertEquals(lm.tokenizer().endOfTextId(), json.get("bos_token_id").getAsInt());
+            try (LazyLanguageModel back = LazyLanguageModel.load(folder, Device.cpu())) {
+                assertEquals(llama ? HfTesting.withoutLazySettings(config) : config, back.config());
+                Map<String, float[]> before = HfTesting.parameters(lm);
+                Map<String, float[]> after = HfTesting.parameters(back);
+                assertEquals(before.keySet(), after.keySet());
+                before.forEach((name, values) -> assertArrayEquals(values, after.get(name), name));
+                assertArrayEquals(lm.tokenizer().encode(TEXT), back.tokenizer().encode(TEXT));
+                assertArrayEquals(logProbabilities(lm), logProbabilities(back), variant.id());
+            }
+        }
+    }
+
+    static double[] logProbabilities(LazyLanguageModel lm) {
+        int[] ids = lm.tokenizer().encode(TEXT);
+        int[] tokens = new int[ids.length + 1];
+        tokens[0] = lm.tokenizer().endOfTextId();
+        System.arraycopy(ids, 0, tokens, 1, ids.length);
+        return new SequenceScorer(lm, ScoringOptions.defaults(32)).score(new ScoringRequest(tokens, 1))
+                .logProbabilities();
+    }
+}
