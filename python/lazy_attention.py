@@ -109,9 +109,10 @@ class Config:
     rms_norm_eps: float = 1e-5
     attention_variant: str = "lazy"
     distance_bias_length: int = 64
-    start_token: bool = False  # every window begins with eos_token_id, as in training
+    start_token: bool = False  # every window begins with start_token_id, as in training
     bos_token_id: int = 256
     eos_token_id: int = 256
+    start_token_id: int = 256  # the text boundary: eos_token_id (bos_token_id of a llama folder); not in the file
     tie_word_embeddings: bool = False
 
     @property
@@ -133,7 +134,8 @@ class Config:
         model_type = j.get("model_type")
         if model_type not in ("lazy_attention", "llama"):
             raise ValueError(f"{path}: model_type {model_type!r}; expected 'lazy_attention' or 'llama'")
-        for key, fine in (("rope_scaling", None), ("attention_bias", False), ("mlp_bias", False)):
+        for key, fine in (("rope_scaling", None), ("sliding_window", None), ("attention_bias", False),
+                          ("mlp_bias", False)):
             if j.get(key, fine) != fine:
                 raise ValueError(f"{path}: {key} {j[key]!r} is not supported")
         if j.get("hidden_act", "silu") != "silu":
@@ -143,17 +145,23 @@ class Config:
             if key in j:
                 setattr(c, key, j[key])
         c.num_key_value_heads = j.get("num_key_value_heads", c.num_attention_heads)
-        if model_type == "llama":
-            c.attention_variant, c.start_token = "softmax", False
+        if j.get("head_dim", c.head_dim) != c.head_dim:
+            raise ValueError(f"{path}: head_dim {j['head_dim']} is not hidden_size / num_attention_heads {c.head_dim}")
+        bos, eos = j.get("bos_token_id"), j.get("eos_token_id")
+        if model_type == "llama":  # softmax attention; a distinct bos begins every text, as Llama was trained
+            c.attention_variant = "softmax"
+            c.start_token = j.get("start_token", bos is not None and bos != eos)
+            c.start_token_id = bos if bos is not None else eos
+        else:
+            c.start_token_id = eos if eos is not None else bos
         if c.attention_variant not in VARIANTS:
             raise ValueError(f"{path}: attention_variant {c.attention_variant!r}; expected one of {VARIANTS}")
-        if not isinstance(c.start_token, bool):  # an id: the token every window begins with
-            c.eos_token_id, c.start_token = c.start_token, True
         return c
 
     def to_json(self, torch_dtype):
         j = {"architectures": ["LazyAttentionForCausalLM"], "model_type": "lazy_attention"}
         j.update(asdict(self))
+        del j["start_token_id"]
         j.update(hidden_act="silu", torch_dtype=torch_dtype, rope_scaling=None,
                  attention_bias=False, mlp_bias=False)
         return j
@@ -400,12 +408,12 @@ def save_folder(model, path, dtype="F32"):
 
 @torch.no_grad()
 def score(model, ids, dtype=torch.float64):
-    """log p(ids[t] | ids[:t]) for t >= 1, as float64. With start_token the row begins with eos_token_id
+    """log p(ids[t] | ids[:t]) for t >= 1, as float64. With start_token the row begins with start_token_id
     (context only) unless ids already does, as the model saw its windows in training."""
     c = model.config
     row = list(ids)
-    if c.start_token and row[0] != c.eos_token_id:
-        row = [c.eos_token_id] + row
+    if c.start_token and row[0] != c.start_token_id:
+        row = [c.start_token_id] + row
     offset = len(row) - len(ids)
     if len(row) > c.max_position_embeddings:
         raise ValueError(f"{len(row)} positions, more than max_position_embeddings {c.max_position_embeddings}")

@@ -190,6 +190,23 @@ class FolderTest(unittest.TestCase):
         self.assertEqual("BF16", header["model.layers.0.self_attn.q_proj.weight"]["dtype"])
         self.assertEqual([8, 16], header["model.layers.0.self_attn.k_proj.weight"]["shape"])
 
+    def test_a_llama_folder_is_softmax_attention_that_begins_every_text_with_its_bos(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "config.json")
+            config = la.Config(attention_variant="softmax").to_json("float32")
+            config.update(model_type="llama", bos_token_id=1, eos_token_id=2)
+            for key in ("attention_variant", "distance_bias_length", "start_token"):
+                del config[key]
+            with open(path, "w") as f:
+                json.dump(config, f)
+            c = la.Config.from_json(path)
+            self.assertEqual(("softmax", True, 1), (c.attention_variant, c.start_token, c.start_token_id))
+            config.update(rope_scaling={"type": "linear", "factor": 2.0})
+            with open(path, "w") as f:
+                json.dump(config, f)
+            with self.assertRaisesRegex(ValueError, "rope_scaling"):
+                la.Config.from_json(path)
+
     def test_byte_tokenizer_is_gpt2s_byte_alphabet(self):
         chars = la.byte_level_chars()
         self.assertEqual(("Ġ", "Ċ", "A", "ÿ"), (chars[0x20], chars[0x0A], chars[0x41], chars[0xFF]))
