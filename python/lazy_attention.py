@@ -184,8 +184,8 @@ class RMSNorm(nn.Module):
 def rope(x, theta):
     """Rotate-half RoPE: pair (k, k + D/2) of position t turns by t * theta^(-2k/D). x: [B, H, T, D]."""
     B, H, T, D = x.shape
-    inv_freq = theta ** (-torch.arange(0, D // 2, dtype=torch.float64) * 2 / D)  # [D/2]
-    angle = torch.arange(T, dtype=torch.float64)[:, None] * inv_freq[None, :]  # [T, D/2]
+    inv_freq = theta ** (-torch.arange(0, D // 2, dtype=torch.float64, device=x.device) * 2 / D)  # [D/2]
+    angle = torch.arange(T, dtype=torch.float64, device=x.device)[:, None] * inv_freq[None, :]  # [T, D/2]
     cos = torch.cat([angle.cos(), angle.cos()], -1).to(x.dtype)  # [T, D]
     sin = torch.cat([angle.sin(), angle.sin()], -1).to(x.dtype)  # [T, D]
     half = torch.cat([-x[..., D // 2:], x[..., :D // 2]], -1)  # [B, H, T, D]
@@ -196,7 +196,7 @@ def elastic_softmax(s, tau, causal):
     """A = ReLU(softmax(S) + tau / i), 0 on future keys. s: [B, H, T, T] masked; tau: [H]; causal: [T, T]."""
     T = s.shape[-1]
     p = s.softmax(-1)  # [B, H, T, T]
-    i = torch.arange(1, T + 1, dtype=s.dtype)  # [T], 1-based query positions
+    i = torch.arange(1, T + 1, dtype=s.dtype, device=s.device)  # [T], 1-based query positions
     a = F.relu(p + tau.to(s.dtype)[:, None, None] / i[:, None])  # [B, H, T, T]
     return a * causal  # [B, H, T, T], tau > 0 would otherwise reach the future
 
@@ -237,7 +237,8 @@ class Attention(nn.Module):
 
         wide = torch.promote_types(x.dtype, torch.float32)  # scores and weights in float32 at least
         s = (q @ k.transpose(-1, -2)).to(wide) / math.sqrt(D)  # [B, H, T, T]
-        distance = torch.arange(T)[:, None] - torch.arange(T)[None, :]  # [T, T], i - j
+        position = torch.arange(T, device=x.device)  # [T]
+        distance = position[:, None] - position[None, :]  # [T, T], i - j
         if c.has_bias:
             Lb = c.distance_bias_length
             b = self.distance_bias.to(wide)[:, distance.clamp(0, Lb - 1)]  # [H, T, T]
