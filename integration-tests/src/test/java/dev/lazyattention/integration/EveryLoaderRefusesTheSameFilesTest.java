@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.util.Utils;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.corenlp.LazyLmAnnotator;
@@ -27,8 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The same hostile model files given to the four loaders (the library, DJL's Criteria, a CoreNLP pipeline,
- * OpenNLP): each refuses each file with the library's message, and nothing is unpacked for DJL.
+ * The same hostile model files, and the same hostile model folders, given to the four loaders (the library,
+ * DJL's Criteria, a CoreNLP pipeline, OpenNLP): each refuses each with the library's message, and nothing is
+ * unpacked for DJL.
  */
 class EveryLoaderRefusesTheSameFilesTest {
 
@@ -44,7 +46,25 @@ class EveryLoaderRefusesTheSameFilesTest {
         Path djlFolders = Utils.getCacheDir().resolve("lazylm");
         List<Path> before = folders(djlFolders);
 
-        for (Map.Entry<String, Path> c : HostileModelFiles.from(good, dir).entrySet()) {
+        assertEveryLoaderRefuses(HostileModelFiles.from(good, dir));
+        assertEquals(before, folders(djlFolders), "nothing was unpacked for DJL");
+    }
+
+    /** The same for model folders in Hugging Face's layout: each loader reads them through the same reader. */
+    @Test
+    void everyLoaderRefusesEveryHostileFolderWithTheSameMessage() throws Exception {
+        Path good = dir.resolve("good");
+        try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 3)) {
+            lm.exportFolder(good, DataType.FLOAT32);
+        }
+        Path djlFolders = Utils.getCacheDir().resolve("lazylm");
+        List<Path> before = folders(djlFolders);
+        assertEveryLoaderRefuses(HostileModelFiles.folders(good, dir));
+        assertEquals(before, folders(djlFolders), "nothing was unpacked for DJL");
+    }
+
+    private static void assertEveryLoaderRefuses(Map<String, Path> cases) throws Exception {
+        for (Map.Entry<String, Path> c : cases.entrySet()) {
             Path file = c.getValue();
             String expected = assertThrows(ModelFileException.class,
                     () -> LazyLanguageModel.load(file, Device.cpu()), c.getKey()).getMessage();
@@ -65,7 +85,6 @@ class EveryLoaderRefusesTheSameFilesTest {
             Exception openNlp = assertThrows(IOException.class, () -> new LazyAttentionModel(file), c.getKey());
             assertTrue(messages(openNlp).contains(expected), "OpenNLP, " + c.getKey() + ": " + messages(openNlp));
         }
-        assertEquals(before, folders(djlFolders), "nothing was unpacked for DJL");
     }
 
     /** Every message of the cause chain, one per line. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.inference.Predictor;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
@@ -130,7 +131,24 @@ class OneFileThreeEcosystemsTest {
         assertSame(reference, coreNlpServer(), "CoreNLP server");
     }
 
+    /** The model exported as a folder in Hugging Face's layout: every loader reads it with the same results. */
+    @Test
+    void theModelAsAFolderGivesEveryLoaderTheSameSentenceLogProbabilities() throws Exception {
+        double[] reference = djl();
+        Path folder = dir.resolve("folder");
+        try (LazyLanguageModel lm = LazyLanguageModel.load(modelFile, Device.cpu())) {
+            lm.exportFolder(folder, DataType.FLOAT32);
+        }
+        assertSame(reference, coreNlp(folder), "CoreNLP pipeline, folder");
+        assertSame(reference, openNlp(folder), "OpenNLP LanguageModel, folder");
+        assertSame(reference, criteria(folder), "DJL Criteria, folder");
+    }
+
     private static double[] criteria() throws Exception {
+        return criteria(modelFile);
+    }
+
+    private static double[] criteria(Path modelFile) throws Exception {
         Criteria<String, Float> criteria = LazyLmCriteria.builder(modelFile).setTypes(String.class, Float.class)
                 .optDevice(Device.cpu()).build();
         try (ZooModel<String, Float> model = criteria.loadModel(); Predictor<String, Float> p = model.newPredictor()) {

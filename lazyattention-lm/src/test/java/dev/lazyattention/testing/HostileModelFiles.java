@@ -2,6 +2,10 @@ package dev.lazyattention.testing;
 
 import dev.lazyattention.lm.ModelFileFormat;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -68,6 +72,100 @@ public final class HostileModelFiles {
         manifest.put(ModelFileFormat.MANIFEST, "Component-Name=POSTaggerME\n".getBytes(StandardCharsets.UTF_8));
         cases.put("another component's manifest", signed(dir, "pos.lazylm.zip", manifest));
         return cases;
+    }
+
+    /**
+     * Hostile variants of a good model folder in Hugging Face's layout (a tiny model exported as float32), each a
+     * copy of {@code good} in {@code dir} with one thing changed. Keys name the case.
+     */
+    public static Map<String, Path> folders(Path good, Path dir) throws IOException {
+        Map<String, Path> cases = new LinkedHashMap<>();
+        byte[] weights = Files.readAllBytes(good.resolve("model.safetensors"));
+        int headerLength = (int) ByteBuffer.wrap(weights, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        JsonObject header = JsonParser.parseString(new String(weights, 8, headerLength, StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        byte[] data = Arrays.copyOfRange(weights, 8 + headerLength, weights.length);
+
+        byte[] longHeader = weights.clone();
+        ByteBuffer.wrap(longHeader).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1L << 40);
+        cases.put("a header longer than its bound", folder(good, dir, "long-header", longHeader));
+
+        JsonObject outside = header.deepCopy();
+        offsets(outside, "lm_head.weight", data.length - 4, data.length - 4 + bytes(outside, "lm_head.weight"));
+        cases.put("offsets outside the file", folder(good, dir, "outside", weights(outside, data)));
+
+        JsonObject overlap = header.deepCopy();
+        JsonArray first = overlap.getAsJsonObject("model.norm.weight").getAsJsonArray("data_offsets");
+        offsets(overlap, "model.layers.0.input_layernorm.weight", first.get(0).getAsLong(), first.get(1).getAsLong());
+        cases.put("overlapping offsets", folder(good, dir, "overlap", weights(overlap, data)));
+
+        JsonObject dtype = header.deepCopy();
+        dtype.getAsJsonObject("model.norm.weight").addProperty("dtype", "I64");
+        cases.put("an unknown dtype", folder(good, dir, "dtype", weights(dtype, data)));
+
+        JsonObject shape = header.deepCopy();
+        JsonArray dims = shape.getAsJsonObject("model.layers.0.self_attn.q_proj.weight").getAsJsonArray("shape");
+        long rows = dims.get(0).getAsLong();
+        long columns = dims.get(1).getAsLong();
+        dims.set(0, new JsonPrimitive(rows / 2));
+        dims.set(1, new JsonPrimitive(columns * 2));
+        cases.put("a shape that disagrees with config.json", folder(good, dir, "shape", weights(shape, data)));
+
+        byte[] nan = weights.clone();
+        long start = header.getAsJsonObject("model.norm.weight").getAsJsonArray("data_offsets").get(0).getAsLong();
+        ByteBuffer.wrap(nan).order(ByteOrder.LITTLE_ENDIAN).putFloat((int) (8 + headerLength + start), Float.NaN);
+        cases.put("a NaN weight", folder(good, dir, "nan", nan));
+
+        Path layers = folder(good, dir, "layers", weights);
+        String config = Files.readString(layers.resolve("config.json"));
+        Files.writeString(layers.resolve("config.json"),
+                config.replaceAll("\"num_hidden_layers\": \\d+", "\"num_hidden_layers\": 1024"));
+        cases.put("sizes in config.json beyond the file", layers);
+
+        Path tokenizer = folder(good, dir, "tokenizer", weights);
+        String json = Files.readString(tokenizer.resolve("tokenizer.json")).strip();
+        Files.writeString(tokenizer.resolve("tokenizer.json"),
+                json.substring(0, json.length() - 1) + " ".repeat(1 << 20) + "}");
+        cases.put("a tokenizer larger than its vocabulary needs", tokenizer);
+
+        Path link = folder(good, dir, "link", weights);
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere")).resolve("model.safetensors");
+        Files.move(link.resolve("model.safetensors"), elsewhere, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.createSymbolicLink(link.resolve("model.safetensors"), elsewhere);
+        cases.put("a symbolic link out of the folder", link);
+        return cases;
+    }
+
+    /** A copy of folder {@code good} named {@code name} in {@code dir}, with {@code weights} as its safetensors. */
+    private static Path folder(Path good, Path dir, String name, byte[] weights) throws IOException {
+        Path copy = Files.createDirectories(dir.resolve(name));
+        try (java.util.stream.Stream<Path> files = Files.list(good)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Files.write(copy.resolve("model.safetensors"), weights);
+        return copy;
+    }
+
+    private static long bytes(JsonObject header, String tensor) {
+        JsonArray offsets = header.getAsJsonObject(tensor).getAsJsonArray("data_offsets");
+        return offsets.get(1).getAsLong() - offsets.get(0).getAsLong();
+    }
+
+    private static void offsets(JsonObject header, String tensor, long start, long end) {
+        JsonArray offsets = new JsonArray();
+        offsets.add(start);
+        offsets.add(end);
+        header.getAsJsonObject(tensor).add("data_offsets", offsets);
+    }
+
+    /** A safetensors file of {@code header} and {@code data}. */
+    private static byte[] weights(JsonObject header, byte[] data) {
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(8 + json.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(json.length).put(json).put(data);
+        return out.array();
     }
 
     /** The entries of a zip by name, in file order. */

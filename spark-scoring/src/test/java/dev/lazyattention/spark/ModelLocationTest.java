@@ -1,5 +1,8 @@
 package dev.lazyattention.spark;
 
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import dev.lazyattention.lm.LazyLanguageModel;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -38,6 +41,19 @@ class ModelLocationTest {
                 Corpora.frame(spark, List.of("The dog sees the cat."), 1), "text",
                 ScoringConfig.of(corrupt.toString())).collectAsList());
         assertTrue(ScoreCorpus.describe(e).contains(corrupt.toString()), ScoreCorpus.describe(e));
+    }
+
+    @Test
+    void aModelFolderInHuggingFacesLayoutScoresAsItsModelFile(@TempDir Path dir) throws IOException {
+        SparkSession spark = LocalSpark.session();
+        Path folder = dir.resolve("hf");
+        try (LazyLanguageModel lm = LazyLanguageModel.load(TestModel.file(), Device.cpu())) {
+            lm.exportFolder(folder, DataType.FLOAT32);
+        }
+        String text = "The small dog sees the cat near the river.";
+        List<Row> rows = LazyLmScoring.scoreDocuments(Corpora.frame(spark, List.of(text), 1), "text",
+                ScoringConfig.of(folder.toString())).collectAsList();
+        assertEquals(TestModel.logProb(text), rows.get(0).getDouble(rows.get(0).fieldIndex("logProb")), 1e-4);
     }
 
     @Test

@@ -126,20 +126,24 @@ public final class SafetensorsFile implements Closeable {
         }
         List<Tensor> byStart = new ArrayList<>(tensors.values());
         byStart.sort(Comparator.comparingLong(Tensor::start).thenComparingLong(Tensor::end));
-        long covered = 0;
-        Tensor previous = null;
+        Tensor previous = null; // the tensor that ends last so far
         for (Tensor t : byStart) {
-            if (t.start() < covered) {
+            if (previous != null && t.start() < previous.end()) {
                 throw new ModelFileException(folder, entry, "tensor " + t.name() + " at bytes [" + t.start() + ", "
                         + t.end() + ") overlaps tensor " + previous.name() + " at [" + previous.start() + ", "
                         + previous.end() + ")");
             }
+            if (previous == null || t.end() > previous.end()) {
+                previous = t;
+            }
+        }
+        long covered = 0;
+        for (Tensor t : byStart) {
             if (t.start() > covered) {
                 throw new ModelFileException(folder, entry, "bytes [" + covered + ", " + t.start()
                         + ") of the data area belong to no tensor");
             }
             covered = t.end();
-            previous = t;
         }
         if (covered != dataSize) {
             throw new ModelFileException(folder, entry, "bytes [" + covered + ", " + dataSize

@@ -23,6 +23,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Export to a Hugging Face folder and import back: every parameter, the config and the log-probabilities. */
@@ -57,6 +58,47 @@ class HfFolderTest {
                 before.forEach((name, values) -> assertArrayEquals(values, after.get(name), name));
                 assertArrayEquals(lm.tokenizer().encode(TEXT), back.tokenizer().encode(TEXT));
                 assertArrayEquals(logProbabilities(lm), logProbabilities(back), variant.id());
+            }
+        }
+    }
+
+    /**
+     * A float16 or bfloat16 folder reloads into float32 within half an ulp of each weight (the rounding of
+     * {@link HalfFloatsTest}), while tau and the distance bias, float32 in the file, come back bit for bit.
+     */
+    @ParameterizedTest
+    @CsvSource({"FLOAT16, F16, 11, 0.01", "BFLOAT16, BF16, 8, 0.05"})
+    void halfPrecisionFoldersReloadWithinRoundingWithTauAndTheBiasExact(DataType dtype, String header, int bits,
+            double logProbabilityTolerance) throws IOException {
+        try (LazyLanguageModel lm = HfTesting.randomised(TinyModels.config(AttentionVariant.LAZY), 11)) {
+            Path folder = dir.resolve(header);
+            lm.exportFolder(folder, dtype);
+            try (SafetensorsFile file = SafetensorsFile.open(folder.resolve("model.safetensors"), "f", "w")) {
+                assertEquals("F32", file.tensors().get("model.layers.1.self_attn.tau").dtype());
+                assertEquals("F32", file.tensors().get("model.layers.1.self_attn.distance_bias").dtype());
+                assertEquals(header, file.tensors().get("model.layers.1.self_attn.q_proj.weight").dtype());
+                assertEquals(header, file.tensors().get("lm_head.weight").dtype());
+            }
+            try (LazyLanguageModel back = LazyLanguageModel.load(folder, Device.cpu())) {
+                Map<String, float[]> before = HfTesting.parameters(lm);
+                Map<String, float[]> after = HfTesting.parameters(back);
+                for (Map.Entry<String, float[]> e : before.entrySet()) {
+                    float[] b = e.getValue();
+                    float[] a = after.get(e.getKey());
+                    if (e.getKey().endsWith("_tau") || e.getKey().endsWith("distance_bias")) {
+                        assertArrayEquals(b, a, e.getKey());
+                        continue;
+                    }
+                    for (int i = 0; i < b.length; i++) {
+                        double halfUlp = Math.abs(b[i]) * Math.scalb(1.0, -bits) + Math.scalb(1.0, -25);
+                        assertEquals(b[i], a[i], halfUlp, e.getKey() + "[" + i + "]");
+                    }
+                }
+                double[] want = logProbabilities(lm);
+                double[] got = logProbabilities(back);
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got[i], logProbabilityTolerance, "token " + i);
+                }
             }
         }
     }
