@@ -13,6 +13,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.ConstantInitializer;
+import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
 import dev.lazyattention.lm.hf.HfFolder;
 import dev.lazyattention.tokenizer.BpeTokenizer;
@@ -88,11 +90,38 @@ public final class LazyLanguageModel implements AutoCloseable {
         }
         MissingEngineException.check();
         Engine.getInstance().setRandomSeed((int) seed);
+        return allocate(config, tokenizer, device, code, null);
+    }
+
+    /**
+     * A model whose parameters the caller then sets (a reader of another file format): every parameter
+     * allocated and zero, and the engine's random generator left as it was.
+     *
+     * @throws IllegalArgumentException if {@code language} is not a language code (see {@link #checkLanguage})
+     * @throws MissingEngineException if DJL has no PyTorch engine
+     */
+    public static LazyLanguageModel forParameters(LmConfig config, BpeTokenizer tokenizer, Device device,
+            String language) {
+        String code = checkLanguage(language);
+        if (config.vocabSize() != tokenizer.vocabSize()) {
+            throw new IllegalArgumentException("config vocabSize " + config.vocabSize()
+                    + " differs from the tokenizer's " + tokenizer.vocabSize());
+        }
+        MissingEngineException.check();
+        return allocate(config, tokenizer, device, code, new ConstantInitializer(0f));
+    }
+
+    /** A new block on {@code device}, initialised by its own initializers or, when given, by {@code fill}. */
+    private static LazyLanguageModel allocate(LmConfig config, BpeTokenizer tokenizer, Device device,
+            String language, Initializer fill) {
         Model model = Model.newInstance(ModelFileFormat.DJL_MODEL_NAME, device);
         LazyLm block = new LazyLm(config);
+        if (fill != null) {
+            block.setInitializer(fill, parameter -> true);
+        }
         model.setBlock(block);
         block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, config.contextLength()));
-        return new LazyLanguageModel(config, tokenizer, model, block, code);
+        return new LazyLanguageModel(config, tokenizer, model, block, language);
     }
 
     /**

@@ -189,7 +189,7 @@ public final class HfFolder {
         try (SafetensorsFile weights = SafetensorsFile.open(weightsFile, folder, WEIGHTS)) {
             List<TensorNames.Entry> expected = expected(config, read.tied(), weights);
             check(expected, weights, folder);
-            LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device, 0, language(root));
+            LazyLanguageModel lm = LazyLanguageModel.forParameters(config, tokenizer, device, language(root));
             try {
                 Map<String, Parameter> parameters = TensorNames.parameters(lm.block());
                 for (TensorNames.Entry e : expected) {

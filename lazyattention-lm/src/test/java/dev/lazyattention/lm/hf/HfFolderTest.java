@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.lazyattention.attention.AttentionVariant;
@@ -59,6 +62,29 @@ class HfFolderTest {
                 assertArrayEquals(lm.tokenizer().encode(TEXT), back.tokenizer().encode(TEXT));
                 assertArrayEquals(logProbabilities(lm), logProbabilities(back), variant.id());
             }
+        }
+    }
+
+    /** Loading a folder sets every parameter from the file and leaves the engine's random generator alone. */
+    @Test
+    void loadingAFolderLeavesTheEnginesRandomGeneratorAlone() throws IOException {
+        try (LazyLanguageModel lm = HfTesting.randomised(TinyModels.config(AttentionVariant.LAZY), 5)) {
+            Path folder = dir.resolve("lazy");
+            lm.exportFolder(folder, DataType.FLOAT32);
+            float[] expected = draw(1234);
+            Engine.getInstance().setRandomSeed(1234);
+            try (LazyLanguageModel back = LazyLanguageModel.load(folder, Device.cpu());
+                    NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+                assertArrayEquals(expected, manager.randomUniform(0f, 1f, new Shape(16)).toFloatArray());
+            }
+        }
+    }
+
+    /** Sixteen uniform draws right after seeding the engine with {@code seed}. */
+    private static float[] draw(int seed) {
+        Engine.getInstance().setRandomSeed(seed);
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            return manager.randomUniform(0f, 1f, new Shape(16)).toFloatArray();
         }
     }
 
