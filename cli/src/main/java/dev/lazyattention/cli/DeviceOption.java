@@ -8,8 +8,8 @@ import picocli.CommandLine.Option;
 final class DeviceOption {
 
     @Option(names = "--device", paramLabel = "auto|cpu|gpu|gpu:N",
-            description = "Where to run (default: ${DEFAULT-VALUE}; also -Dlazyattention.device).",
-            defaultValue = "${sys:lazyattention.device:-auto}")
+            description = "Where to run (default: -Dlazyattention.device, else $LAZYATTENTION_DEVICE, else auto).",
+            defaultValue = "${sys:lazyattention.device:-${env:LAZYATTENTION_DEVICE:-auto}}")
     String device;
 
     Device resolve() {
