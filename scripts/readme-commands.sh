@@ -230,6 +230,9 @@ case "$SPARK_JVM_FLAGS" in
   *) echo "readme-commands.sh: README.md has no block of JVM flags (--add-opens=...) for Spark" >&2; exit 1 ;;
 esac
 
+command -v curl >/dev/null || { echo "readme-commands.sh: README.md's commands need curl" >&2; exit 1; }
+command -v setsid >/dev/null || { echo "readme-commands.sh: needs setsid (util-linux) to stop the servers it starts" >&2; exit 1; }
+
 # The launcher builds the CLI if it must, once, here rather than inside the first block.
 "$root/lazyattn" --version >/dev/null
 
