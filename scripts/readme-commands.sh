@@ -30,7 +30,7 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 #   background PORT [FROM TO]...  in the background until the script ends; the next entries run once PORT answers
 #   skip REASON
 # A port the README names is replaced everywhere by a free one. expect KEY REGEX: the output must match REGEX;
-# creates KEY FILE: the commands must leave FILE (relative to the scratch root).
+# creates KEY FILE [REGEX]: the commands must leave FILE (relative to the scratch root), holding REGEX if given.
 keys=() actions=() args=()
 declare -A expects=() creates=()
 entry() {
@@ -40,7 +40,7 @@ entry() {
   args+=("$joined")
 }
 expect() { expects["$1"]="$2"; }
-creates() { creates["$1"]="$2"; }
+creates() { creates["$1"]="$2"$'\x1f'"${3:-}"; }
 
 entry './lazyattn demo' run \
   './lazyattn demo --out demo' './lazyattn demo --out demo --steps 2' \
@@ -53,7 +53,7 @@ expect 'localhost:8080/api/analyze' '"weights"'
 entry 'dependency:build-classpath -pl cli' run
 creates 'dependency:build-classpath -pl cli' cli/target/lazyattn.classpath
 entry 'StanfordCoreNLP -props' run
-creates 'StanfordCoreNLP -props' in.txt.out
+creates 'StanfordCoreNLP -props' in.txt.out '"surprisalBits"' 
 entry 'StanfordCoreNLPServer' server 9000
 expect 'StanfordCoreNLPServer' '"lazylm"'
 entry 'LazyLmServer' server 9000
@@ -184,7 +184,15 @@ if [ "${1:-}" = --list ]; then
   for i in "${!keys[@]}"; do
     read -r line lang < "${block_of[$i]}.meta"
     IFS=$'\x1f' read -r -d '' -a pairs < <(printf '%s\0' "${args[$i]}") || true
-    printf 'README.md line %s: %s %s\n' "$line" "${actions[$i]}" "${pairs[*]:-}"
+    how="${actions[$i]}"
+    case "$how" in
+      skip) how="skipped: ${pairs[0]}" ;;
+      server|background) how="$how on port ${pairs[0]}"; pairs=("${pairs[@]:1}") ;;
+    esac
+    if [ "${actions[$i]}" != skip ]; then
+      for ((k = 0; k + 1 < ${#pairs[@]}; k += 2)); do how+=", '${pairs[$k]}' -> '${pairs[$((k + 1))]}'"; done
+    fi
+    printf 'README.md line %s (%s): %s\n' "$line" "${keys[$i]}" "$how"
     sed 's/^/    /' "${block_of[$i]}.sh"
   done
   rm -rf "$work"
@@ -219,8 +227,9 @@ done
 awk '/^```properties/ {open = 1; next} open && /^```/ {exit} open {print}' "$readme" > "$scratch/lazylm.properties"
 grep -q '^annotators' "$scratch/lazylm.properties" || { echo "readme-commands.sh: README.md has no properties block" >&2; exit 1; }
 printf 'The ship sailed at dawn. The crew was glad.\n' > "$scratch/in.txt"
-gzip -dc "$work/shared/data/train/austen-five-novels.txt.gz" | head -n 400 > "$scratch/a.txt"
-gzip -dc "$work/shared/data/train/moby-dick.txt.gz" | head -n 400 > "$scratch/b.txt"
+# (head stops reading early: the SIGPIPE this gives gzip is no failure.)
+{ gzip -dc "$work/shared/data/train/austen-five-novels.txt.gz" | head -n 400 || true; } > "$scratch/a.txt"
+{ gzip -dc "$work/shared/data/train/moby-dick.txt.gz" | head -n 400 || true; } > "$scratch/b.txt"
 # README.md's JVM flags for a JVM that starts Spark itself: the block that holds --add-opens.
 SPARK_JVM_FLAGS="$(awk '/^```/ {if (open) {if (flags) exit; open = 0} else {open = 1; buf = ""}; next}
   open {buf = buf " " $0; if ($0 ~ /--add-opens=java.base\/java.lang=/) flags = 1}
@@ -271,7 +280,7 @@ run_commands() {
     sed 's/^/    /' "$2"
     return 1
   }
-  sed 's/^/    /' "$2" | head -n 40
+  sed -n '1,40s/^/    /p' "$2"   # the first lines: enough to see that it ran
 }
 
 failures=0
@@ -297,8 +306,8 @@ for i in "${!keys[@]}"; do
       IFS=$'\x1f' read -r -d '' -a pairs < <(printf '%s\0' "${args[$i]}") || true
       port="${port_map[${pairs[0]}]}"
       # The first command: lines up to the first that does not end in a backslash.
-      server_cmd="$(printf '%s\n' "$commands" | awk '{print} !/\\$/ {exit}')"
-      client_cmd="$(printf '%s\n' "$commands" | awk 'done {print} !/\\$/ {done = 1}')"
+      server_cmd="$(awk '{print} !/\\$/ {exit}' <<< "$commands")"
+      client_cmd="$(awk 'done {print} !/\\$/ {done = 1}' <<< "$commands")"
       (cd "$scratch" && exec setsid bash -c "$maven_in_clone"$'\n'"$server_cmd") > "$log.server" 2>&1 &
       pid=$!
       background_pids+=("$pid")
@@ -319,9 +328,15 @@ for i in "${!keys[@]}"; do
     [ -f "$log.server" ] && sed 's/^/    server: /' "$log.server"
     ok=false
   fi
-  if $ok && [ -n "${creates[$key]:-}" ] && [ ! -e "$scratch/${creates[$key]}" ]; then
-    echo "readme-commands.sh: README.md line $line ($key): it did not write ${creates[$key]}" >&2
-    ok=false
+  if $ok && [ -n "${creates[$key]:-}" ]; then
+    file="${creates[$key]%%$'\x1f'*}" holding="${creates[$key]#*$'\x1f'}"
+    if [ ! -e "$scratch/$file" ]; then
+      echo "readme-commands.sh: README.md line $line ($key): it did not write $file" >&2
+      ok=false
+    elif [ -n "$holding" ] && ! grep -qE -- "$holding" "$scratch/$file"; then
+      echo "readme-commands.sh: README.md line $line ($key): $file does not hold $holding" >&2
+      ok=false
+    fi
   fi
   if $ok; then
     echo "readme-commands.sh: README.md line $line ($key): ran in $((SECONDS - start)) s"
