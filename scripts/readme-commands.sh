@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every shell command of README.md as CI can: offline, without a GPU, in a few minutes on 2 cores.
-# The commands are every ```bash block and every `$ ` line of a block without a language. The table below
-# maps each of them, by a piece of its text, to how it runs: as written, with its smallest settings (a long
+# The commands are every ```bash block and every `$ ` line of a block without a language (a command there
+# without `$ ` fails the script). The table below maps each of them, by a piece of its text, to how it runs: as written, with its smallest settings (a long
 # experiment gets --steps 2), as a server that the block's other commands then query, or skipped with the
 # reason. A block that no entry maps, or that two entries map, fails the script, and so does an entry that
 # maps no block: a new command is run or explained, never skipped silently.
@@ -105,8 +105,16 @@ for meta in "$blocks"/*.meta; do
   b="${meta%.meta}"
   read -r line lang < "$meta"
   case "$lang" in
-    bash|sh|shell|console) cp "$b" "$b.sh" ;;
-    -) if grep -q '^\$ ' "$b"; then sed -n 's/^\$ //p' "$b" > "$b.sh"; else continue; fi ;;
+    bash|sh|shell) cp "$b" "$b.sh" ;;
+    -|console) if grep -q '^\$ ' "$b"; then
+         sed -n 's/^\$ //p' "$b" > "$b.sh"
+       elif grep -qE '^(\./|scripts/|mvn |java |curl |spark-submit |cd |export )' "$b"; then
+         echo "readme-commands.sh: README.md line $line: a block without a language holds a command; mark it" \
+           "\`\`\`bash, or write \"\$ \" before each command and leave its output unmarked" >&2
+         exit 1
+       else
+         continue
+       fi ;;
     *) continue ;;
   esac
   command_blocks+=("$b")
