@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every shell command of README.md as CI can: offline, without a GPU, in a few minutes on 2 cores.
 # The commands are every ```bash block and every `$ ` line of a block without a language (a command there
-# without `$ ` fails the script). The table below maps each of them, by a piece of its text, to how it runs: as written, with its smallest settings (a long
-# experiment gets --steps 2), as a server that the block's other commands then query, or skipped with the
-# reason. A block that no entry maps, or that two entries map, fails the script, and so does an entry that
-# maps no block: a new command is run or explained, never skipped silently.
+# without `$ ` fails the script). The table below maps each block, by a piece of its text, to how it runs:
+# as written, with its smallest settings (a long experiment gets --steps 2), as a server that the block's
+# other commands then query, or skipped with the reason. A block that no entry maps, or that two entries
+# map, fails the script, and so does an entry that maps no block or a replacement that no longer applies:
+# a new command is run or explained, never skipped silently.
 #
 #   scripts/readme-commands.sh           run them (after `mvn -B verify -Pfull` and scripts/examples.sh, as
 #                                        .ci/run does: the project built, packaged and installed)
