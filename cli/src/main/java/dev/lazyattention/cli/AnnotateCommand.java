@@ -52,7 +52,7 @@ final class AnnotateCommand implements Callable<Integer> {
             description = "Score each sentence alone or after the text before it (default: ${DEFAULT-VALUE}).")
     String scope;
 
-    @Option(names = "--top-k", defaultValue = "0", description = "Next-token predictions per sentence (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top-k", defaultValue = "0", paramLabel = "N", description = "Next-token predictions per sentence (default: ${DEFAULT-VALUE}).")
     int topK;
 
     @Option(names = "--attention-stats", description = "Add sparsity and sink mass per sentence and document.")

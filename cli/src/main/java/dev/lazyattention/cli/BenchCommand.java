@@ -17,6 +17,7 @@ import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.tokenizer.BpeTokenizer;
+import dev.lazyattention.train.ClosestName;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingMonitor;
 import dev.lazyattention.train.TrainingRecipe;
@@ -42,56 +43,62 @@ import java.util.concurrent.Callable;
 
 /** {@code lazyattn bench}. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure speed and memory against this machine's own matrix-product rate; numbers, never",
-            "pass/fail. Every figure is the median of --repeat runs with min and max. The phases:",
+        description = {"Measure speed and memory against this machine's own matrix-product rate (numbers, never pass/fail).",
+            "Every figure is the median of --repeat runs, with their min and max. The phases:",
             "matmul: float32 FLOP/s of a 2048 x 2048 matrix product, the rate MFU is taken against.",
-            "train: training tokens/s per variant, FLOPs per token, achieved FLOP/s, MFU, page faults, peak memory;",
-            "  a child JVM per run, the variants in the order A B B A A B ..., lazy/softmax as the median of the",
-            "  per-pair ratios.",
-            "layer: one attention layer [4, 256, 256], 8 heads, ms per forward and per forward+backward, as JMH",
-            "  times it; a child JVM per run, in the same order, lazy/softmax from the pairs.",
+            "train: training tokens/s per variant, FLOPs per token, achieved FLOP/s, MFU, page faults and peak memory;"
+                    + " a child JVM per run, the variants in the order A B B A A B ..., lazy/softmax as the median of"
+                    + " the per-pair ratios.",
+            "layer: one attention layer [4, 256, 256], 8 heads, ms per forward and per forward+backward as JMH times"
+                    + " it; a child JVM per run, in the same order, lazy/softmax from the pairs.",
             "score: scoring tokens/s (64 windows, batch 8) and peak resident memory.",
-            "generate: greedy decoding with a KV cache, batch 1, decode steps timed alone: the engine against the",
-            "  Java array decoder at 1 and 2 threads; engine calls per step and their cost; the decoder's weight",
-            "  traffic against the streaming read rate of as many threads; DJL's TextGenerator; with --model,",
-            "  dense against sparse attention at contexts 1024, 2048 and 4096.",
-            "chunked: one 4096-token document, 512-query blocks against whole-sequence attention: seconds, peak",
-            "  native memory, largest difference of the log-probabilities.",
+            "generate: greedy decoding with a KV cache, batch 1, decode steps timed alone: the engine against the"
+                    + " Java array decoder at 1 and 2 threads; engine calls per step and their cost; the decoder's"
+                    + " weight traffic against the streaming read rate of as many threads; DJL's TextGenerator; with"
+                    + " --model, dense against sparse attention at contexts 1024, 2048 and 4096.",
+            "chunked: one 4096-token document, 512-query blocks against whole-sequence attention: seconds, peak"
+                    + " native memory and the largest difference of the log-probabilities.",
             "corenlp: sentences/s through the CoreNLP annotator, batch 1 against 32, and their ratio per turn.",
             "leaks: resident memory over 2,000 training steps and 10,000 annotated sentences.",
             "threads: train and score in child JVMs at each of --thread-counts, idle and beside a busy JVM."})
 final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET,
+    /** Every phase --phases accepts, in the order they run. */
+    static final String PHASE_NAMES = "matmul, train, score, generate, chunked, corenlp, leaks, layer, threads";
+
+    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET, paramLabel = "tiny|small|base",
             description = "Model preset (default: ${DEFAULT-VALUE}).")
     String preset;
 
-    @Option(names = "--steps", defaultValue = "12", description = "Timed training steps per variant (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "12", paramLabel = "N", description = "Timed training steps per variant (default: ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = {"--batch-size", "--micro-batch"}, defaultValue = "" + TrainingSettings.DEFAULT_BATCH_SIZE,
+            paramLabel = "1|2|4|8|16",
             description = "Windows per forward pass in training; 16 / this many accumulation steps (default: ${DEFAULT-VALUE}).")
     int microBatch;
 
-    @Option(names = "--variants", split = ",", defaultValue = "lazy,softmax",
-            description = "Attention variants to train (default: ${DEFAULT-VALUE}); one alone suits a profiler.")
+    @Option(names = "--variants", split = ",", defaultValue = "lazy,softmax", paramLabel = "VARIANT",
+            description = "Attention variants to train, from lazy, softmax, bias_only, elastic_only, off_by_one, gated"
+                    + " (default: ${DEFAULT-VALUE}); one alone suits a profiler.")
     List<String> variants;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
     @Option(names = "--phases", split = ",", defaultValue = "matmul,train,score,generate,chunked,corenlp",
-            description = "Phases to run (default: ${DEFAULT-VALUE}; also: layer, leaks, threads; see above).")
+            paramLabel = "PHASE",
+            description = "Phases to run, from " + PHASE_NAMES + " (default: ${DEFAULT-VALUE}; see above).")
     List<String> phases;
 
-    @Option(names = "--thread-counts", split = ",", defaultValue = "1,2", paramLabel = "N,N...",
+    @Option(names = "--thread-counts", split = ",", defaultValue = "1,2", paramLabel = "N",
             description = "Intra-op thread counts of the threads phase (default: ${DEFAULT-VALUE}).")
     List<Integer> threadCounts;
 
     @Option(names = "--repeat", defaultValue = "3", paramLabel = "N",
-            description = {"Runs behind every figure, reported as median, min and max (default: ${DEFAULT-VALUE}):",
-                "child JVMs per variant in train and layer (each layer child also times this many 2 s iterations),",
-                "child JVMs per row of the threads phase, timed runs of the other phases."})
+            description = "Runs behind every figure, reported as median, min and max (default: ${DEFAULT-VALUE}): child"
+                    + " JVMs per variant in train and layer (each layer child also times this many 2 s iterations),"
+                    + " child JVMs per row of the threads phase, timed runs of the other phases.")
     int repeat;
 
     /**
@@ -128,6 +135,13 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--repeat must be >= 1, got " + repeat);
         }
         results.put("repeat", repeat);
+        List<String> known = List.of(PHASE_NAMES.split(", "));
+        for (String p : phases) {
+            if (!known.contains(p)) {
+                throw new IllegalArgumentException("--phases: unknown phase '" + p + "'; did you mean "
+                        + ClosestName.closest(p, known) + "? (known: " + PHASE_NAMES + ")");
+            }
+        }
         if (phases.stream().anyMatch(p -> !List.of("matmul", "threads", "layer").contains(p))) {
             tokenizer = syntheticTokenizer();
         }

@@ -37,25 +37,25 @@ import java.util.concurrent.Callable;
         description = "Compare a device (default gpu) with the CPU: outputs within a tolerance, and speed.")
 final class CheckDeviceCommand implements Callable<Integer> {
 
-    @Option(names = "--device", defaultValue = "gpu", paramLabel = "gpu|gpu:N",
-            description = "Device compared with the CPU (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "gpu", paramLabel = "gpu|gpu:N|auto|cpu",
+            description = "Device compared with the CPU (default: ${DEFAULT-VALUE}); on the CPU, a dry run of this check.")
     String device;
 
     @Option(names = "--model", paramLabel = "FILE",
             description = "A .lazylm.zip to compare (default: a fresh model of --preset, tokenizer from the demo corpus).")
     Path modelFile;
 
-    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET,
+    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET, paramLabel = "tiny|small|base",
             description = "Preset of the fresh model (default: ${DEFAULT-VALUE}).")
     String preset;
 
-    @Option(names = "--sequences", defaultValue = "16", description = "Sequences scored (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sequences", defaultValue = "16", paramLabel = "N", description = "Sequences scored (default: ${DEFAULT-VALUE}).")
     int sequences;
 
-    @Option(names = "--train-steps", defaultValue = "5", description = "Training steps compared (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--train-steps", defaultValue = "5", paramLabel = "N", description = "Training steps compared (default: ${DEFAULT-VALUE}).")
     int trainSteps;
 
-    @Option(names = "--tolerance", defaultValue = "1e-3",
+    @Option(names = "--tolerance", defaultValue = "1e-3", paramLabel = "X",
             description = "Largest absolute difference allowed (default: ${DEFAULT-VALUE}).")
     double tolerance;
 

@@ -17,8 +17,8 @@ import java.util.concurrent.Callable;
 /** {@code lazyattn choose}. */
 @Command(name = "choose", mixinStandardHelpOptions = true,
         description = {"Multiple-choice accuracy (acc, acc_norm) the lm-evaluation-harness way.",
-            "Items: JSON lines {\"goal\",\"sol1\",\"sol2\"} (PIQA) or {\"context\",\"choices\":[...]}, with \"label\"",
-            "or a --labels file of one integer per line."})
+            "Items: JSON lines {\"goal\",\"sol1\",\"sol2\"} (PIQA) or {\"context\",\"choices\":[...]}, with"
+                    + " \"label\" or a --labels file of one integer per line."})
 final class ChooseCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "A .lazylm.zip model file.")

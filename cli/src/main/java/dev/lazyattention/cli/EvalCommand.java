@@ -36,13 +36,13 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
-    @Option(names = "--window", description = "Window length (default: the context length).")
+    @Option(names = "--window", paramLabel = "N", description = "Window length (default: the context length).")
     Integer window;
 
-    @Option(names = "--stride", description = "Window stride (default: half the window).")
+    @Option(names = "--stride", paramLabel = "N", description = "Window stride (default: half the window).")
     Integer stride;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--no-attention-stats", description = "Skip the attention diagnostics (faster).")

@@ -73,7 +73,7 @@ final class ExperimentCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--variants", defaultValue = "lazy,softmax,bias_only,elastic_only,off_by_one,gated", split = ",",
-            description = "Variants to compare (default: ${DEFAULT-VALUE}).")
+            paramLabel = "VARIANT", description = "Variants to compare (default: ${DEFAULT-VALUE}).")
     List<String> variants;
 
     @Option(names = "--repeat-seeds", split = ",", paramLabel = "SEED",
@@ -81,8 +81,9 @@ final class ExperimentCommand implements Callable<Integer> {
                     + "so the report can compare a difference with the seed-to-seed spread.")
     List<Long> repeatSeeds = List.of();
 
-    @Option(names = "--repeat-variants", defaultValue = "lazy,softmax", split = ",",
-            description = "Variants run again with each --repeat-seeds seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat-variants", defaultValue = "lazy,softmax", split = ",", paramLabel = "VARIANT",
+            description = "Variants run again with each --repeat-seeds seed, from lazy, softmax, bias_only,"
+                    + " elastic_only, off_by_one, gated (default: ${DEFAULT-VALUE}).")
     List<String> repeatVariants;
 
     @Option(names = "--held-out", arity = "1..*", paramLabel = "FILE",

@@ -14,32 +14,32 @@ import java.util.concurrent.Callable;
 /** {@code lazyattn generate}. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Continue a prompt (greedy or sampled) with a KV cache.",
-            "Past the context length the window slides: the last 3/4 of a context of tokens",
-            "are re-encoded from position 0."})
+            "Past the context length the window slides: the last 3/4 of a context of tokens are re-encoded from"
+                    + " position 0."})
 final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "A .lazylm.zip model file.")
     Path modelFile;
 
-    @Option(names = "--prompt", defaultValue = "", description = "Text to continue (default: start a new document).")
+    @Option(names = "--prompt", defaultValue = "", paramLabel = "TEXT", description = "Text to continue (default: start a new document).")
     String prompt;
 
-    @Option(names = "--max-tokens", defaultValue = "100", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-tokens", defaultValue = "100", paramLabel = "N", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--temperature", defaultValue = "0.8", description = "0 for greedy (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--temperature", defaultValue = "0.8", paramLabel = "X", description = "0 for greedy (default: ${DEFAULT-VALUE}).")
     double temperature;
 
-    @Option(names = "--top-k", defaultValue = "50", description = "0 for no top-k filter (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top-k", defaultValue = "50", paramLabel = "N", description = "0 for no top-k filter (default: ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--top-p", defaultValue = "0.95", description = "Nucleus mass (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top-p", defaultValue = "0.95", paramLabel = "X", description = "Nucleus mass (default: ${DEFAULT-VALUE}).")
     double topP;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = {"-n", "--samples"}, defaultValue = "1", description = "Number of continuations (seeds seed, seed+1, ...).")
+    @Option(names = {"-n", "--samples"}, defaultValue = "1", paramLabel = "N", description = "Number of continuations (seeds seed, seed+1, ...).")
     int samples;
 
     @Option(names = "--no-stop", description = "Do not stop at <|endoftext|>.")

@@ -13,8 +13,9 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code lazyattn serve}: a local web page that shows what a model attends to. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve a local web page: paste a text and see each token's surprisal, the model's likely",
-            "next tokens, and the attention map, sparsity, sink mass and tau of every layer and head.",
+        description = {"Serve a local web page of a model's surprisal and attention, and its JSON endpoint.",
+            "Paste a text and see each token's surprisal, the model's likely next tokens, and the attention map,"
+                    + " sparsity, sink mass and tau of every layer and head.",
             "JSON for scripts: GET /api/info, POST /api/analyze {\"text\": ..., \"layer\": 0, \"head\": 0}."})
 final class ServeCommand implements Callable<Integer> {
 
@@ -28,7 +29,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Port (default: ${DEFAULT-VALUE}; 0 takes any free port).")
     int port;
 
-    @Option(names = "--host", paramLabel = "H", defaultValue = "127.0.0.1",
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
             description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only; the page has no login).")
     String host;
 
