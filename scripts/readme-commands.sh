@@ -47,6 +47,16 @@ entry './lazyattn demo' run \
   './lazyattn demo --out demo' './lazyattn demo --out demo --steps 2' \
   'mvn -B verify -Pfull' ': mvn -B verify -Pfull, run by .ci/run before this script,'
 creates './lazyattn demo' demo/model.lazylm.zip
+entry './lazyattn export --model' run
+creates './lazyattn export --model' demo-again.lazylm.zip
+entry 'python/train_ddp.py' run \
+  'torchrun --nproc_per_node 8 python/train_ddp.py' '/usr/bin/python3 python/train_ddp.py --nproc 2' \
+  'corpus.txt' 'README.md' \
+  '--layers 12 --hidden 768 --heads 12 --kv-heads 4 --mlp 2048 --context 1024 --bias-length 1024' \
+  '--layers 1 --hidden 32 --heads 4 --kv-heads 2 --mlp 64 --context 64 --bias-length 64' \
+  '--seq 1023 --steps 20000 --batch 16' '--seq 32 --steps 2 --batch 2' \
+  'python3 python/lazy_attention.py score' 'echo "[[72, 105, 33]]" > ids.json && /usr/bin/python3 python/lazy_attention.py score'
+creates 'python/train_ddp.py' my-model.lazylm.zip
 entry 'cd examples/' skip 'scripts/examples.sh, which .ci/run runs before this script, installs the project and runs every example'
 entry './lazyattn serve --model' background 8080 './lazyattn serve --model' './lazyattn serve --port 8080 --model'
 entry 'localhost:8080/api/analyze' run
@@ -65,7 +75,7 @@ entry 'LazyLmTrainer' run \
 creates 'LazyLmTrainer' model.lazylm.zip
 entry 'package -pl spark-scoring' run
 creates 'package -pl spark-scoring' spark-scoring/target/spark-scoring.classpath
-entry "--master 'local" skip 'needs spark-submit, which CI does not install; the spark-engine test runs this command through Spark'"'"'s own SparkSubmit'
+entry "--master 'local" skip 'needs spark-submit, which CI does not install; ReadmeSparkSubmitTest (spark-scoring, -Pfull) runs this command through Spark'"'"'s own SparkSubmit'
 entry '--master yarn' skip 'needs a YARN cluster and HDFS'
 entry 'ScalingBenchmark' run \
   'mvn -B -q install -DskipTests -pl spark-scoring -am' ': mvn install, done by scripts/examples.sh before this script,' \

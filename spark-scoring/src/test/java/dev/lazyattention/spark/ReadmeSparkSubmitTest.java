@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  * child JVM with the flags Spark's launcher adds ({@code -Xmx1g} and {@link JavaModuleOptions}) and Spark's jars
  * only on its class path. Everything else the job needs must come from the jar lists the README feeds to {@code
  * --jars}. The working directory holds the build's outputs at the README's paths ({@code spark-scoring/target/}),
- * a model the test trained ({@code run/model.lazylm.zip}) and a corpus it wrote ({@code corpus/}).
+ * a model the test trained ({@code demo/model.lazylm.zip}) and a corpus it wrote ({@code corpus/}).
  *
  * <p>"Spark's jars" are this test's class path (Spark 4.1.1 and its dependencies, provided scope) less this
  * project's classes, the jar lists, DJL, the engine, JUnit, Stanford CoreNLP and what only CoreNLP brings: the
@@ -127,7 +127,7 @@ class ReadmeSparkSubmitTest {
 
     /**
      * The working directory: the job's jar at the README's path, {@code jars} as the README's jar list, the
-     * trained model as {@code run/model.lazylm.zip} and the corpus in {@code corpus/}.
+     * trained model as {@code demo/model.lazylm.zip} and the corpus in {@code corpus/}.
      */
     private void stage(List<String> jars) throws IOException {
         Path jobJar = root().resolve(JOB_JAR);
@@ -135,8 +135,8 @@ class ReadmeSparkSubmitTest {
         Files.createDirectories(work.resolve(JOB_JAR).getParent());
         Files.createSymbolicLink(work.resolve(JOB_JAR), jobJar);
         Files.writeString(work.resolve(JAR_LIST), String.join(File.pathSeparator, jars));
-        Files.createDirectories(work.resolve("run"));
-        Files.copy(TestModel.file(), work.resolve("run/model.lazylm.zip"));
+        Files.createDirectories(work.resolve("demo"));
+        Files.copy(TestModel.file(), work.resolve("demo/model.lazylm.zip"));
         Files.createDirectories(work.resolve("corpus"));
         for (Map.Entry<String, Map<String, Integer>> file : CORPUS.entrySet()) {
             Files.writeString(work.resolve("corpus").resolve(file.getKey()),
