@@ -27,8 +27,9 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "The folder to write (created).")
     Path out;
 
-    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "float32",
-            description = "float32, float16 or bfloat16 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dtype", paramLabel = "float32|float16|bfloat16", defaultValue = "float32",
+            description = "The type of the weights in model.safetensors; tau and the distance bias stay float32"
+                    + " (default: ${DEFAULT-VALUE}).")
     String dtype;
 
     @Override
