@@ -73,7 +73,8 @@ final class ExperimentCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--variants", defaultValue = "lazy,softmax,bias_only,elastic_only,off_by_one,gated", split = ",",
-            description = "Variants to compare (default: ${DEFAULT-VALUE}).")
+            description = "Variants to compare, any of lazy, softmax, bias_only, elastic_only, off_by_one, gated, "
+                    + "learned_sink (default: ${DEFAULT-VALUE}).")
     List<String> variants;
 
     @Option(names = "--repeat-seeds", split = ",", paramLabel = "SEED",
