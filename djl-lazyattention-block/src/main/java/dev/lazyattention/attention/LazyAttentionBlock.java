@@ -28,11 +28,12 @@ import java.util.stream.Stream;
 /**
  * Causal self-attention with Lazy Attention (arXiv 2601.00919): RoPE, a learnable per-head bias for every
  * query-key distance, and Elastic-Softmax {@code ReLU(softmax + tau_h / i)}. The {@link AttentionVariant}
- * switches either part off; {@link AttentionVariant#SOFTMAX} is standard RoPE attention. Two more baselines
+ * switches either part off; {@link AttentionVariant#SOFTMAX} is standard RoPE attention. Three more baselines
  * replace both parts: {@link AttentionVariant#OFF_BY_ONE} normalises with {@code exp(S) / (1 + sum exp(S))},
  * {@link AttentionVariant#LEARNED_SINK} with {@code exp(S) / (exp(s_h) + sum exp(S))} and a learned sink logit
- * {@code s_h} per head (parameter {@code sinks}, initially 0), and {@link AttentionVariant#GATED} multiplies each head's softmax output by {@code sigmoid(x Wg)[h]}, with
- * one more projection {@code Wg [C -> H]} (child block {@code gate}) before {@code Wo}.
+ * {@code s_h} per head (parameter {@code sinks}, initially 0), and {@link AttentionVariant#GATED} multiplies
+ * each head's softmax output by {@code sigmoid(x Wg)[h]}, with one more projection {@code Wg [C -> H]} (child
+ * block {@code gate}) before {@code Wo}.
  *
  * <pre>
  * q, k, v = x Wq, x Wk, x Wv            (no bias; k, v have G heads, G divides H)
