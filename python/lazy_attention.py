@@ -12,7 +12,8 @@ is the Llama-style decoder of the Lazy Attention paper, written from its definit
     O        = A V -> merge heads -> Wo
 
 Variants: lazy (bias + Elastic-Softmax), softmax, bias_only, elastic_only, off_by_one
-(exp(S) / (1 + sum_j exp(S))) and gated (each head's softmax output times sigmoid(x Wg), Wg [H, C]).
+(exp(S) / (1 + sum_j exp(S))), gated (each head's softmax output times sigmoid(x Wg), Wg [H, C]) and
+learned_sink (exp(S) / (exp(s_h) + sum_j exp(S)), one learned logit s_h per head, gpt-oss's "sinks").
 
 Only numpy and torch are needed. Command line:
     python3 lazy_attention.py score DIR --ids IDS.json --out OUT.json
@@ -31,7 +32,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-VARIANTS = ("lazy", "softmax", "bias_only", "elastic_only", "off_by_one", "gated")
+VARIANTS = ("lazy", "softmax", "bias_only", "elastic_only", "off_by_one", "gated", "learned_sink")
 END_OF_TEXT = "<|endoftext|>"
 
 
@@ -201,11 +202,17 @@ def elastic_softmax(s, tau, causal):
     return a * causal  # [B, H, T, T], tau > 0 would otherwise reach the future
 
 
-def off_by_one_softmax(s):
-    """exp(S) / (1 + sum_j exp(S)), computed with m = max(max_j S, 0) so that nothing overflows."""
-    m = s.amax(-1, keepdim=True).clamp(min=0)  # [B, H, T, 1]
+def sink_softmax(s, sink):
+    """exp(S) / (exp(sink) + sum_j exp(S)), computed with m = max(max_j S, sink) so that nothing overflows.
+    s: [B, H, T, T] masked; sink: [H, 1, 1] per head, or a scalar."""
+    m = torch.maximum(s.amax(-1, keepdim=True), sink)  # [B, H, T, 1]
     e = (s - m).exp()  # [B, H, T, T]
-    return e / ((-m).exp() + e.sum(-1, keepdim=True))  # [B, H, T, T]
+    return e / ((sink - m).exp() + e.sum(-1, keepdim=True))  # [B, H, T, T]
+
+
+def off_by_one_softmax(s):
+    """exp(S) / (1 + sum_j exp(S)): the sink softmax with the sink fixed at 0."""
+    return sink_softmax(s, s.new_zeros(()))  # [B, H, T, T]
 
 
 class Attention(nn.Module):
@@ -223,6 +230,8 @@ class Attention(nn.Module):
             self.distance_bias = nn.Parameter(torch.zeros(H, c.distance_bias_length))
         if c.attention_variant == "gated":
             self.gate_proj = nn.Linear(C, H, bias=False)
+        if c.attention_variant == "learned_sink":
+            self.sinks = nn.Parameter(torch.zeros(H))  # s_h, kept float32 like tau
 
     def forward(self, x):
         c = self.c
@@ -250,6 +259,8 @@ class Attention(nn.Module):
             a = elastic_softmax(s, self.tau, causal)  # [B, H, T, T]
         elif c.attention_variant == "off_by_one":
             a = off_by_one_softmax(s)  # [B, H, T, T]
+        elif c.attention_variant == "learned_sink":
+            a = sink_softmax(s, self.sinks.to(wide)[:, None, None])  # [B, H, T, T]
         else:
             a = s.softmax(-1)  # [B, H, T, T]
         o = a.to(v.dtype) @ v  # [B, H, T, D], no renormalisation
@@ -309,7 +320,7 @@ class LazyLM(nn.Module):
         return self.lm_head(self.model(ids))  # [B, T, V]
 
     def init_weights(self, seed):
-        """The paper's initialisation: weights N(0, 0.02), tau = -1, distance bias N(0, 1e-3), gains 1."""
+        """The paper's initialisation: weights N(0, 0.02), tau = -1, distance bias N(0, 1e-3), gains 1; sinks 0."""
         g = torch.Generator().manual_seed(seed)
         with torch.no_grad():
             for name, p in self.named_parameters():
@@ -317,6 +328,8 @@ class LazyLM(nn.Module):
                     p.fill_(1.0)
                 elif name.endswith(".tau"):
                     p.fill_(-1.0)
+                elif name.endswith(".sinks"):
+                    p.fill_(0.0)
                 elif name.endswith(".distance_bias"):
                     p.copy_(torch.randn(p.shape, generator=g) * 1e-3)
                 else:
@@ -382,7 +395,7 @@ def encode(text):
 
 
 def save_folder(model, path, dtype="F32"):
-    """Writes config.json, model.safetensors (tau and distance bias in F32 always), a byte-level tokenizer.json
+    """Writes config.json, model.safetensors (tau, distance bias and sinks in F32 always), a byte-level tokenizer.json
     (the model's vocabulary must be its 257 tokens), tokenizer_config.json and generation_config.json."""
     c = model.config
     if c.vocab_size != 257:
@@ -391,7 +404,7 @@ def save_folder(model, path, dtype="F32"):
     tensors = {name: t.detach().float().numpy() for name, t in model.state_dict().items()}
     if c.tie_word_embeddings:
         del tensors["lm_head.weight"]
-    dtypes = {name: "F32" if name.endswith((".tau", ".distance_bias")) else dtype for name in tensors}
+    dtypes = {name: "F32" if name.endswith((".tau", ".distance_bias", ".sinks")) else dtype for name in tensors}
     write_safetensors(os.path.join(path, "model.safetensors"), tensors, dtypes)
     torch_dtype = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}[dtype]
     files = {

@@ -33,8 +33,10 @@ def tiny(variant, kv_heads=2, start_token=False, seed=1):
                   max_position_embeddings=24, distance_bias_length=5, attention_variant=variant,
                   start_token=start_token)
     model = la.LazyLM(c).init_weights(seed)
-    with torch.no_grad():  # tau on both sides of 0 and a visible bias, so every branch matters
+    with torch.no_grad():  # tau and sinks on both sides of 0 and a visible bias, so every branch matters
         for layer in model.model.layers:
+            if variant == "learned_sink":
+                layer.self_attn.sinks.copy_(torch.tensor([-1.5, -0.2, 0.4, 2.0]))
             if c.has_elastic:
                 layer.self_attn.tau.copy_(torch.tensor([-1.5, -0.4, 0.0, 0.3]))
             if c.has_bias:
@@ -72,6 +74,9 @@ def loop_attention(attn, x):
             e = [math.exp(sj - max(s)) for sj in s]
             if c.attention_variant == "off_by_one":
                 w = [math.exp(sj) / (1 + sum(math.exp(t) for t in s)) for sj in s]
+            elif c.attention_variant == "learned_sink":
+                sink = math.exp(attn.sinks[h].item())
+                w = [math.exp(sj) / (sink + sum(math.exp(t) for t in s)) for sj in s]
             elif c.has_elastic:
                 w = [max(0.0, ej / sum(e) + attn.tau[h].item() / (i + 1)) for ej in e]
             else:
@@ -113,6 +118,14 @@ class GoldenExampleTest(unittest.TestCase):
         huge = la.off_by_one_softmax(s + 1000.0)  # no overflow: m shifts every exponent
         self.assertTrue(torch.isfinite(huge).all())
 
+    def test_a_learned_sink_is_a_softmax_with_one_more_key_of_score_s(self):
+        s = golden_scores().expand(1, 3, 4, 4)  # [1, 3, 4, 4], one sink per head
+        sink = torch.tensor([-2.0, 0.0, 1.5], dtype=s.dtype)
+        with_sink_key = torch.cat([s, sink[None, :, None, None].expand(1, 3, 4, 1)], -1).softmax(-1)[..., :4]
+        torch.testing.assert_close(la.sink_softmax(s, sink[:, None, None]), with_sink_key)
+        huge = la.sink_softmax(s + 1000.0, sink[:, None, None] + 2000.0)  # no overflow on either side
+        self.assertTrue(torch.isfinite(huge).all())
+
 
 class VariantsTest(unittest.TestCase):
     def test_every_variant_with_gqa_equals_its_definition_written_as_loops(self):
@@ -125,6 +138,17 @@ class VariantsTest(unittest.TestCase):
                     fast = attn(x[None])[0]
                     slow = loop_attention(attn, x)
                 torch.testing.assert_close(fast, slow, rtol=1e-10, atol=1e-12, msg=f"{variant}, {kv_heads} kv heads")
+
+    def test_off_by_one_is_learned_sink_with_every_sink_at_zero(self):
+        sink, off_by_one = tiny("learned_sink"), tiny("off_by_one")
+        sink.load_state_dict(off_by_one.state_dict(), strict=False)  # the same weights; the sinks stay
+        ids = torch.tensor([[256, 72, 101, 108, 108, 111, 32, 10]])
+        self.assertFalse(torch.allclose(sink(ids), off_by_one(ids)), "sinks away from 0 differ")
+        with torch.no_grad():
+            for layer in sink.model.layers:
+                layer.self_attn.sinks.zero_()
+        torch.testing.assert_close(sink(ids), off_by_one(ids), rtol=0, atol=0)
+        self.assertTrue(torch.all(la.LazyLM(sink.config).init_weights(1).model.layers[0].self_attn.sinks == 0))
 
     def test_lazy_with_tau_and_bias_zero_is_standard_softmax_attention(self):
         lazy, softmax = tiny("lazy"), tiny("softmax")
@@ -178,7 +202,7 @@ class FolderTest(unittest.TestCase):
             ids = la.encode("naïve text\n")
             np.testing.assert_array_equal(la.score(model, ids), la.score(back, ids))
 
-    def test_tau_and_bias_stay_float32_in_a_bfloat16_folder(self):
+    def test_tau_bias_and_sinks_stay_float32_in_a_bfloat16_folder(self):
         model = tiny("lazy").float()
         with tempfile.TemporaryDirectory() as d:
             la.save_folder(model, d, dtype="BF16")
@@ -187,6 +211,12 @@ class FolderTest(unittest.TestCase):
                 header = json.loads(f.read(n))
         self.assertEqual("F32", header["model.layers.0.self_attn.tau"]["dtype"])
         self.assertEqual("F32", header["model.layers.1.self_attn.distance_bias"]["dtype"])
+        with tempfile.TemporaryDirectory() as d:
+            la.save_folder(tiny("learned_sink").float(), d, dtype="BF16")
+            with open(os.path.join(d, "model.safetensors"), "rb") as f:
+                (n,) = struct.unpack("<Q", f.read(8))
+                sinks = json.loads(f.read(n))["model.layers.0.self_attn.sinks"]
+        self.assertEqual({"dtype": "F32", "shape": [4]}, {k: sinks[k] for k in ("dtype", "shape")})
         self.assertEqual("BF16", header["model.layers.0.self_attn.q_proj.weight"]["dtype"])
         self.assertEqual([8, 16], header["model.layers.0.self_attn.k_proj.weight"]["shape"])
 

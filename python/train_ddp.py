@@ -84,7 +84,7 @@ def train(rank, world, args, device):
                                                                               "lm_head.weight"))]
     others = [p for name, p in model.named_parameters() if all(p is not m for m in matrices)]
     opt = torch.optim.AdamW([{"params": matrices, "weight_decay": args.weight_decay},
-                             {"params": others, "weight_decay": 0.0}], lr=args.lr)  # no decay on gains, tau, bias
+                             {"params": others, "weight_decay": 0.0}], lr=args.lr)  # no decay on gains, tau, bias, sinks
     tokens = token_stream(args.text)
     skip = 1 if args.start_token else 0
     for step in range(1, args.steps + 1):

@@ -79,8 +79,8 @@ final class BenchCommand implements Callable<Integer> {
     int microBatch;
 
     @Option(names = "--variants", split = ",", defaultValue = "lazy,softmax", paramLabel = "VARIANT",
-            description = "Attention variants to train, from lazy, softmax, bias_only, elastic_only, off_by_one, gated"
-                    + " (default: ${DEFAULT-VALUE}); one alone suits a profiler.")
+            description = "Attention variants to train, from lazy, softmax, bias_only, elastic_only, off_by_one, gated,"
+                    + " learned_sink (default: ${DEFAULT-VALUE}); one alone suits a profiler.")
     List<String> variants;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")

@@ -73,7 +73,8 @@ final class ExperimentCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--variants", defaultValue = "lazy,softmax,bias_only,elastic_only,off_by_one,gated", split = ",",
-            paramLabel = "VARIANT", description = "Variants to compare (default: ${DEFAULT-VALUE}).")
+            paramLabel = "VARIANT", description = "Variants to compare, any of lazy, softmax, bias_only, elastic_only, "
+                    + "off_by_one, gated, learned_sink (default: ${DEFAULT-VALUE}).")
     List<String> variants;
 
     @Option(names = "--repeat-seeds", split = ",", paramLabel = "SEED",
@@ -83,7 +84,7 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Option(names = "--repeat-variants", defaultValue = "lazy,softmax", split = ",", paramLabel = "VARIANT",
             description = "Variants run again with each --repeat-seeds seed, from lazy, softmax, bias_only,"
-                    + " elastic_only, off_by_one, gated (default: ${DEFAULT-VALUE}).")
+                    + " elastic_only, off_by_one, gated, learned_sink (default: ${DEFAULT-VALUE}).")
     List<String> repeatVariants;
 
     @Option(names = "--held-out", arity = "1..*", paramLabel = "FILE",

@@ -462,7 +462,7 @@ final class ExperimentReport {
             md.append("4. **Seeds.** ").append(seeds).append('\n');
         }
         StringBuilder baselines = new StringBuilder();
-        for (String id : new String[] {"off_by_one", "gated"}) {
+        for (String id : new String[] {"off_by_one", "learned_sink", "gated"}) {
             Run r = find(runs, id);
             if (r != null) {
                 baselines.append(String.format(Locale.ROOT, " %s: %.4f bits per byte (%+.2f%% against softmax), sink mass %.4f, "
@@ -470,9 +470,11 @@ final class ExperimentReport {
                         change(r.value("bitsPerByte"), softmax.value("bitsPerByte")), r.value("sinkMass"),
                         100 * r.value("sinkRate"), 100 * r.value("sparsity")));
                 // Off-by-one rows sum to less than 1: the rest goes to the implicit key of score 0 and value 0.
-                baselines.append(id.equals("off_by_one")
-                        ? String.format(Locale.ROOT, ", %.1f%% of each row's weight left to the implicit zero key.",
-                                100 * (1 - r.value("survivingMass")))
+                // A learned sink's rows leave the rest to its key of score s_h.
+                baselines.append(!id.equals("gated")
+                        ? String.format(Locale.ROOT, ", %.1f%% of each row's weight left to the %s.",
+                                100 * (1 - r.value("survivingMass")),
+                                id.equals("off_by_one") ? "implicit zero key" : "learned sink key")
                         : " (of the weights before the gate).");
             }
         }
@@ -494,7 +496,7 @@ final class ExperimentReport {
 
     private static String otherRates(List<Run> runs) {
         StringBuilder sb = new StringBuilder();
-        for (String id : new String[] {"off_by_one", "gated", "bias_only", "elastic_only"}) {
+        for (String id : new String[] {"off_by_one", "learned_sink", "gated", "bias_only", "elastic_only"}) {
             Run r = find(runs, id);
             if (r != null) {
                 sb.append(String.format(Locale.ROOT, ", %s %.0f%%", id, 100 * r.value("sinkRate")));
@@ -505,7 +507,7 @@ final class ExperimentReport {
 
     private static String otherMasses(List<Run> runs) {
         StringBuilder sb = new StringBuilder();
-        for (String id : new String[] {"off_by_one", "gated"}) {
+        for (String id : new String[] {"off_by_one", "learned_sink", "gated"}) {
             Run r = find(runs, id);
             if (r != null) {
                 sb.append(String.format(Locale.ROOT, ", %s %.4f", id, r.value("sinkMass")));

@@ -28,10 +28,12 @@ import java.util.stream.Stream;
 /**
  * Causal self-attention with Lazy Attention (arXiv 2601.00919): RoPE, a learnable per-head bias for every
  * query-key distance, and Elastic-Softmax {@code ReLU(softmax + tau_h / i)}. The {@link AttentionVariant}
- * switches either part off; {@link AttentionVariant#SOFTMAX} is standard RoPE attention. Two more baselines
+ * switches either part off; {@link AttentionVariant#SOFTMAX} is standard RoPE attention. Three more baselines
  * replace both parts: {@link AttentionVariant#OFF_BY_ONE} normalises with {@code exp(S) / (1 + sum exp(S))},
- * and {@link AttentionVariant#GATED} multiplies each head's softmax output by {@code sigmoid(x Wg)[h]}, with
- * one more projection {@code Wg [C -> H]} (child block {@code gate}) before {@code Wo}.
+ * {@link AttentionVariant#LEARNED_SINK} with {@code exp(S) / (exp(s_h) + sum exp(S))} and a learned sink logit
+ * {@code s_h} per head (parameter {@code sinks}, initially 0), and {@link AttentionVariant#GATED} multiplies
+ * each head's softmax output by {@code sigmoid(x Wg)[h]}, with one more projection {@code Wg [C -> H]} (child
+ * block {@code gate}) before {@code Wo}.
  *
  * <pre>
  * q, k, v = x Wq, x Wk, x Wv            (no bias; k, v have G heads, G divides H)
@@ -53,8 +55,8 @@ import java.util.stream.Stream;
  *
  * <p>With a key padding mask, {@code i} in {@code tau / i} counts the real tokens of each row up to the
  * query, so a left-padded row gives the outputs of the same row alone (RoPE and the distance bias depend
- * only on distances, which leading pads do not change). {@code tau} and the distance bias are float32 in a
- * block of any data type, and the Elastic-Softmax decision is made in float32.
+ * only on distances, which leading pads do not change). {@code tau}, the distance bias and the sinks are
+ * float32 in a block of any data type, and the Elastic-Softmax decision is made in float32.
  *
  * <p>Models with several layers call {@link #forward(ParameterStore, NDArray, CachedKeyValues,
  * AttentionContext, boolean)} with one shared {@link AttentionContext}.
@@ -107,6 +109,8 @@ public final class LazyAttentionBlock extends AbstractBlock {
     private final Linear gate;
     private final Parameter tau;
     private final Parameter distanceBias;
+    /** The sink logits s [H] of {@link AttentionVariant#LEARNED_SINK}, else null. */
+    private final Parameter sinks;
 
     private LazyAttentionBlock(Builder b) {
         super(VERSION);
@@ -144,11 +148,22 @@ public final class LazyAttentionBlock extends AbstractBlock {
                         .optInitializer(new NormalInitializer(biasInitStd))
                         .build())
                 : null;
+        sinks = variant.hasLearnedSink()
+                ? addParameter(Parameter.builder()
+                        .setName("sinks")
+                        .setType(Parameter.Type.OTHER)
+                        .optShape(new Shape(numHeads))
+                        .optInitializer(new ConstantInitializer(0f))
+                        .build())
+                : null;
     }
 
     private static ScoreNormalizer normalizerOf(AttentionVariant variant) {
         if (variant.hasElasticSoftmax()) {
             return ScoreNormalizer.ELASTIC;
+        }
+        if (variant.hasLearnedSink()) {
+            return ScoreNormalizer.LEARNED_SINK;
         }
         return variant.hasOffByOneSoftmax() ? ScoreNormalizer.OFF_BY_ONE : ScoreNormalizer.SOFTMAX;
     }
@@ -187,7 +202,10 @@ public final class LazyAttentionBlock extends AbstractBlock {
             k = NDArrays.concat(new NDList(past.keys(), k), 2); // [B, G, Tk, D]
             v = NDArrays.concat(new NDList(past.values(), v), 2); // [B, G, Tk, D]
         }
-        NDArray tauValue = tau == null ? null : Views.of(ps.getValue(tau, x.getDevice(), training), manager); // [H]
+        // The normaliser's own per-head parameter: tau of Elastic-Softmax or the sink logits.
+        Parameter perHead = tau != null ? tau : sinks;
+        NDArray headValue = perHead == null ? null
+                : Views.of(ps.getValue(perHead, x.getDevice(), training), manager); // [H] float32
         NDArray biasValue = distanceBias == null ? null
                 : Views.of(ps.getValue(distanceBias, x.getDevice(), training), manager)
                         .toType(DataType.FLOAT32, false); // [H, Lb]
@@ -197,8 +215,8 @@ public final class LazyAttentionBlock extends AbstractBlock {
             chunk = automaticQueryChunk(b, t, context.keyLength());
         }
         NDArray[] attended = chunk <= 0 || t <= chunk
-                ? attend(q, k, v, context, tauValue, biasValue, x.getDataType())
-                : attendInChunks(q, k, v, context, tauValue, biasValue, x.getDataType(), chunk);
+                ? attend(q, k, v, context, headValue, biasValue, x.getDataType())
+                : attendInChunks(q, k, v, context, headValue, biasValue, x.getDataType(), chunk);
         NDArray heads = attended[0]; // [B, H, T, D]
         if (gate != null) {
             heads = heads.mul(headGates(ps, x, training)); // [B, H, T, D]
@@ -248,7 +266,7 @@ public final class LazyAttentionBlock extends AbstractBlock {
      *
      * @return {output [B, H, T, D], weights [B, H, T, Tk] float32 or null}
      */
-    private NDArray[] attendInChunks(NDArray q, NDArray k, NDArray v, AttentionContext context, NDArray tauValue,
+    private NDArray[] attendInChunks(NDArray q, NDArray k, NDArray v, AttentionContext context, NDArray headValue,
             NDArray biasValue, DataType type, int chunk) {
         NDManager manager = context.manager();
         long b = q.getShape().get(0);
@@ -261,14 +279,14 @@ public final class LazyAttentionBlock extends AbstractBlock {
             int to = Math.min(t, from + chunk);
             // A scope per chunk frees its scores at once: memory holds one chunk's, not all of them.
             try (NDManager scope = manager.newSubManager()) {
-                scope.tempAttachAll(Stream.of(q, k, v, tauValue, biasValue)
+                scope.tempAttachAll(Stream.of(q, k, v, headValue, biasValue)
                         .filter(Objects::nonNull).toArray(NDArray[]::new));
                 AttentionContext sub = context.queries(from, to, scope);
                 NDArray[] attended = attend(
                         q.get(new NDIndex(":, :, {}:{}", from, to)), // [B, H, Q, D]
                         k.get(new NDIndex(":, :, :{}", cached + to)), // [B, G, cached+to, D]
                         v.get(new NDIndex(":, :, :{}", cached + to)), // [B, G, cached+to, D]
-                        sub, tauValue, biasValue, type);
+                        sub, headValue, biasValue, type);
                 attended[0].attach(manager);
                 outputs.add(attended[0]); // [B, H, Q, D]
                 if (attended[1] != null) {
@@ -312,7 +330,7 @@ public final class LazyAttentionBlock extends AbstractBlock {
      * @param v [B, G, Tk, D] values
      * @return {output [B, H, Tq, D], weights [B, H, Tq, Tk] float32 or null}
      */
-    private NDArray[] attend(NDArray q, NDArray k, NDArray v, AttentionContext context, NDArray tauValue,
+    private NDArray[] attend(NDArray q, NDArray k, NDArray v, AttentionContext context, NDArray headValue,
             NDArray biasValue, DataType type) {
         long b = q.getShape().get(0);
         int t = context.queryLength();
@@ -323,7 +341,7 @@ public final class LazyAttentionBlock extends AbstractBlock {
         if (context.keyPaddingMask() != null) {
             scores = scores.add(context.paddingMask()); // [B, H, Tq, Tk]
         }
-        NDArray weights = normalizer.normalize(scores, tauValue, context); // [B, H, Tq, Tk] float32
+        NDArray weights = normalizer.normalize(scores, headValue, context); // [B, H, Tq, Tk] float32
         NDArray o = weightedValues(weights.toType(type, false), v, b, t, tk); // [B, H, Tq, D]
         return new NDArray[] {o, context.returnWeights() ? weights : null};
     }
@@ -460,14 +478,14 @@ public final class LazyAttentionBlock extends AbstractBlock {
     }
 
     /**
-     * Initialises the projections in {@code dataType} but tau and the distance bias in float32, whatever
-     * {@code dataType} is (docs/design.md §3): in float16 or bfloat16 a threshold like -0.3 would be rounded
-     * and the Elastic-Softmax decision {@code P + tau/i > 0} made on a rounded value. Initialised here first,
+     * Initialises the projections in {@code dataType} but tau, the distance bias and the sinks in float32,
+     * whatever {@code dataType} is (docs/design.md §3): in float16 or bfloat16 a threshold like -0.3 would be
+     * rounded and the Elastic-Softmax decision {@code P + tau/i > 0} made on a rounded value. Initialised here first,
      * they are already initialised when the block initialises its parameters in {@code dataType}.
      */
     @Override
     public void initialize(NDManager manager, DataType dataType, Shape... inputShapes) {
-        for (Parameter parameter : new Parameter[] {tau, distanceBias}) {
+        for (Parameter parameter : new Parameter[] {tau, distanceBias, sinks}) {
             if (parameter != null) {
                 parameter.initialize(manager, DataType.FLOAT32);
             }
@@ -580,6 +598,11 @@ public final class LazyAttentionBlock extends AbstractBlock {
     /** The distance bias parameter [H, Lb], or null for variants without it. */
     public Parameter distanceBias() {
         return distanceBias;
+    }
+
+    /** The sink logits s [H] of {@link AttentionVariant#LEARNED_SINK}, or null for other variants. */
+    public Parameter sinks() {
+        return sinks;
     }
 
     /** The output gate projection Wg [C -> H] of {@link AttentionVariant#GATED}, or null for other variants. */

@@ -1,17 +1,19 @@
 package dev.lazyattention.attention;
 
 import ai.djl.ndarray.NDArray;
+import dev.lazyattention.util.Tensors;
 
 /** Turns masked float32 attention scores into attention weights; one implementation per normalisation. */
 interface ScoreNormalizer {
 
     /**
      * @param scores [B, H, Tq, Tk] float32, future and padded keys already pushed to a very negative value
-     * @param tau [H] float32 thresholds, or null when the normalisation has none
+     * @param parameter [H] float32 per-head parameter of the normalisation (Elastic-Softmax's thresholds tau,
+     *     the sink logits s), or null when it has none
      * @param context positions of the queries and keys
      * @return [B, H, Tq, Tk] float32 weights, exactly 0 on future keys
      */
-    NDArray normalize(NDArray scores, NDArray tau, AttentionContext context);
+    NDArray normalize(NDArray scores, NDArray parameter, AttentionContext context);
 
     /** Ordinary softmax: every row sums to 1. */
     ScoreNormalizer SOFTMAX = (scores, tau, context) -> {
@@ -29,16 +31,15 @@ interface ScoreNormalizer {
 
     /**
      * Softmax with 1 added to the denominator: {@code A = exp(S) / (1 + sum_j exp(S))}, as if every query also
-     * saw a key of score 0 and value 0. Computed with {@code m = max(max_j S, 0)} as {@code exp(S - m) /
-     * (exp(-m) + sum_j exp(S - m))}, which overflows for no score. Masked scores are about -1e30, so their
-     * {@code exp} is exactly 0; a query whose every key is masked (a leading pad) gets {@code m = 0}, the
-     * denominator 1 and a row of zeros, never NaN.
+     * saw a key of score 0 and value 0: the {@link SinkSoftmax} with every sink at 0.
      */
-    ScoreNormalizer OFF_BY_ONE = (scores, tau, context) -> {
-        // A does not depend on m: no gradient needs to flow through the max.
-        NDArray m = scores.max(new int[] {-1}, true).maximum(0f).stopGradient(); // [B, H, Tq, 1]
-        NDArray e = scores.sub(m).exp(); // [B, H, Tq, Tk]
-        NDArray denominator = m.neg().exp().add(e.sum(new int[] {-1}, true)); // [B, H, Tq, 1]
-        return e.div(denominator); // [B, H, Tq, Tk]
-    };
+    ScoreNormalizer OFF_BY_ONE = (scores, parameter, context) ->
+        SinkSoftmax.apply(scores, Tensors.scalar(context.manager(), 0f)); // a scalar sink of 0
+
+    /**
+     * Softmax with a learned sink logit per head: {@code A = exp(S) / (exp(s_h) + sum_j exp(S))}, see {@link
+     * SinkSoftmax}; the parameter is the sink logits {@code s} [H].
+     */
+    ScoreNormalizer LEARNED_SINK = (scores, sinks, context) ->
+        SinkSoftmax.apply(scores, sinks.reshape(1, -1, 1, 1)); // sinks [1, H, 1, 1]
 }

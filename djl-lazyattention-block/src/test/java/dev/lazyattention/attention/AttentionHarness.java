@@ -30,7 +30,7 @@ final class AttentionHarness implements AutoCloseable {
         return block;
     }
 
-    /** Copies the reference's parameters into the block. */
+    /** Copies the reference's parameters into the block (a reference without sinks leaves the block's). */
     static void load(LazyAttentionBlock block, ReferenceAttention ref) {
         copyInto(parameter(block, "query_weight"), flat(ref.wq));
         copyInto(parameter(block, "key_weight"), flat(ref.wk));
@@ -44,6 +44,9 @@ final class AttentionHarness implements AutoCloseable {
         }
         if (block.gate() != null) {
             copyInto(parameter(block, "gate_weight"), flat(ref.wg));
+        }
+        if (block.sinks() != null && ref.sinks != null) {
+            copyInto(block.sinks().getArray(), toFloat(ref.sinks));
         }
     }
 

@@ -54,11 +54,12 @@ class AttentionPropertiesTest {
     }
 
     @Test
-    void softmaxRowsSumToOneLazyRowsToAtMostOneAndOffByOneRowsToLessThanOne() {
+    void softmaxRowsSumToOneLazyRowsToAtMostOneAndSinkRowsToLessThanOne() {
         Random random = new Random(6);
         ReferenceAttention ref = ReferenceAttention.random(random, 12, 3, 3, 4, 5, AttentionVariant.LAZY);
         ref.tau = new double[] {-1, -0.3, 0}; // tau <= 0: a row can only lose mass (tau > 0 may add some)
         ref.wg = ReferenceAttention.gaussian(random, 3, 12, 0.5); // for the gated variant
+        ref.sinks = new double[] {-3, 0.5, 4}; // for the learned sink: a little to most of each row
         double[][][] x = AttentionHarness.random(random, 2, 9, 12);
         try (AttentionHarness harness = new AttentionHarness()) {
             for (AttentionVariant variant : AttentionVariant.values()) {
@@ -67,8 +68,8 @@ class AttentionPropertiesTest {
                 NDArray weights = harness.run(harness.block(ref, variant), harness.array(x), params).get(1);
                 float[] rowSums = weights.sum(new int[] {-1}).toFloatArray();
                 for (float sum : rowSums) {
-                    if (variant.hasOffByOneSoftmax()) {
-                        // the implicit zero-score key takes 1 / (1 + sum exp(S)) > 0 of every row
+                    if (variant.hasOffByOneSoftmax() || variant.hasLearnedSink()) {
+                        // the sink key takes exp(s) / (exp(s) + sum exp(S)) > 0 of every row
                         assertTrue(sum > 0 && sum < 1 - 1e-6, variant + " row sum " + sum);
                     } else if (variant.hasElasticSoftmax()) {
                         assertTrue(sum <= 1 + 1e-6, variant + " row sum " + sum);

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * DJL autograd gradients of L = sum(y * R) against central finite differences of the float64 reference,
- * for the input, the four projections, tau, the distance bias and the output gate's projection.
+ * for the input, the four projections, tau, the distance bias, the output gate's projection and the sinks.
  */
 class GradientCheckTest {
 
@@ -68,6 +68,11 @@ class GradientCheckTest {
             }
             if (variant.hasOutputGate()) {
                 worst = Math.max(worst, check("Wg", grad(block, "gate_weight"), ref.wg, ref, x, r));
+            }
+            if (variant.hasLearnedSink()) {
+                worst = Math.max(worst, check("sinks",
+                        AttentionHarness.toDouble(block.sinks().getArray().getGradient()),
+                        new double[][] {ref.sinks}, ref, x, r));
             }
             LARGEST_PER_VARIANT.put(variant, worst);
         }

@@ -78,9 +78,13 @@ class HalfPrecisionTest {
         }
     }
 
-    /** The off-by-one and gated variants in float16 and bfloat16 stay close to the float32 block too. */
+    /**
+     * The off-by-one, gated and learned-sink variants in float16 and bfloat16 stay close to the float32 block
+     * too; the sinks stay float32 without rounding.
+     */
     @ParameterizedTest
-    @CsvSource({"OFF_BY_ONE, FLOAT16", "OFF_BY_ONE, BFLOAT16", "GATED, FLOAT16", "GATED, BFLOAT16"})
+    @CsvSource({"OFF_BY_ONE, FLOAT16", "OFF_BY_ONE, BFLOAT16", "GATED, FLOAT16", "GATED, BFLOAT16",
+        "LEARNED_SINK, FLOAT16", "LEARNED_SINK, BFLOAT16"})
     void otherBaselinesStayCloseToFloat32(AttentionVariant variant, DataType type) {
         Random random = new Random(71 + variant.ordinal());
         ReferenceAttention ref = ReferenceAttention.random(random, 12, 4, 2, 6, 5, variant);
@@ -91,6 +95,13 @@ class HalfPrecisionTest {
                     .optHeadDim(6).optBiasLength(5).optVariant(variant).build();
             half.initialize(harness.manager, type, new Shape(1, 1, 12));
             AttentionHarness.load(half, ref);
+            if (variant.hasLearnedSink()) {
+                assertEquals(DataType.FLOAT32, half.sinks().getArray().getDataType(), "sinks");
+                float[] sinks = half.sinks().getArray().toFloatArray();
+                for (int h = 0; h < sinks.length; h++) {
+                    assertEquals((float) ref.sinks[h], sinks[h], 0f, "sinks[" + h + "] kept without rounding");
+                }
+            }
             PairList<String, Object> params = new PairList<>();
             params.add(LazyAttentionBlock.RETURN_WEIGHTS, true);
             NDList expected = harness.run(harness.block(ref, variant), harness.array(x), params);

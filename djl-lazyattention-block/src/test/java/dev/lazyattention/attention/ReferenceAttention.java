@@ -4,9 +4,10 @@ package dev.lazyattention.attention;
  * Lazy Attention in plain Java float64, written from docs/design.md §3 loop by loop without DJL, as the
  * independent reference for the block. Weights use DJL's Linear layout {@code [out, in]} (y = W x).
  *
- * <p>The two other baselines, from their definitions: the off-by-one softmax {@code exp(s_j) / (1 + sum_j'
- * exp(s_j'))} (with {@code m = max(max_j s_j, 0)} subtracted from every exponent, 0 included), and the gated
- * variant, whose head h output is multiplied by {@code 1 / (1 + exp(-wg[h] . x_i))} before Wo.
+ * <p>The other baselines, from their definitions: the off-by-one softmax {@code exp(s_j) / (1 + sum_j'
+ * exp(s_j'))} (with {@code m = max(max_j s_j, 0)} subtracted from every exponent, 0 included), the learned
+ * sink {@code exp(s_j) / (exp(sink_h) + sum_j' exp(s_j'))} (with {@code m = max(max_j s_j, sink_h)}), and the
+ * gated variant, whose head h output is multiplied by {@code 1 / (1 + exp(-wg[h] . x_i))} before Wo.
  */
 final class ReferenceAttention {
 
@@ -19,6 +20,7 @@ final class ReferenceAttention {
     boolean distanceBias;
     boolean elastic;
     boolean offByOne;
+    boolean learnedSink;
     boolean gated;
 
     double[][] wq; // [H*D][C]
@@ -28,6 +30,7 @@ final class ReferenceAttention {
     double[] tau; // [H]
     double[][] bias; // [H][Lb]
     double[][] wg; // [H][C], gated variant only
+    double[] sinks; // [H], learned sink variant only
 
     /** Attention weights of the last call: [b][h][i][j] over all keys. */
     double[][][][] lastWeights;
@@ -59,6 +62,15 @@ final class ReferenceAttention {
             // Drawn only here, so that the other variants see the same random inputs as before. Large enough
             // that the gates spread over (0, 1).
             r.wg = gaussian(random, heads, hidden, 0.5);
+        }
+        r.learnedSink = variant.hasLearnedSink();
+        if (r.learnedSink) {
+            // Drawn only here, like wg. Both signs and about the scores' size, so that the sink takes anything
+            // from a little to most of a row.
+            r.sinks = new double[heads];
+            for (int h = 0; h < heads; h++) {
+                r.sinks[h] = -2.0 + 4.0 * random.nextDouble();
+            }
         }
         return r;
     }
@@ -130,10 +142,13 @@ final class ReferenceAttention {
                     if (realKeys == 0) {
                         continue; // a padded query before the row's first real token: no weight at all
                     }
-                    // The off-by-one softmax has an extra term exp(0 - shift) for its implicit zero-score key;
-                    // shifting by max(max, 0) keeps every exponent, that one included, at most 0.
-                    double shift = offByOne ? Math.max(max, 0) : max;
-                    double sum = offByOne ? Math.exp(-shift) : 0;
+                    // The off-by-one softmax has an extra term exp(0 - shift) for its implicit zero-score key, the
+                    // learned sink exp(sink_h - shift); shifting by max(max, sink) keeps every exponent, that one
+                    // included, at most 0.
+                    boolean withSink = offByOne || learnedSink;
+                    double sink = learnedSink ? sinks[h] : 0;
+                    double shift = withSink ? Math.max(max, sink) : max;
+                    double sum = withSink ? Math.exp(sink - shift) : 0;
                     for (int j = 0; j <= i; j++) {
                         s[j] = real[j] ? Math.exp(s[j] - shift) : 0;
                         sum += s[j];

@@ -40,7 +40,7 @@ class SequenceClassifierExampleTest {
     private static final int LENGTH = 10;
 
     @ParameterizedTest
-    @EnumSource(value = AttentionVariant.class, names = {"LAZY", "SOFTMAX", "OFF_BY_ONE", "GATED"})
+    @EnumSource(value = AttentionVariant.class, names = {"LAZY", "SOFTMAX", "OFF_BY_ONE", "GATED", "LEARNED_SINK"})
     void lossFallsWhenTrainedWithDjlTrainer(AttentionVariant variant) throws Exception {
         Engine.getInstance().setRandomSeed(42);
         List<String> tokens = new ArrayList<>();

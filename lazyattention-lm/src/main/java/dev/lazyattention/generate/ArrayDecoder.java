@@ -3,7 +3,8 @@ package dev.lazyattention.generate;
 /**
  * Decodes one token at a time on plain Java float arrays, the same maths as the engine's forward pass with a
  * KV cache (docs/design.md §3): RMSNorm, RoPE, the distance bias {@code b[h, i-j]} for {@code i-j < Lb},
- * softmax or Elastic-Softmax {@code ReLU(P + tau_h / i)}, SwiGLU, the LM head. The engine spends far more
+ * softmax (with {@code exp(s_h)} in its denominator for a sink) or Elastic-Softmax {@code ReLU(P + tau_h / i)},
+ * SwiGLU, the LM head. The engine spends far more
  * time dispatching its small calls (about 500 per token for the {@code small} preset) than computing; here a
  * step is a few loops over arrays that were allocated once: the cache holds {@code capacity} positions and
  * nothing is allocated per step. At batch 1 every weight is read once per token, so a step's speed is the rate
@@ -424,8 +425,9 @@ public final class ArrayDecoder implements AutoCloseable {
                 for (int p = 0; p < n; p++) {
                     max = Math.max(max, scores[p]);
                 }
-                if (w.offByOne) {
-                    max = Math.max(max, 0f); // the implicit key of score 0 takes part in the maximum
+                float sink = w.sink ? w.sinks[l][head] : 0f;
+                if (w.sink) {
+                    max = Math.max(max, sink); // the sink's key of score s_h takes part in the maximum
                 }
                 float sum = 0;
                 for (int p = 0; p < n; p++) {
@@ -433,8 +435,8 @@ public final class ArrayDecoder implements AutoCloseable {
                     scores[p] = e;
                     sum += e;
                 }
-                if (w.offByOne) {
-                    sum += (float) Math.exp(-max); // the 1 of the denominator, scaled like the other terms
+                if (w.sink) {
+                    sum += (float) Math.exp(sink - max); // exp(s_h) of the denominator, scaled like the other terms
                 }
                 float threshold = w.elastic ? w.tau[l][head] * inverse : 0f;
                 int kept = sparse ? keepNonZero(n, sum, threshold) : keepAll(n, sum, threshold);

@@ -32,7 +32,7 @@ public final class DecoderWeights {
     /** The variants whose maths {@link ArrayDecoder} implements; any other is refused. */
     static final Set<AttentionVariant> SUPPORTED = Set.of(AttentionVariant.LAZY, AttentionVariant.SOFTMAX,
             AttentionVariant.BIAS_ONLY, AttentionVariant.ELASTIC_ONLY, AttentionVariant.OFF_BY_ONE,
-            AttentionVariant.GATED);
+            AttentionVariant.GATED, AttentionVariant.LEARNED_SINK);
 
     final LmConfig config;
     final int hidden;
@@ -44,8 +44,11 @@ public final class DecoderWeights {
     final int biasLength;
     final boolean distanceBias;
     final boolean elastic;
-    /** Softmax with 1 added to its denominator ({@link AttentionVariant#OFF_BY_ONE}). */
-    final boolean offByOne;
+    /**
+     * Softmax with {@code exp(s_h)} added to its denominator: {@link AttentionVariant#LEARNED_SINK}, and {@link
+     * AttentionVariant#OFF_BY_ONE} with every {@code s_h} at 0.
+     */
+    final boolean sink;
     /** A sigmoid gate per head on the attention output ({@link AttentionVariant#GATED}). */
     final boolean gated;
     final float epsilon;
@@ -62,6 +65,8 @@ public final class DecoderWeights {
     final float[][][] output;
     /** Per layer [H], or null for variants without Elastic-Softmax. */
     final float[][] tau;
+    /** Per layer [H]: the sink logits s_h (zeros for off-by-one), or null for variants without a sink. */
+    final float[][] sinks;
     /** Per layer [H][Lb], or null for variants without the distance bias. */
     final float[][] bias;
     /** Per layer [C]. */
@@ -86,7 +91,7 @@ public final class DecoderWeights {
         biasLength = config.biasLength();
         distanceBias = config.attention().hasDistanceBias();
         elastic = config.attention().hasElasticSoftmax();
-        offByOne = config.attention().hasOffByOneSoftmax();
+        sink = config.attention().hasOffByOneSoftmax() || config.attention().hasLearnedSink();
         gated = config.attention().hasOutputGate();
         epsilon = config.normEpsilon();
         int layers = config.numLayers();
@@ -95,6 +100,7 @@ public final class DecoderWeights {
         output = new float[layers][][];
         tau = elastic ? new float[layers][] : null;
         bias = distanceBias ? new float[layers][] : null;
+        sinks = sink ? new float[layers][] : null;
         mlpNorm = new float[layers][];
         gateUp = new float[layers][][];
         down = new float[layers][][];
@@ -120,6 +126,9 @@ public final class DecoderWeights {
             }
             if (distanceBias) {
                 bias[l] = values(layer, "distance_bias");
+            }
+            if (sink) {
+                sinks[l] = config.attention().hasLearnedSink() ? values(layer, "sinks") : new float[heads];
             }
             mlpNorm[l] = values(layer, "mlp_norm_gain");
             // The MLP's gate, not the attention's: both are named gate_weight within their own block.

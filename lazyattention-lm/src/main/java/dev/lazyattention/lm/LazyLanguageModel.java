@@ -216,8 +216,8 @@ public final class LazyLanguageModel implements AutoCloseable {
      * model.safetensors} with Llama's tensor names, {@code tokenizer.json}, {@code tokenizer_config.json},
      * {@code generation_config.json} and a {@code README.md} model card. {@link #load(Path)} reads it back.
      *
-     * @param dtype {@code FLOAT32}, {@code FLOAT16} or {@code BFLOAT16} for the tensors; {@code tau} and the
-     *     distance bias stay float32
+     * @param dtype {@code FLOAT32}, {@code FLOAT16} or {@code BFLOAT16} for the tensors; {@code tau}, the
+     *     distance bias and the sinks stay float32
      * @throws IllegalStateException naming the parameter if it holds NaN or infinity (or, for float16, a
      *     value beyond its range)
      */

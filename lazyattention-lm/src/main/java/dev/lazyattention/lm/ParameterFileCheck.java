@@ -108,6 +108,9 @@ final class ParameterFileCheck {
         if (config.attention().hasDistanceBias()) {
             parameter("distance_bias", h, config.biasLength());
         }
+        if (config.attention().hasLearnedSink()) {
+            parameter("sinks", h);
+        }
         path = layer + "attention_query_";
         linear(h * d, c);
         path = layer + "attention_key_";

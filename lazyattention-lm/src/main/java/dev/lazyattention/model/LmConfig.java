@@ -176,7 +176,8 @@ public final class LmConfig {
         long attentionWeights = c * c * 2 + c * kv * 2; // Wq, Wo, Wk, Wv
         long lazyExtras = (attention.hasElasticSoftmax() ? numHeads : 0)
                 + (attention.hasDistanceBias() ? (long) numHeads * biasLength : 0)
-                + (attention.hasOutputGate() ? c * numHeads : 0); // Wg [C -> H]
+                + (attention.hasOutputGate() ? c * numHeads : 0) // Wg [C -> H]
+                + (attention.hasLearnedSink() ? numHeads : 0); // sinks [H]
         long mlp = 3 * c * mlpHiddenSize;
         long norms = 2 * c;
         long perLayer = attentionWeights + lazyExtras + mlp + norms;

@@ -436,7 +436,7 @@ public final class LmTrainer {
         }
     }
 
-    /** Matrices of the projections get weight decay; embeddings, norms, tau and the distance bias do not. */
+    /** Matrices of the projections get weight decay; embeddings, norms, tau, the distance bias and the sinks do not. */
     static boolean isDecayed(String parameterName) {
         return parameterName.endsWith("_weight");
     }

@@ -127,7 +127,7 @@ class ScoringTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = AttentionVariant.class, names = {"LAZY", "SOFTMAX", "OFF_BY_ONE", "GATED"})
+    @EnumSource(value = AttentionVariant.class, names = {"LAZY", "SOFTMAX", "OFF_BY_ONE", "GATED", "LEARNED_SINK"})
     void batchedScoresEqualUnbatchedOnes(AttentionVariant variant) {
         try (LazyLanguageModel lm = TinyModels.fresh(variant, 23)) {
             Random random = new Random(4);
@@ -207,9 +207,10 @@ class ScoringTest {
             assertEquals(sink / sinkQueries, stats.sinkMass(), 1e-5);
             assertEquals((double) sinkHeads / (layers * heads), stats.sinkRate(), 1e-9);
             assertEquals(rowSums / rows, stats.survivingMass(), 1e-5);
-            if (variant.hasOffByOneSoftmax()) {
+            if (variant.hasOffByOneSoftmax() || variant.hasLearnedSink()) {
                 assertEquals(0.0, stats.sparsity(), 1e-9, "no exact zeros on these scores");
-                // near-uniform scores at init: a row of i keys keeps about i / (i + 1), the zero key the rest
+                // near-uniform scores at init (sinks at 0): a row of i keys keeps about i / (i + 1), the sink the
+                // rest
                 assertTrue(stats.survivingMass() > 0.5 && stats.survivingMass() < 0.99,
                         "the implicit zero key takes part of every row: " + stats.survivingMass());
             } else if (!variant.hasElasticSoftmax()) {

@@ -133,8 +133,9 @@ class ArrayDecoderTest {
     }
 
     /**
-     * Distance biases of order 1 and thresholds between -1.5 and -0.2 instead of the initial 1e-3 and -1: an
-     * error in the bias index or the threshold then moves the logits far beyond the tolerance.
+     * Distance biases of order 1, thresholds between -1.5 and -0.2 and sinks between -2 and 2 instead of the
+     * initial 1e-3, -1 and 0: an error in the bias index, the threshold or the sink then moves the logits far
+     * beyond the tolerance.
      */
     private static void sharpenAttention(LazyLanguageModel lm) {
         java.util.Random random = new java.util.Random(17);
@@ -149,6 +150,11 @@ class ArrayDecoderTest {
             } else if (p.getKey().endsWith("tau")) {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = -0.2f - 1.3f * random.nextFloat();
+                }
+                array.set(values);
+            } else if (p.getKey().endsWith("sinks")) {
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = -2f + 4f * random.nextFloat();
                 }
                 array.set(values);
             }

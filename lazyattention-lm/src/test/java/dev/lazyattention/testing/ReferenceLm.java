@@ -24,7 +24,7 @@ import java.util.Map;
  * attention: q, k = RoPE(Wq h), RoPE(Wk h) (rotate-half, absolute positions), v = Wv h; query head h uses
  *   key head h / (H / G); s[i, j] = q_i · k_j / sqrt(D) + b[h, i - j] (i - j &lt; Lb), j &lt;= i;
  *   a = softmax(s), or ReLU(softmax(s) + tau[h] / (i + 1)) with Elastic-Softmax, or exp(s) / (1 + sum exp(s))
- *   with the off-by-one softmax; the gated variant multiplies head h's output a v by sigmoid(Wg[h] · h_i)
+ *   with the off-by-one softmax, or exp(s) / (exp(sink[h]) + sum exp(s)) with the learned sink; the gated variant multiplies head h's output a v by sigmoid(Wg[h] · h_i)
  * </pre>
  */
 public final class ReferenceLm {
@@ -39,6 +39,7 @@ public final class ReferenceLm {
         double[] tau; // [H] or null
         double[][] bias; // [H][Lb] or null
         double[][] outputGate; // Wg [H][C] or null
+        double[] sinks; // [H] or null
         double[][] gate;
         double[][] up;
         double[][] down;
@@ -70,6 +71,7 @@ public final class ReferenceLm {
             l.bias = config.attention().hasDistanceBias() ? matrix(find(parameters, layer, "distance_bias")) : null;
             l.outputGate = config.attention().hasOutputGate()
                     ? matrix(find(parameters, layer, "attention_gate_weight")) : null;
+            l.sinks = config.attention().hasLearnedSink() ? vector(find(parameters, layer, "attention_sinks")) : null;
             l.gate = matrix(find(parameters, layer, "mlp_gate_weight"));
             l.up = matrix(find(parameters, layer, "up_weight"));
             l.down = matrix(find(parameters, layer, "down_weight"));
@@ -255,11 +257,12 @@ public final class ReferenceLm {
                     }
                     max = Math.max(max, s[j]);
                 }
-                // Off-by-one: one more term exp(0) for a key of score 0 and value 0; shifting every exponent
-                // by max(max, 0) keeps them all at most 0.
-                boolean offByOne = config.attention().hasOffByOneSoftmax();
-                double shift = offByOne ? Math.max(max, 0) : max;
-                double sum = offByOne ? Math.exp(-shift) : 0;
+                // Off-by-one: one more term exp(0) for a key of score 0 and value 0, the learned sink exp(sink)
+                // for a key of score sink[h]; shifting every exponent by max(max, sink) keeps them all at most 0.
+                boolean withSink = config.attention().hasOffByOneSoftmax() || l.sinks != null;
+                double sink = l.sinks != null ? l.sinks[head] : 0;
+                double shift = withSink ? Math.max(max, sink) : max;
+                double sum = withSink ? Math.exp(sink - shift) : 0;
                 for (int j = 0; j <= i; j++) {
                     s[j] = Math.exp(s[j] - shift);
                     sum += s[j];

@@ -81,7 +81,7 @@ public final class HfFolder {
      * Writes {@code lm} into {@code dir} (created if needed; files of these names are replaced, each
      * atomically, config.json last).
      *
-     * @param dtype float32, float16 or bfloat16 for every tensor but {@code tau} and the distance bias,
+     * @param dtype float32, float16 or bfloat16 for every tensor but {@code tau}, the distance bias and the sinks,
      *     which stay float32
      * @param records lines for the model card's training record ("steps" to "1000", say), in order; may be empty
      * @throws IllegalStateException naming the tensor if a value is NaN or infinite, or too large for float16

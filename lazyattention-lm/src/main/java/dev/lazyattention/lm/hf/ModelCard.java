@@ -44,7 +44,8 @@ final class ModelCard {
         }
         row(sb, "start token", c.startToken());
         row(sb, "tensor dtype", HfConfig.torchDtype(dtype) + (c.attention().hasElasticSoftmax()
-                || c.attention().hasDistanceBias() ? " (tau and distance bias float32)" : ""));
+                || c.attention().hasDistanceBias() ? " (tau and distance bias float32)"
+                : c.attention().hasLearnedSink() ? " (sinks float32)" : ""));
         if (!records.isEmpty()) {
             sb.append("\n## Training record\n\n| record | value |\n|---|---|\n");
             records.forEach((k, v) -> row(sb, k, v));

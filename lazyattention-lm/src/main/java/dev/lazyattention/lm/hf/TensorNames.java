@@ -28,7 +28,7 @@ public final class TensorNames {
      * @param name its name in {@code model.safetensors}
      * @param parameter the DJL parameter's name in {@code LazyLm#getParameters()}
      * @param shape what {@code config.json} implies
-     * @param alwaysFloat32 {@code tau} and the distance bias: float32 in every file, whatever its dtype
+     * @param alwaysFloat32 {@code tau}, the distance bias and the sinks: float32 in every file, whatever its dtype
      */
     public record Entry(String name, String parameter, Shape shape, boolean alwaysFloat32) {}
 
@@ -77,6 +77,9 @@ public final class TensorNames {
             if (config.attention().hasDistanceBias()) {
                 out.add(new Entry(hf + "self_attn.distance_bias", djl + "attention_distance_bias",
                         new Shape(h, config.biasLength()), true));
+            }
+            if (config.attention().hasLearnedSink()) {
+                out.add(new Entry(hf + "self_attn.sinks", djl + "attention_sinks", new Shape(h), true));
             }
             out.add(new Entry(hf + "post_attention_layernorm.weight", djl + "mlp_norm_gain", new Shape(c), false));
             out.add(new Entry(hf + "mlp.gate_proj.weight", djl + "mlp_gate_weight", new Shape(m, c), false));

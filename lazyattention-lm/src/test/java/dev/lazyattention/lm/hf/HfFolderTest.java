@@ -90,18 +90,21 @@ class HfFolderTest {
 
     /**
      * A float16 or bfloat16 folder reloads into float32 within half an ulp of each weight (the rounding of
-     * {@link HalfFloatsTest}), while tau and the distance bias, float32 in the file, come back bit for bit.
+     * {@link HalfFloatsTest}), while tau, the distance bias and the sinks, float32 in the file, come back bit for bit.
      */
     @ParameterizedTest
-    @CsvSource({"FLOAT16, F16, 11, 0.01", "BFLOAT16, BF16, 8, 0.05"})
-    void halfPrecisionFoldersReloadWithinRoundingWithTauAndTheBiasExact(DataType dtype, String header, int bits,
-            double logProbabilityTolerance) throws IOException {
-        try (LazyLanguageModel lm = HfTesting.randomised(TinyModels.config(AttentionVariant.LAZY), 11)) {
-            Path folder = dir.resolve(header);
+    @CsvSource({"LAZY, FLOAT16, F16, 11, 0.01", "LAZY, BFLOAT16, BF16, 8, 0.05",
+        "LEARNED_SINK, BFLOAT16, BF16, 8, 0.05"})
+    void halfPrecisionFoldersReloadWithinRoundingWithTauTheBiasAndTheSinksExact(AttentionVariant variant,
+            DataType dtype, String header, int bits, double logProbabilityTolerance) throws IOException {
+        try (LazyLanguageModel lm = HfTesting.randomised(TinyModels.config(variant), 11)) {
+            Path folder = dir.resolve(variant.id() + "-" + header);
             lm.exportFolder(folder, dtype);
             try (SafetensorsFile file = SafetensorsFile.open(folder.resolve("model.safetensors"), "f", "w")) {
-                assertEquals("F32", file.tensors().get("model.layers.1.self_attn.tau").dtype());
-                assertEquals("F32", file.tensors().get("model.layers.1.self_attn.distance_bias").dtype());
+                for (String exact : variant.hasLearnedSink() ? new String[] {"sinks"}
+                        : new String[] {"tau", "distance_bias"}) {
+                    assertEquals("F32", file.tensors().get("model.layers.1.self_attn." + exact).dtype(), exact);
+                }
                 assertEquals(header, file.tensors().get("model.layers.1.self_attn.q_proj.weight").dtype());
                 assertEquals(header, file.tensors().get("lm_head.weight").dtype());
             }
@@ -111,7 +114,8 @@ class HfFolderTest {
                 for (Map.Entry<String, float[]> e : before.entrySet()) {
                     float[] b = e.getValue();
                     float[] a = after.get(e.getKey());
-                    if (e.getKey().endsWith("_tau") || e.getKey().endsWith("distance_bias")) {
+                    if (e.getKey().endsWith("_tau") || e.getKey().endsWith("distance_bias")
+                            || e.getKey().endsWith("_sinks")) {
                         assertArrayEquals(b, a, e.getKey());
                         continue;
                     }

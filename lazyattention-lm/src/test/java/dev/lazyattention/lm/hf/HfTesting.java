@@ -26,7 +26,9 @@ final class HfTesting {
             float[] values = new float[Math.toIntExact(array.size())];
             String name = p.getKey();
             for (int i = 0; i < values.length; i++) {
-                if (name.endsWith("_tau")) {
+                if (name.endsWith("_sinks")) {
+                    values[i] = -1.5f + 3f * random.nextFloat();
+                } else if (name.endsWith("_tau")) {
                     values[i] = -0.6f + 0.7f * random.nextFloat();
                 } else if (name.endsWith("_gain")) {
                     values[i] = 1f + 0.2f * (float) random.nextGaussian();
