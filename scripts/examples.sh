@@ -49,7 +49,7 @@ mvn_offline_first() {
     rm -f "$log"
     return 0
   fi
-  if grep -q -E "offline mode|has not been downloaded|Cannot access .* in offline|Could not resolve|resolve plugin" "$log"; then
+  if grep -q -E "offline mode|has not been downloaded|Cannot access .* in offline|Could not resolve|resolve plugin|No plugin found for prefix" "$log"; then
     rm -f "$log"
     echo "examples.sh: something is missing from the local Maven repository; running online" >&2
     mvn "$@"
