@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 /** {@code lazyattn eval}. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Score text files: loss, perplexity, bits per byte, attention diagnostics.",
-            "Diagnostics: sparsity (overall and per layer), sinkMass, sinkRate, survivingMass.",
+            "Diagnostics: sparsity (overall and per layer), sinkMass, sinkRate, survivingMass;",
+            "collapse per layer: meanCosine, effectiveRank (and of the final normalised state).",
             "Long documents are scored in sliding windows; nothing is truncated."})
 final class EvalCommand implements Callable<Integer> {
 
@@ -77,6 +78,12 @@ final class EvalCommand implements Callable<Integer> {
                     System.out.printf(Locale.ROOT, "  sinkMass      %.4f%n", result.attention().sinkMass());
                     System.out.printf(Locale.ROOT, "  sinkRate      %.4f%n", result.attention().sinkRate());
                     System.out.printf(Locale.ROOT, "  survivingMass %.4f%n", result.attention().survivingMass());
+                }
+                if (result.collapse() != null) {
+                    System.out.printf(Locale.ROOT, "  meanCosine    per layer %s  final %.3f%n",
+                            format(result.collapse().meanCosinePerLayer()), result.collapse().meanCosineFinal());
+                    System.out.printf(Locale.ROOT, "  effectiveRank per layer %s  final %.3f%n",
+                            format(result.collapse().effectiveRankPerLayer()), result.collapse().effectiveRankFinal());
                 }
             }
         }
