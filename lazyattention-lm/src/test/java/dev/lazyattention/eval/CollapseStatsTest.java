@@ -66,6 +66,7 @@ class CollapseStatsTest {
             entropy -= s / total * Math.log(s / total);
         }
         assertEquals(Math.exp(entropy), CollapseStats.effectiveRank(x), 1e-9);
+        assertEquals(Math.exp(entropy), CollapseStats.effectiveRank(transpose(x)), 1e-9, "the other Gram matrix");
 
         for (double[] row : x) { // a shared direction, so that the cosines are far from 0
             row[0] += 3;
@@ -110,10 +111,39 @@ class CollapseStatsTest {
                     double cosine = l < config.numLayers() ? got.meanCosinePerLayer()[l] : got.meanCosineFinal();
                     double rank = l < config.numLayers() ? got.effectiveRankPerLayer()[l] : got.effectiveRankFinal();
                     assertEquals(pairwiseCosine(window), cosine, 1e-5, "request " + r + ", state " + l);
-                    assertEquals(CollapseStats.effectiveRank(window), rank, 1e-3, "request " + r + ", state " + l);
+                    double[][] ranked = CollapseStats.evenlySpaced(window, CollapseStats.RANK_ROWS);
+                    assertEquals(CollapseStats.effectiveRank(ranked), rank, 1e-3, "request " + r + ", state " + l);
                 }
             }
         }
+    }
+
+    private static double[][] transpose(double[][] x) {
+        double[][] t = new double[x[0].length][x.length];
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < x[0].length; j++) {
+                t[j][i] = x[i][j];
+            }
+        }
+        return t;
+    }
+
+    @Test
+    void theEffectiveRankTakesAtMostRankRowsEvenlySpacedTokens() {
+        double[][] rows = new double[150][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = new double[] {i};
+        }
+        double[][] picked = CollapseStats.evenlySpaced(rows, 64);
+        assertEquals(64, picked.length);
+        assertEquals(0, picked[0][0]);
+        assertEquals(147, picked[63][0]); // floor(63 * 150 / 64)
+        for (int k = 1; k < picked.length; k++) {
+            double step = picked[k][0] - picked[k - 1][0];
+            assertEquals(true, step == 2 || step == 3, "step " + step + " at " + k);
+        }
+        double[][] few = new double[10][];
+        assertEquals(few, CollapseStats.evenlySpaced(few, 64), "a window of no more tokens is taken whole");
     }
 
     /** The mean of {@code cos(x_i, x_j)} over ordered pairs {@code i != j}, pair by pair. */
