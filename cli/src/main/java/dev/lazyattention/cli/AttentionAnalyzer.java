@@ -113,7 +113,7 @@ final class AttentionAnalyzer {
         int n = input.length;
         ScoringPass pass = ScoringPass.whole(new ScoringRequest(input, 1));
         CollapseStats collapse = new SequenceScorer(lm, ScoringOptions.defaults(lm.config().contextLength())
-                .withAttentionStats(true)).score(new ScoringRequest(input, 1)).collapse();
+                .withCollapse(true)).score(new ScoringRequest(input, 1)).collapse();
         return lm.withReadLock(() -> {
             try (NDManager manager = lm.newManager()) {
                 AttentionContext ctx = AttentionContext.builder(manager, 1, n).optReturnWeights(true).build();

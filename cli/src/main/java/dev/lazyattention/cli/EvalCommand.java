@@ -46,7 +46,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "8", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--no-attention-stats", description = "Skip the attention diagnostics (faster).")
+    @Option(names = "--no-attention-stats", description = "Skip the attention and collapse diagnostics (faster).")
     boolean noAttentionStats;
 
     @Mixin
@@ -61,7 +61,7 @@ final class EvalCommand implements Callable<Integer> {
         try (LazyLanguageModel lm = LazyLanguageModel.load(modelFile, device.resolve())) {
             int w = window == null ? lm.config().contextLength() : window;
             ScoringOptions options = new ScoringOptions(w, stride == null ? Math.max(1, w / 2) : stride, batchSize,
-                    !noAttentionStats, 0);
+                    !noAttentionStats, 0).withCollapse(!noAttentionStats);
             EvalResult result = new CorpusEvaluator(lm, options).evaluate(corpus);
             Map<String, Object> m = result.toMap();
             if (json) {

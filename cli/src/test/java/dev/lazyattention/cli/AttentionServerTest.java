@@ -106,7 +106,7 @@ class AttentionServerTest {
             assertEquals(TEXT, rebuilt.toString());
             // Collapse per layer: the text as one window, as eval measures it.
             CollapseStats collapse = new SequenceScorer(lm, ScoringOptions.defaults(lm.config().contextLength())
-                    .withAttentionStats(true)).score(new ScoringRequest(lm.tokenizer().afterEndOfText(ids), 1)).collapse();
+                    .withCollapse(true)).score(new ScoringRequest(lm.tokenizer().afterEndOfText(ids), 1)).collapse();
             JsonObject c = a.getAsJsonObject("collapse");
             JsonArray cosine = c.getAsJsonArray("meanCosine");
             JsonArray rank = c.getAsJsonArray("effectiveRank");

@@ -10,8 +10,7 @@ import java.util.Map;
  * @param tokens scored tokens
  * @param bytes UTF-8 bytes of the scored text
  * @param attention attention diagnostics, or null when not computed
- * @param collapse representational collapse per layer, or null when not computed (it is computed with the
- *     attention diagnostics)
+ * @param collapse representational collapse per layer, or null when not computed
  */
 public record EvalResult(double nll, long tokens, long bytes, AttentionStats attention, CollapseStats collapse) {
 

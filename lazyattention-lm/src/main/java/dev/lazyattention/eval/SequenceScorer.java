@@ -68,10 +68,10 @@ public final class SequenceScorer {
         final List<AttentionStats> segments = new ArrayList<>();
         final List<List<TokenPrediction>> predictions = new ArrayList<>();
 
-        Result(ScoringRequest r, boolean stats, boolean predict, int layers, int heads) {
+        Result(ScoringRequest r, boolean stats, boolean collapsed, boolean predict, int layers, int heads) {
             logProbs = new double[r.targets()];
             attention = stats ? new AttentionStats(layers, heads) : null;
-            collapse = stats ? new CollapseStats(layers) : null;
+            collapse = collapsed ? new CollapseStats(layers) : null;
             if (stats) {
                 for (int s = 0; s < r.segmentCount(); s++) {
                     segments.add(new AttentionStats(layers, heads));
@@ -99,7 +99,7 @@ public final class SequenceScorer {
         List<Result> results = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
             windows.addAll(windowsOf(i, requests.get(i), options, startToken()));
-            results.add(new Result(requests.get(i), options.attentionStats(), options.topK() > 0,
+            results.add(new Result(requests.get(i), options.attentionStats(), options.collapse(), options.topK() > 0,
                     lm.config().numLayers(), lm.config().numHeads()));
         }
         // Similar lengths together waste less padding; results go back by request index.
@@ -164,8 +164,8 @@ public final class SequenceScorer {
      * beginning (or {@code windowLength - stride} tokens before the first target); each later one starts
      * {@code windowLength - stride} tokens before its first target, so every target after the first window
      * has at least that much context. The last token is an input only when something is computed at its
-     * position (attention statistics, next-token predictions); a window that only owns that position gets a
-     * whole window of context.
+     * position (attention or collapse statistics, next-token predictions); a window that only owns that
+     * position gets a whole window of context.
      *
      * <p>For a model trained with a start token ({@code startToken >= 0}) a window whose first token is not
      * that token gets it prepended, and so holds one token of the request fewer: every window the model
@@ -176,7 +176,7 @@ public final class SequenceScorer {
         int n = tokens.length;
         int length = options.windowLength();
         int context = length - options.stride();
-        int inputs = options.topK() > 0 || options.attentionStats() ? n : n - 1;
+        int inputs = options.topK() > 0 || options.attentionStats() || options.collapse() ? n : n - 1;
         List<ScoringWindow> list = new ArrayList<>();
         for (int from = r.firstTarget(); from - 1 < inputs; ) {
             int start = from < n ? Math.max(0, from - context) : Math.max(0, n - length);
@@ -218,6 +218,8 @@ public final class SequenceScorer {
             pass.collect(logSoftmax, logProbs);
             if (options.attentionStats()) {
                 accumulateAttention(requests, pass, out.attentionWeights(), results);
+            }
+            if (options.collapse()) {
                 accumulateCollapse(pass, manager, out.hidden(), results);
             }
             if (options.topK() > 0) {

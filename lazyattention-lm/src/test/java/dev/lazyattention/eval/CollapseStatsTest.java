@@ -98,7 +98,7 @@ class CollapseStatsTest {
                 int[] ids = lm.tokenizer().encode(SyntheticCorpus.sentence(random) + " " + SyntheticCorpus.sentence(random));
                 requests.add(new ScoringRequest(lm.tokenizer().afterEndOfText(ids), 1));
             }
-            ScoringOptions options = ScoringOptions.defaults(config.contextLength()).withAttentionStats(true);
+            ScoringOptions options = ScoringOptions.defaults(config.contextLength()).withCollapse(true);
             List<SequenceScore> scores = new SequenceScorer(lm, options).score(requests);
             for (int r = 0; r < requests.size(); r++) {
                 int[] tokens = requests.get(r).tokens();
