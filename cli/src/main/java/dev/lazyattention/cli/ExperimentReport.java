@@ -205,10 +205,10 @@ final class ExperimentReport {
         drawBias(out.resolve("distance_bias.png"), biases);
         drawAttentionMaps(out.resolve("attention_maps.png"), setup, runs);
         Charts.bars(out.resolve("mean_cosine_per_layer.png"),
-                "Mean pairwise cosine of the tokens of a window after each layer (validation text)", "layer",
+                "Collapse: mean pairwise cosine of a window's tokens (validation text)", "layer",
                 "mean cosine (1: collapsed)", layerNames, perLayer(runs, "meanCosine", layers));
         Charts.bars(out.resolve("effective_rank_per_layer.png"),
-                "Effective rank of a window's token representations after each layer (validation text)", "layer",
+                "Collapse: effective rank of a window's tokens (validation text)", "layer",
                 "effective rank (1: collapsed)", layerNames, perLayer(runs, "effectiveRank", layers));
     }
 
@@ -448,8 +448,8 @@ final class ExperimentReport {
         }
         md.append("\nCollapse: per layer, the residual stream after that layer over the tokens of each scoring window but "
                 + "its first; meanCosine is the mean cosine over all pairs of distinct tokens (1: collapsed), "
-                + "effectiveRank the exp of the entropy of the normalised singular values (Roy and Vetterli 2007; "
-                + "1: collapsed), each averaged over windows.\n\n");
+                + "effectiveRank the exp of the entropy of the normalised singular values of at most 64 evenly spaced "
+                + "tokens (Roy and Vetterli 2007; 1: collapsed), each averaged over windows.\n\n");
         return md.toString();
     }
 
