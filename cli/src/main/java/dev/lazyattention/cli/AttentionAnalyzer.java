@@ -6,8 +6,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import dev.lazyattention.attention.AttentionContext;
+import dev.lazyattention.eval.CollapseStats;
+import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringPass;
 import dev.lazyattention.eval.ScoringRequest;
+import dev.lazyattention.eval.SequenceScorer;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.DecoderLayer;
 import dev.lazyattention.model.LmOutput;
@@ -26,6 +29,8 @@ import java.util.Map;
  * model's most likely tokens at its place, every head's sparsity, sink mass and tau, and the attention
  * weights of a chosen layer. One forward pass with attention weights (the path of the experiment report's
  * attention maps); the log-probabilities come from the same pass and equal {@code SequenceScorer}'s (tested).
+ * The text's representational collapse per layer ({@link CollapseStats}: the text is one window) comes from
+ * {@code SequenceScorer}, as {@code eval} computes it.
  *
  * <p>The text is scored after the end-of-text token, as evaluation scores a document: position 0 of every
  * map is that token, so the sink mass is the weight on it. Thread-safe: it holds no mutable state.
@@ -107,6 +112,8 @@ final class AttentionAnalyzer {
         int[] input = tokenizer.afterEndOfText(encoding.ids());
         int n = input.length;
         ScoringPass pass = ScoringPass.whole(new ScoringRequest(input, 1));
+        CollapseStats collapse = new SequenceScorer(lm, ScoringOptions.defaults(lm.config().contextLength())
+                .withCollapse(true)).score(new ScoringRequest(input, 1)).collapse();
         return lm.withReadLock(() -> {
             try (NDManager manager = lm.newManager()) {
                 AttentionContext ctx = AttentionContext.builder(manager, 1, n).optReturnWeights(true).build();
@@ -159,6 +166,7 @@ final class AttentionAnalyzer {
                 m.put("layer", layerUsed);
                 m.put("head", headUsed);
                 m.put("summary", summary(weights, n));
+                m.put("collapse", collapse(collapse));
                 m.put("weights", rows(weights.get(layerUsed), headUsed, n));
                 if (allHeads) {
                     List<float[][]> layerWeights = new ArrayList<>(heads());
@@ -184,6 +192,20 @@ final class AttentionAnalyzer {
             list.add(p);
         }
         return list;
+    }
+
+    /**
+     * Per layer, the mean pairwise cosine and the effective rank of the text's tokens after the start token
+     * (null where the text has fewer than two), and those of the final normalised hidden state.
+     */
+    private static Map<String, Object> collapse(CollapseStats c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        boolean measured = c.windows() > 0;
+        m.put("meanCosine", measured ? c.meanCosinePerLayer() : null);
+        m.put("effectiveRank", measured ? c.effectiveRankPerLayer() : null);
+        m.put("meanCosineFinal", measured ? c.meanCosineFinal() : null);
+        m.put("effectiveRankFinal", measured ? c.effectiveRankFinal() : null);
+        return m;
     }
 
     /** Causal rows of one head: row i holds the weights of keys 0..i. */

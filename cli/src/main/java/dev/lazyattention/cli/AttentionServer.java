@@ -39,7 +39,8 @@ import java.util.regex.Pattern;
  *   <li>{@code GET /api/info}: the models (configuration, tau per layer and head) and the limits;
  *   <li>{@code POST /api/analyze} with {@code {"text", "layer", "head", "allHeads"}}: per model, the tokens with
  *       their offsets, log-probabilities and the model's most likely tokens at each place, every head's
- *       sparsity, sink mass and tau, and the attention weights of the chosen layer and head.
+ *       sparsity, sink mass and tau, the text's representational collapse per layer (mean pairwise cosine and
+ *       effective rank, as {@code eval} measures them), and the attention weights of the chosen layer and head.
  * </ul>
  *
  * Bad requests get 400 with {@code {"error": message}}, among them a body that is not UTF-8 (named by its byte

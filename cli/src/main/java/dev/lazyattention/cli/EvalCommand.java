@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 /** {@code lazyattn eval}. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Score text files: loss, perplexity, bits per byte, attention diagnostics.",
-            "Diagnostics: sparsity (overall and per layer), sinkMass, sinkRate, survivingMass.",
+            "Diagnostics: sparsity (overall and per layer), sinkMass, sinkRate, survivingMass;",
+            "collapse per layer: meanCosine, effectiveRank (and of the final normalised state).",
             "Long documents are scored in sliding windows; nothing is truncated."})
 final class EvalCommand implements Callable<Integer> {
 
@@ -45,7 +46,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--no-attention-stats", description = "Skip the attention diagnostics (faster).")
+    @Option(names = "--no-attention-stats", description = "Skip the attention and collapse diagnostics (faster).")
     boolean noAttentionStats;
 
     @Mixin
@@ -60,7 +61,7 @@ final class EvalCommand implements Callable<Integer> {
         try (LazyLanguageModel lm = LazyLanguageModel.load(modelFile, device.resolve())) {
             int w = window == null ? lm.config().contextLength() : window;
             ScoringOptions options = new ScoringOptions(w, stride == null ? Math.max(1, w / 2) : stride, batchSize,
-                    !noAttentionStats, 0);
+                    !noAttentionStats, 0).withCollapse(!noAttentionStats);
             EvalResult result = new CorpusEvaluator(lm, options).evaluate(corpus);
             Map<String, Object> m = result.toMap();
             if (json) {
@@ -77,6 +78,12 @@ final class EvalCommand implements Callable<Integer> {
                     System.out.printf(Locale.ROOT, "  sinkMass      %.4f%n", result.attention().sinkMass());
                     System.out.printf(Locale.ROOT, "  sinkRate      %.4f%n", result.attention().sinkRate());
                     System.out.printf(Locale.ROOT, "  survivingMass %.4f%n", result.attention().survivingMass());
+                }
+                if (result.collapse() != null) {
+                    System.out.printf(Locale.ROOT, "  meanCosine    per layer %s  final %.3f%n",
+                            format(result.collapse().meanCosinePerLayer()), result.collapse().meanCosineFinal());
+                    System.out.printf(Locale.ROOT, "  effectiveRank per layer %s  final %.3f%n",
+                            format(result.collapse().effectiveRankPerLayer()), result.collapse().effectiveRankFinal());
                 }
             }
         }

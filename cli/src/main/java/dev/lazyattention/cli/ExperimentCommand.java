@@ -231,7 +231,7 @@ final class ExperimentCommand implements Callable<Integer> {
         try (LazyLanguageModel lm = LazyLanguageModel.load(dir.resolve(LmTrainer.MODEL_FILE), settings.device())) {
             long t = System.nanoTime();
             EvalResult eval = new CorpusEvaluator(lm, ScoringOptions.defaults(lm.config().contextLength())
-                    .withAttentionStats(true).withBatchSize(4)).evaluate(valid);
+                    .withAttentionStats(true).withCollapse(true).withBatchSize(4)).evaluate(valid);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("variant", run.variant().id());
             m.put("run", run.id());
@@ -243,7 +243,7 @@ final class ExperimentCommand implements Callable<Integer> {
             if (heldOut != null) {
                 // Scored like the validation text: the same windows, the same attention statistics.
                 EvalResult h = new CorpusEvaluator(lm, ScoringOptions.defaults(lm.config().contextLength())
-                        .withAttentionStats(true).withBatchSize(4)).evaluate(heldOut);
+                        .withAttentionStats(true).withCollapse(true).withBatchSize(4)).evaluate(heldOut);
                 Map<String, Object> held = new LinkedHashMap<>(h.toMap());
                 held.remove("sparsityPerLayer");
                 m.put("heldOut", held);

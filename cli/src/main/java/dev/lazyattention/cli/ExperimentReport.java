@@ -38,7 +38,8 @@ final class ExperimentReport {
     static final String EVAL_FILE = "eval.json";
     static final String SETUP_FILE = "setup.json";
     static final String[] PICTURES = {"valid_loss.png", "sparsity_over_training.png", "sink_mass_over_training.png",
-        "sparsity_per_layer.png", "tau.png", "distance_bias.png", "attention_maps.png"};
+        "sparsity_per_layer.png", "tau.png", "distance_bias.png", "attention_maps.png", "mean_cosine_per_layer.png",
+        "effective_rank_per_layer.png"};
     /** Paper's reported maximum attention sparsity. */
     static final double PAPER_SPARSITY = 0.5958;
 
@@ -197,21 +198,32 @@ final class ExperimentReport {
         for (int l = 0; l < layers; l++) {
             layerNames.add("layer " + l);
         }
-        Map<String, double[]> perLayer = new LinkedHashMap<>();
-        for (Run r : runs) {
-            JsonArray a = r.eval().getAsJsonArray("sparsityPerLayer");
-            double[] v = new double[layers];
-            for (int l = 0; l < layers; l++) {
-                v[l] = a.get(l).getAsDouble();
-            }
-            perLayer.put(r.id(), v);
-        }
         Charts.bars(out.resolve("sparsity_per_layer.png"), "Attention sparsity per layer (validation text)", "layer",
-                "share of exactly-zero causal weights", layerNames, perLayer);
+                "share of exactly-zero causal weights", layerNames, perLayer(runs, "sparsityPerLayer", layers));
 
         drawTau(out.resolve("tau.png"), taus);
         drawBias(out.resolve("distance_bias.png"), biases);
         drawAttentionMaps(out.resolve("attention_maps.png"), setup, runs);
+        Charts.bars(out.resolve("mean_cosine_per_layer.png"),
+                "Collapse: mean pairwise cosine of a window's tokens (validation text)", "layer",
+                "mean cosine (1: collapsed)", layerNames, perLayer(runs, "meanCosine", layers));
+        Charts.bars(out.resolve("effective_rank_per_layer.png"),
+                "Collapse: effective rank of a window's tokens (validation text)", "layer",
+                "effective rank (1: collapsed)", layerNames, perLayer(runs, "effectiveRank", layers));
+    }
+
+    /** Per run, the per-layer array {@code key} of its validation evaluation; NaN where it has none. */
+    private static Map<String, double[]> perLayer(List<Run> runs, String key, int layers) {
+        Map<String, double[]> perLayer = new LinkedHashMap<>();
+        for (Run r : runs) {
+            JsonArray a = r.eval().has(key) ? r.eval().getAsJsonArray(key) : new JsonArray();
+            double[] v = new double[layers];
+            for (int l = 0; l < layers; l++) {
+                v[l] = l < a.size() ? a.get(l).getAsDouble() : Double.NaN;
+            }
+            perLayer.put(r.id(), v);
+        }
+        return perLayer;
     }
 
     private static void drawTau(Path file, Map<String, double[][]> taus) throws IOException {
@@ -403,18 +415,53 @@ final class ExperimentReport {
         md.append("\nPIQA: 1,838 two-choice items; chance is 50%. sinkMass: mean weight on the first token of a window; "
                 + "sinkRate: share of (layer, head) pairs whose mean weight on the first token exceeds 0.3. Wall minutes: "
                 + "training with its validations, on a machine that other jobs may have shared.\n\n");
+        md.append(collapse(runs));
         md.append(claims(runs));
         md.append("\n## Pictures\n\n");
         String[] captions = {"Validation loss of every run", "Sparsity of the attention weights over training",
             "Weight on the first token (the attention sink) over training, every run", "Sparsity per layer",
             "Learned tau per layer and head", "Learned distance bias per head and layer",
             "Attention maps on one validation passage: in each layer the four heads with the most softmax weight on "
-                    + "the first token"};
+                    + "the first token", "Representational collapse per layer: mean pairwise cosine",
+            "Representational collapse per layer: effective rank"};
         for (int i = 0; i < PICTURES.length; i++) {
             md.append("### ").append(captions[i]).append("\n\n![").append(captions[i]).append("](")
                     .append(PICTURES[i]).append(")\n\n");
         }
         return md.toString();
+    }
+
+    /** The collapse table: per run and layer, mean pairwise cosine and effective rank (validation; held out). */
+    private static String collapse(List<Run> runs) {
+        if (!runs.get(0).eval().has("meanCosine")) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("| run | meanCosine per layer | effectiveRank per layer "
+                + "| held-out meanCosine | held-out effectiveRank |\n|---|---|---|---|---|\n");
+        for (Run r : runs) {
+            JsonElement h = r.eval().get("heldOut");
+            JsonObject held = h != null && h.isJsonObject() ? h.getAsJsonObject() : new JsonObject();
+            md.append("| ").append(r.id()).append(" | ").append(layerValues(r.eval(), "meanCosine", "%.3f"))
+                    .append(" | ").append(layerValues(r.eval(), "effectiveRank", "%.2f"))
+                    .append(" | ").append(layerValues(held, "meanCosine", "%.3f"))
+                    .append(" | ").append(layerValues(held, "effectiveRank", "%.2f")).append(" |\n");
+        }
+        md.append("\nCollapse: per layer, the residual stream after that layer over the tokens of each scoring window but "
+                + "its first; meanCosine is the mean cosine over all pairs of distinct tokens (1: collapsed), "
+                + "effectiveRank the exp of the entropy of the normalised singular values of at most 64 evenly spaced "
+                + "tokens (Roy and Vetterli 2007; 1: collapsed), each averaged over windows.\n\n");
+        return md.toString();
+    }
+
+    private static String layerValues(JsonObject o, String key, String pattern) {
+        if (!o.has(key) || !o.get(key).isJsonArray()) {
+            return "n/a";
+        }
+        List<String> values = new ArrayList<>();
+        for (JsonElement e : o.getAsJsonArray(key)) {
+            values.add(fixed(e.getAsDouble(), pattern));
+        }
+        return String.join(" / ", values);
     }
 
     /** Heads with a sink in the softmax baseline, as a share, at or above which the sink claim is tested. */

@@ -10,6 +10,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.lazyattention.eval.CollapseStats;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScore;
@@ -103,6 +104,20 @@ class AttentionServerTest {
                         "the most likely token is at least as likely as the one that came");
             }
             assertEquals(TEXT, rebuilt.toString());
+            // Collapse per layer: the text as one window, as eval measures it.
+            CollapseStats collapse = new SequenceScorer(lm, ScoringOptions.defaults(lm.config().contextLength())
+                    .withCollapse(true)).score(new ScoringRequest(lm.tokenizer().afterEndOfText(ids), 1)).collapse();
+            JsonObject c = a.getAsJsonObject("collapse");
+            JsonArray cosine = c.getAsJsonArray("meanCosine");
+            JsonArray rank = c.getAsJsonArray("effectiveRank");
+            assertEquals(lm.config().numLayers(), cosine.size());
+            assertEquals(lm.config().numLayers(), rank.size());
+            for (int l = 0; l < cosine.size(); l++) {
+                assertEquals(collapse.meanCosinePerLayer()[l], cosine.get(l).getAsDouble(), 1e-9, "layer " + l);
+                assertEquals(collapse.effectiveRankPerLayer()[l], rank.get(l).getAsDouble(), 1e-9, "layer " + l);
+                assertTrue(rank.get(l).getAsDouble() >= 1 && rank.get(l).getAsDouble() <= ids.length, "layer " + l);
+            }
+            assertEquals(collapse.effectiveRankFinal(), c.get("effectiveRankFinal").getAsDouble(), 1e-9);
             assertEquals(AttentionAnalyzer.TOP_K, a.getAsJsonArray("nextTokens").size());
 
             // The chosen head's weights: causal rows, equal to that head in layerWeights, and its summary.

@@ -95,6 +95,26 @@ class CliTest {
     }
 
     @Test
+    void evalJsonCarriesTheCollapseOfEveryLayer() {
+        Run r = run("eval", "--model", model.toString(), "--json", validFile.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        for (String key : List.of("meanCosine", "effectiveRank")) {
+            assertEquals(2, o.getAsJsonArray(key).size(), key + " has one value per layer of the tiny preset: " + r.out());
+        }
+        for (var v : o.getAsJsonArray("meanCosine")) {
+            assertTrue(v.getAsDouble() > -1 && v.getAsDouble() <= 1, "a mean cosine in (-1, 1]: " + r.out());
+        }
+        for (var v : o.getAsJsonArray("effectiveRank")) {
+            assertTrue(v.getAsDouble() >= 1 && v.getAsDouble() <= 32, "an effective rank in [1, min(n, C)]: " + r.out());
+        }
+        assertTrue(o.get("collapseWindows").getAsLong() >= 20, "every document has a window: " + r.out());
+        assertTrue(Double.isFinite(o.get("meanCosineFinal").getAsDouble()), r.out());
+        assertTrue(Double.isFinite(o.get("effectiveRankFinal").getAsDouble()), r.out());
+        System.out.println("[collapse] eval --json of the tiny model: " + r.out().strip());
+    }
+
+    @Test
     void generateInspectAndChooseWork() throws IOException {
         Run g = run("generate", "--model", model.toString(), "--prompt", "The quick fox", "--max-tokens", "10",
                 "--seed", "3");

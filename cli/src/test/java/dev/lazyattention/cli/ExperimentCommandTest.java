@@ -46,7 +46,8 @@ class ExperimentCommandTest {
         assertEquals(0, r.code(), r.err());
 
         // Sizes of the tiny configuration (2 layers, 4 heads): charts 900 x 560; grids of tiles plus a legend.
-        Map<String, int[]> sizes = Map.of(
+        Map<String, int[]> sizes = Map.of("mean_cosine_per_layer.png", new int[] {900, 560},
+                "effective_rank_per_layer.png", new int[] {900, 560},
                 "valid_loss.png", new int[] {900, 560},
                 "sparsity_over_training.png", new int[] {900, 560},
                 "sink_mass_over_training.png", new int[] {900, 560},
@@ -65,6 +66,7 @@ class ExperimentCommandTest {
             assertTrue(report.contains("](" + picture + ")"), "report links " + picture);
         }
         assertTrue(report.contains("chance is 50%") && report.contains("Attention sink"), report);
+        assertTrue(report.contains("| meanCosine per layer |") && report.contains("Roy and Vetterli"), report);
         assertTrue(report.contains(" off_by_one: ") && report.contains(" gated: ") && report.contains("implicit zero key"), report);
 
         JsonObject results = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
@@ -75,7 +77,7 @@ class ExperimentCommandTest {
             JsonObject o = v.getAsJsonObject();
             for (String key : new String[] {"loss", "perplexity", "bitsPerByte", "sparsity", "sparsityPerLayer",
                     "sinkMass", "sinkRate", "survivingMass", "trainTokensPerSecond", "parameters", "steps",
-                    "wallSeconds", "piqaAcc", "piqaAccNorm"}) {
+                    "wallSeconds", "piqaAcc", "piqaAccNorm", "meanCosine", "effectiveRank"}) {
                 assertTrue(o.has(key), key + " in " + o.get("variant"));
             }
             assertTrue(Math.abs(o.get("parameters").getAsLong() - params) <= 0.01 * params, "parameters within 1%");

@@ -192,6 +192,11 @@ class ServePageBrowserTest {
                     100 * summary.get("sparsity").getAsDouble())), info);
             assertTrue(info.contains(m == 0 ? String.format(java.util.Locale.ROOT, "tau %.3f",
                     summary.get("tau").getAsDouble()) : "tau none"), info);
+            JsonObject collapse = model.getAsJsonObject("collapse");
+            assertTrue(info.contains(String.format(java.util.Locale.ROOT, "mean cosine %.3f",
+                    collapse.getAsJsonArray("meanCosine").get(1).getAsDouble())), info);
+            assertTrue(info.contains(String.format(java.util.Locale.ROOT, "effective rank %.2f",
+                    collapse.getAsJsonArray("effectiveRank").get(1).getAsDouble())), info);
         }
         assertEquals("3", browser.findElement(By.id("head")).getAttribute("value"));
 

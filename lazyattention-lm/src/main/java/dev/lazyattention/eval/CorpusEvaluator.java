@@ -68,6 +68,7 @@ public final class CorpusEvaluator {
         long tokens = 0;
         AttentionStats stats = options.attentionStats()
                 ? new AttentionStats(lm.config().numLayers(), lm.config().numHeads()) : null;
+        CollapseStats collapse = options.collapse() ? new CollapseStats(lm.config().numLayers()) : null;
         // Documents in groups, so that memory stays bounded on large corpora.
         int group = Math.max(1, options.batchSize() * 8);
         for (int from = 0; from < requests.size(); from += group) {
@@ -77,8 +78,11 @@ public final class CorpusEvaluator {
                 if (stats != null) {
                     stats.merge(score.attention());
                 }
+                if (collapse != null) {
+                    collapse.merge(score.collapse());
+                }
             }
         }
-        return new EvalResult(nll, tokens, bytes, stats);
+        return new EvalResult(nll, tokens, bytes, stats, collapse);
     }
 }

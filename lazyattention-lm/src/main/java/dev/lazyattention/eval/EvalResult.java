@@ -10,8 +10,9 @@ import java.util.Map;
  * @param tokens scored tokens
  * @param bytes UTF-8 bytes of the scored text
  * @param attention attention diagnostics, or null when not computed
+ * @param collapse representational collapse per layer, or null when not computed
  */
-public record EvalResult(double nll, long tokens, long bytes, AttentionStats attention) {
+public record EvalResult(double nll, long tokens, long bytes, AttentionStats attention, CollapseStats collapse) {
 
     /** Mean nats per token. */
     public double loss() {
@@ -41,6 +42,13 @@ public record EvalResult(double nll, long tokens, long bytes, AttentionStats att
             m.put("sinkMass", attention.sinkMass());
             m.put("sinkRate", attention.sinkRate());
             m.put("survivingMass", attention.survivingMass());
+        }
+        if (collapse != null) {
+            m.put("meanCosine", collapse.meanCosinePerLayer());
+            m.put("effectiveRank", collapse.effectiveRankPerLayer());
+            m.put("meanCosineFinal", collapse.meanCosineFinal());
+            m.put("effectiveRankFinal", collapse.effectiveRankFinal());
+            m.put("collapseWindows", collapse.windows());
         }
         return m;
     }

@@ -6,16 +6,17 @@ package dev.lazyattention.eval;
  *
  * <p>Sliding windows: a window feeds the model at most {@code windowLength} tokens and scores the token
  * after each of them, so a sequence of up to {@code windowLength + 1} tokens is scored in one window. (The
- * last token is fed to the model only when attention statistics or next-token predictions need its
- * position; it may then get a window of its own.) A longer sequence is scored in windows that start about
+ * last token is fed to the model only when attention or collapse statistics or next-token predictions need
+ * its position; it may then get a window of its own.) A longer sequence is scored in windows that start about
  * every {@code stride} tokens; each window scores only the tokens that no earlier window scored, so every
  * token is scored exactly once and, after the first window, with at least {@code windowLength - stride}
  * tokens of context. Nothing is truncated. {@code queryChunk} computes each window's attention for that
  * many queries at a time, which bounds the memory of long windows (see {@code
- * AttentionContext.Builder#optQueryChunk}).
+ * AttentionContext.Builder#optQueryChunk}). {@code collapse} also measures the representational collapse
+ * of every window ({@link CollapseStats}), at the cost of a second pass over the layers.
  */
 public record ScoringOptions(int windowLength, int stride, int batchSize, boolean attentionStats, int topK,
-        int queryChunk) {
+        int queryChunk, boolean collapse) {
 
     public ScoringOptions {
         if (windowLength < 2) {
@@ -36,7 +37,13 @@ public record ScoringOptions(int windowLength, int stride, int batchSize, boolea
         }
     }
 
-    /** Options with attention computed for all queries at once. */
+    /** Options without collapse statistics. */
+    public ScoringOptions(int windowLength, int stride, int batchSize, boolean attentionStats, int topK,
+            int queryChunk) {
+        this(windowLength, stride, batchSize, attentionStats, topK, queryChunk, false);
+    }
+
+    /** Options with attention computed for all queries at once, without collapse statistics. */
     public ScoringOptions(int windowLength, int stride, int batchSize, boolean attentionStats, int topK) {
         this(windowLength, stride, batchSize, attentionStats, topK, 0);
     }
@@ -48,23 +55,28 @@ public record ScoringOptions(int windowLength, int stride, int batchSize, boolea
 
     public ScoringOptions withWindow(int length) {
         return new ScoringOptions(length, Math.max(1, Math.min(stride, length - 1)), batchSize, attentionStats, topK,
-                queryChunk);
+                queryChunk, collapse);
     }
 
     public ScoringOptions withStride(int s) {
-        return new ScoringOptions(windowLength, s, batchSize, attentionStats, topK, queryChunk);
+        return new ScoringOptions(windowLength, s, batchSize, attentionStats, topK, queryChunk, collapse);
     }
 
     public ScoringOptions withBatchSize(int b) {
-        return new ScoringOptions(windowLength, stride, b, attentionStats, topK, queryChunk);
+        return new ScoringOptions(windowLength, stride, b, attentionStats, topK, queryChunk, collapse);
     }
 
     public ScoringOptions withAttentionStats(boolean on) {
-        return new ScoringOptions(windowLength, stride, batchSize, on, topK, queryChunk);
+        return new ScoringOptions(windowLength, stride, batchSize, on, topK, queryChunk, collapse);
     }
 
     public ScoringOptions withTopK(int k) {
         return new ScoringOptions(windowLength, stride, batchSize, attentionStats, k, queryChunk);
+    }
+
+    /** Also the representational collapse of every window per layer ({@link CollapseStats}). */
+    public ScoringOptions withCollapse(boolean on) {
+        return new ScoringOptions(windowLength, stride, batchSize, attentionStats, topK, queryChunk, on);
     }
 
     /** Attention for at most this many queries at a time (0: all at once); same results, less memory. */

@@ -9,9 +9,10 @@ import java.util.List;
  * @param attention attention diagnostics over the queries of the scored part, or null unless asked for
  * @param segmentAttention per segment, its queries' attention diagnostics (empty without segments)
  * @param predictions per prediction position, the most likely next tokens (empty unless asked for)
+ * @param collapse representational collapse over the request's windows, or null unless asked for
  */
 public record SequenceScore(double[] logProbabilities, AttentionStats attention, List<AttentionStats> segmentAttention,
-        List<List<TokenPrediction>> predictions) {
+        List<List<TokenPrediction>> predictions, CollapseStats collapse) {
 
     /** Sum of the log-probabilities (natural log). */
     public double logProbability() {

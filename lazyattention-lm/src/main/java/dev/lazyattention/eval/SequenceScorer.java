@@ -3,9 +3,14 @@ package dev.lazyattention.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import ai.djl.training.ParameterStore;
 import dev.lazyattention.attention.AttentionContext;
 import dev.lazyattention.attention.LazyAttentionBlock;
 import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.model.DecoderLayer;
+import dev.lazyattention.model.LazyLm;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.model.LmOutput;
 import dev.lazyattention.tokenizer.BpeTokenizer;
@@ -25,7 +30,8 @@ import java.util.List;
  * at, so batched results equal unbatched ones.
  *
  * <p>Every position from {@code firstTarget - 1} to the end counts once in the attention diagnostics: in
- * the window that scores the token it predicts (the last position in the last window).
+ * the window that scores the token it predicts (the last position in the last window). The collapse
+ * statistics ({@link CollapseStats}) count every window once, over all its tokens but the first.
  *
  * <p>Thread-safe: it holds no mutable state; concurrent calls share the model.
  */
@@ -58,12 +64,14 @@ public final class SequenceScorer {
     private static final class Result {
         final double[] logProbs;
         final AttentionStats attention;
+        final CollapseStats collapse;
         final List<AttentionStats> segments = new ArrayList<>();
         final List<List<TokenPrediction>> predictions = new ArrayList<>();
 
-        Result(ScoringRequest r, boolean stats, boolean predict, int layers, int heads) {
+        Result(ScoringRequest r, boolean stats, boolean collapsed, boolean predict, int layers, int heads) {
             logProbs = new double[r.targets()];
             attention = stats ? new AttentionStats(layers, heads) : null;
+            collapse = collapsed ? new CollapseStats(layers) : null;
             if (stats) {
                 for (int s = 0; s < r.segmentCount(); s++) {
                     segments.add(new AttentionStats(layers, heads));
@@ -91,7 +99,7 @@ public final class SequenceScorer {
         List<Result> results = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
             windows.addAll(windowsOf(i, requests.get(i), options, startToken()));
-            results.add(new Result(requests.get(i), options.attentionStats(), options.topK() > 0,
+            results.add(new Result(requests.get(i), options.attentionStats(), options.collapse(), options.topK() > 0,
                     lm.config().numLayers(), lm.config().numHeads()));
         }
         // Similar lengths together waste less padding; results go back by request index.
@@ -114,7 +122,7 @@ public final class SequenceScorer {
         }
         List<SequenceScore> out = new ArrayList<>(requests.size());
         for (Result r : results) {
-            out.add(new SequenceScore(r.logProbs, r.attention, r.segments, r.predictions));
+            out.add(new SequenceScore(r.logProbs, r.attention, r.segments, r.predictions, r.collapse));
         }
         return out;
     }
@@ -156,8 +164,8 @@ public final class SequenceScorer {
      * beginning (or {@code windowLength - stride} tokens before the first target); each later one starts
      * {@code windowLength - stride} tokens before its first target, so every target after the first window
      * has at least that much context. The last token is an input only when something is computed at its
-     * position (attention statistics, next-token predictions); a window that only owns that position gets a
-     * whole window of context.
+     * position (attention or collapse statistics, next-token predictions); a window that only owns that
+     * position gets a whole window of context.
      *
      * <p>For a model trained with a start token ({@code startToken >= 0}) a window whose first token is not
      * that token gets it prepended, and so holds one token of the request fewer: every window the model
@@ -168,7 +176,7 @@ public final class SequenceScorer {
         int n = tokens.length;
         int length = options.windowLength();
         int context = length - options.stride();
-        int inputs = options.topK() > 0 || options.attentionStats() ? n : n - 1;
+        int inputs = options.topK() > 0 || options.attentionStats() || options.collapse() ? n : n - 1;
         List<ScoringWindow> list = new ArrayList<>();
         for (int from = r.firstTarget(); from - 1 < inputs; ) {
             int start = from < n ? Math.max(0, from - context) : Math.max(0, n - length);
@@ -211,6 +219,9 @@ public final class SequenceScorer {
             if (options.attentionStats()) {
                 accumulateAttention(requests, pass, out.attentionWeights(), results);
             }
+            if (options.collapse()) {
+                accumulateCollapse(pass, manager, out.hidden(), results);
+            }
             if (options.topK() > 0) {
                 collectPredictions(requests, pass, logSoftmax, results);
             }
@@ -241,6 +252,39 @@ public final class SequenceScorer {
             return segment < 0 ? new AttentionStats[] {result.attention}
                     : new AttentionStats[] {result.attention, result.segments.get(segment)};
         });
+    }
+
+    /**
+     * Adds each window's representations to its request's collapse statistics: the residual stream after
+     * every layer from a second pass over the embedding and the layers (the model's forward pass keeps
+     * only its last hidden state), and the final normalised hidden state of the scoring pass.
+     */
+    private void accumulateCollapse(ScoringPass pass, NDManager manager, NDArray hidden, List<Result> results) {
+        List<ScoringWindow> windows = pass.windows();
+        int[] from = new int[windows.size()];
+        int[] to = new int[windows.size()];
+        CollapseStats[] target = new CollapseStats[windows.size()];
+        for (int b = 0; b < windows.size(); b++) {
+            ScoringWindow w = windows.get(b);
+            from[b] = 1; // the first position is left out (see CollapseStats)
+            to[b] = w.length();
+            target[b] = results.get(w.request()).collapse;
+        }
+        LazyLm block = lm.block();
+        ParameterStore ps = lm.parameterStore(manager);
+        NDArray ids = pass.ids(manager); // [B, T]
+        NDArray table = ps.getValue(block.getDirectParameters().get("embedding"), ids.getDevice(), false); // [V, C]
+        NDArray x = Embedding.embedding(ids, table, SparseFormat.DENSE).head(); // [B, T, C]
+        AttentionContext context = AttentionContext.builder(manager, pass.rows(), pass.width())
+                .optQueryChunk(options.queryChunk())
+                .build();
+        List<NDArray> states = new ArrayList<>(block.layers().size() + 1);
+        for (DecoderLayer layer : block.layers()) {
+            x = layer.forward(ps, x, null, context, false).output(); // [B, T, C]
+            states.add(x);
+        }
+        states.add(hidden); // [B, T, C]
+        CollapseStats.accumulate(states, from, to, target);
     }
 
     /** The most likely next tokens at each prediction position that a window of the pass owns. */

@@ -131,11 +131,26 @@ public final class ReferenceLm {
 
     /** {@code log softmax(logits)} at every position: {@code [T][V]}, row t the distribution of token t + 1. */
     public double[][] logSoftmax(int[] tokens) {
+        double[][][] states = hiddenStates(tokens);
+        double[][] h = states[states.length - 1];
+        double[][] out = new double[h.length][];
+        for (int t = 0; t < h.length; t++) {
+            out[t] = normalisedLog(matVec(head, h[t]));
+        }
+        return out;
+    }
+
+    /**
+     * The residual stream after every layer, then the final normalised hidden state: {@code [L + 1][T][C]}.
+     */
+    public double[][][] hiddenStates(int[] tokens) {
         int n = tokens.length;
         double[][] x = new double[n][];
         for (int t = 0; t < n; t++) {
             x[t] = embedding[tokens[t]].clone();
         }
+        double[][][] states = new double[layers.size() + 1][][];
+        int index = 0;
         for (Layer l : layers) {
             double[][] attended = attention(l, norm(x, l.attentionGain));
             for (int t = 0; t < n; t++) {
@@ -150,13 +165,18 @@ public final class ReferenceLm {
                 }
                 add(x[t], matVec(l.down, g));
             }
+            states[index++] = copy(x);
         }
-        double[][] out = new double[n][];
-        double[][] h = norm(x, finalGain);
-        for (int t = 0; t < n; t++) {
-            out[t] = normalisedLog(matVec(head, h[t]));
+        states[index] = norm(x, finalGain);
+        return states;
+    }
+
+    private static double[][] copy(double[][] x) {
+        double[][] y = new double[x.length][];
+        for (int t = 0; t < x.length; t++) {
+            y[t] = x[t].clone();
         }
-        return out;
+        return y;
     }
 
     /**

@@ -287,8 +287,16 @@ function drawHead(col, m, head) {
     bold(`sparsity ${pct(summary.sparsity)}`), ' (exactly-zero weights), ',
     bold(`sink mass ${fmt(summary.sinkMass, 4)}`), ' (mean weight on the start token), ',
     bold(`tau ${summary.tau === null ? 'none (no Elastic-Softmax)' : fmt(summary.tau, 3)}`),
-    `, surviving mass ${fmt(summary.survivingMass, 3)}. Rows are queries, columns keys.`);
+    `, surviving mass ${fmt(summary.survivingMass, 3)}. Rows are queries, columns keys. `,
+    headText(`The text's tokens after layer ${m.layer}: `),
+    bold(`mean cosine ${fmt(layerValue(m.collapse, 'meanCosine', m.layer), 3)}`), ' (1: collapsed), ',
+    bold(`effective rank ${fmt(layerValue(m.collapse, 'effectiveRank', m.layer), 2)}`), ' (1: collapsed).');
   col.querySelectorAll('.headthumb').forEach((b) => b.classList.toggle('selected', Number(b.dataset.head) === head));
+}
+
+/** The collapse measure `key` of one layer, or null where the text was too short to measure it. */
+function layerValue(collapse, key, layer) {
+  return collapse && collapse[key] ? collapse[key][layer] : null;
 }
 
 function headText(s) {
