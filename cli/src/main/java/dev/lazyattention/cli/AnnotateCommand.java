@@ -35,7 +35,8 @@ import java.util.zip.ZipException;
             "Every token, sentence and the document get log-probability, surprisal, perplexity and bits per byte."})
 final class AnnotateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A .lazylm.zip model file.")
+    @Option(names = "--model", required = true, paramLabel = "FILE|DIR",
+            description = "A .lazylm.zip model file, or a model folder in Hugging Face's layout.")
     Path modelFile;
 
     @Parameters(arity = "0..1", paramLabel = "FILE",

@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
                     + " \"label\" or a --labels file of one integer per line."})
 final class ChooseCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A .lazylm.zip model file.")
+    @Option(names = "--model", required = true, paramLabel = "FILE|DIR",
+            description = "A .lazylm.zip model file, or a model folder in Hugging Face's layout.")
     Path modelFile;
 
     @Option(names = "--items", required = true, paramLabel = "FILE", description = "JSON-lines items (.jsonl or .jsonl.gz).")

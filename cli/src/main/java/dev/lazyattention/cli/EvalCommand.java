@@ -20,12 +20,13 @@ import java.util.concurrent.Callable;
 /** {@code lazyattn eval}. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Score text files: loss, perplexity, bits per byte, attention diagnostics.",
-            "Diagnostics: sparsity (overall and per layer), sinkMass, sinkRate, survivingMass;",
-            "collapse per layer: meanCosine, effectiveRank (and of the final normalised state).",
+            "Diagnostics: sparsity (overall and per layer), sinkMass, sinkRate, survivingMass.",
+            "Collapse per layer: meanCosine, effectiveRank (and of the final normalised state).",
             "Long documents are scored in sliding windows; nothing is truncated."})
 final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A .lazylm.zip model file.")
+    @Option(names = "--model", required = true, paramLabel = "FILE|DIR",
+            description = "A .lazylm.zip model file, or a model folder in Hugging Face's layout.")
     Path modelFile;
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Text files (.txt or .txt.gz); - reads standard input.")

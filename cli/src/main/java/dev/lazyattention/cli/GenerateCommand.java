@@ -18,7 +18,8 @@ import java.util.concurrent.Callable;
                     + " position 0."})
 final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A .lazylm.zip model file.")
+    @Option(names = "--model", required = true, paramLabel = "FILE|DIR",
+            description = "A .lazylm.zip model file, or a model folder in Hugging Face's layout.")
     Path modelFile;
 
     @Option(names = "--prompt", defaultValue = "", paramLabel = "TEXT", description = "Text to continue (default: start a new document).")

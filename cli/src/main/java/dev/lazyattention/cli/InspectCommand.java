@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
         description = "Show a model's configuration, parameter count and the learned tau per layer and head.")
 final class InspectCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A .lazylm.zip model file.")
+    @Option(names = "--model", required = true, paramLabel = "FILE|DIR",
+            description = "A .lazylm.zip model file, or a model folder in Hugging Face's layout.")
     Path modelFile;
 
     @Option(names = "--json", description = "Print one JSON object.")

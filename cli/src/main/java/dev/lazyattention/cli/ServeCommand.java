@@ -19,10 +19,12 @@ import java.util.concurrent.CountDownLatch;
             "JSON for scripts: GET /api/info, POST /api/analyze {\"text\": ..., \"layer\": 0, \"head\": 0}."})
 final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A .lazylm.zip model file.")
+    @Option(names = "--model", required = true, paramLabel = "FILE|DIR",
+            description = "A .lazylm.zip model file, or a model folder in Hugging Face's layout.")
     Path modelFile;
 
-    @Option(names = "--compare", paramLabel = "FILE", description = "A second model file, shown side by side.")
+    @Option(names = "--compare", paramLabel = "FILE|DIR",
+            description = "A second model file or folder, shown side by side.")
     Path compareFile;
 
     @Option(names = "--port", paramLabel = "N", defaultValue = "8080",
