@@ -83,12 +83,7 @@ public final class LazyLanguageModel implements AutoCloseable {
      */
     public static LazyLanguageModel create(LmConfig config, BpeTokenizer tokenizer, Device device, long seed,
             String language) {
-        String code = checkLanguage(language);
-        if (config.vocabSize() != tokenizer.vocabSize()) {
-            throw new IllegalArgumentException("config vocabSize " + config.vocabSize()
-                    + " differs from the tokenizer's " + tokenizer.vocabSize());
-        }
-        MissingEngineException.check();
+        String code = checkParts(config, tokenizer, language);
         Engine.getInstance().setRandomSeed((int) seed);
         return allocate(config, tokenizer, device, code, null);
     }
@@ -102,13 +97,19 @@ public final class LazyLanguageModel implements AutoCloseable {
      */
     public static LazyLanguageModel forParameters(LmConfig config, BpeTokenizer tokenizer, Device device,
             String language) {
+        String code = checkParts(config, tokenizer, language);
+        return allocate(config, tokenizer, device, code, new ConstantInitializer(0f));
+    }
+
+    /** The language code, once the parts fit together and an engine is there to hold the parameters. */
+    private static String checkParts(LmConfig config, BpeTokenizer tokenizer, String language) {
         String code = checkLanguage(language);
         if (config.vocabSize() != tokenizer.vocabSize()) {
             throw new IllegalArgumentException("config vocabSize " + config.vocabSize()
                     + " differs from the tokenizer's " + tokenizer.vocabSize());
         }
         MissingEngineException.check();
-        return allocate(config, tokenizer, device, code, new ConstantInitializer(0f));
+        return code;
     }
 
     /** A new block on {@code device}, initialised by its own initializers or, when given, by {@code fill}. */
