@@ -2,7 +2,6 @@ package dev.lazyattention.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.types.DataType;
@@ -321,6 +320,16 @@ class AttentionServerTest {
         CliTest.Run port = CliTest.run("serve", "--model", "x.lazylm.zip", "--port", "70000");
         assertEquals(1, port.code());
         assertTrue(port.err().contains("--port"), port.err());
-        assertNotNull(CliTest.run("serve", "--help").out());
+    }
+
+    @Test
+    void theHelpNamesEveryOptionAndThatThePageIsLocalByDefault() {
+        CliTest.Run help = CliTest.run("serve", "--help");
+        assertEquals(0, help.code(), help.err());
+        for (String option : new String[] {"--model=FILE", "--compare=FILE", "--port=N", "--host=ADDRESS",
+                "--max-concurrent=N", "--device=", "--threads="}) {
+            assertTrue(help.out().contains(option), option + " in:\n" + help.out());
+        }
+        assertTrue(help.out().contains("default: 8080") && help.out().contains("default: 127.0.0.1"), help.out());
     }
 }

@@ -33,7 +33,9 @@ class AnnotatorFuzzTest {
                 assertNotNull(lp, "case " + i);
                 assertTrue(Double.isFinite(lp) && lp <= 1e-9, "case " + i + ": " + lp + " for " + escape(text));
             }
-            assertNotNull(doc.get(LazyLmAnnotations.DocumentLogProbability.class), "case " + i);
+            double document = doc.get(LazyLmAnnotations.DocumentLogProbability.class);
+            assertTrue(Double.isFinite(document) && document <= 1e-9, "case " + i + ": document " + document + " for "
+                    + escape(text));
         }
     }
 

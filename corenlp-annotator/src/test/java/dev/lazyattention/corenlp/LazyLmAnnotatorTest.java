@@ -96,8 +96,11 @@ class LazyLmAnnotatorTest {
         double sum = 0;
         for (CoreMap s : doc.get(CoreAnnotations.SentencesAnnotation.class)) {
             sum += s.get(LazyLmAnnotations.SentenceLogProbability.class);
-            assertNotNull(s.get(LazyLmAnnotations.SentenceSparsity.class));
-            assertTrue(s.get(LazyLmAnnotations.SentenceSinkMass.class) >= 0);
+            // Shares of weights and means of probabilities: both lie in [0, 1].
+            double sentenceSparsity = s.get(LazyLmAnnotations.SentenceSparsity.class);
+            double sinkMass = s.get(LazyLmAnnotations.SentenceSinkMass.class);
+            assertTrue(sentenceSparsity >= 0 && sentenceSparsity <= 1, "sentence sparsity " + sentenceSparsity);
+            assertTrue(sinkMass >= 0 && sinkMass <= 1, "sentence sink mass " + sinkMass);
             assertEquals(3, s.get(LazyLmAnnotations.SentenceNextTokens.class).size());
         }
         assertEquals(doc.get(LazyLmAnnotations.DocumentLogProbability.class), sum, 1e-9);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lazyattention.eval.SequenceScore;
 import org.apache.spark.launcher.JavaModuleOptions;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Tag;
@@ -71,8 +72,9 @@ class ReadmeSparkSubmitTest {
                 rows.stream().map(r -> r.<String>getAs("value")).toList(), "one row per line of the corpus");
         for (Row row : rows) {
             String text = row.getAs("value");
-            assertEquals(TestModel.logProb(text), row.<Double>getAs("logProb"), 1e-4, text);
-            assertTrue(row.<Integer>getAs("pieces") > 0, text);
+            SequenceScore alone = TestModel.score(text, false);
+            assertEquals(alone.logProbability(), row.<Double>getAs("logProb"), 1e-4, text);
+            assertEquals(alone.logProbabilities().length, row.<Integer>getAs("pieces"), text);
             assertEquals(expected.get(text), row.getList(row.fieldIndex("sentences")).size(), text);
             String file = row.getAs("path");
             assertTrue(CORPUS.get(file.substring(file.lastIndexOf('/') + 1)).containsKey(text), file + ": " + text);
