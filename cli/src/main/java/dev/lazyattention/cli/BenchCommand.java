@@ -362,7 +362,7 @@ final class BenchCommand implements Callable<Integer> {
         DecodeBench bench = new DecodeBench(Math.max(3, repeat));
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("libtorchIntraOpThreads", DecodeBench.libtorch("getNumThreads", new Class<?>[0]));
-        v.put("arrayDecoderThreads", "1 in arrayTokensPerSecond, 2 in arrayTwoThreadsTokensPerSecond (generate uses as many as libtorch was given, at most 2)");
+        v.put("arrayDecoderThreads", "1 in arrayTokensPerSecond, 2 in arrayTwoThreadsTokensPerSecond (generate uses as many as libtorch was given, at most one per query head)");
         LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             int[] prompt = randomTokens(config.contextLength() - DecodeBench.STEPS, 5);

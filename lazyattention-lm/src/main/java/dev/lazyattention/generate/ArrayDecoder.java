@@ -10,11 +10,14 @@ package dev.lazyattention.generate;
  * nothing is allocated per step. At batch 1 every weight is read once per token, so a step's speed is the rate
  * at which the weights stream from memory ({@link MatVec}).
  *
- * <p>Two threads: the caller and one worker thread each run one {@link DecoderPart} of every step (half the
- * heads, half the MLP features, half the vocabulary) and meet at a {@link PairBarrier} twice per layer, where
- * each adds the other's partial sum of the output and down projections to its own copy of the hidden state
- * (both add the two partial sums in the same order, so the copies stay identical). The partial sums change
- * the order of additions, so two threads agree with one to rounding, not bit for bit.
+ * <p>Threads: with N threads, the caller and N - 1 worker threads each run one {@link DecoderPart} of every step
+ * (a contiguous range of the heads, of the MLP features and of the vocabulary) and meet at a {@link SpinBarrier}
+ * twice per layer. The output and down projections are sums of rows; they are summed in fixed blocks, one per
+ * query head (the head's rows of the output projection, its feature block of the down projection, see {@link
+ * DecoderPart#featureBlockStart}), and after each meeting every thread adds all the blocks' sums, in head order,
+ * to its own copy of the hidden state. Every other product computes each output from all its inputs. So no sum
+ * depends on how the work is split: every thread count gives the same numbers, bit for bit, and the copies of
+ * the hidden state stay identical. At most one thread per query head is used ({@link #threads()}).
  *
  * <p>Sparse attention: Elastic-Softmax gives exact zeros, and a value row whose weight is 0 adds nothing,
  * so with {@code sparse} on the weighted sum of values visits only the rows with a non-zero weight. The
@@ -22,16 +25,15 @@ package dev.lazyattention.generate;
  *
  * <p>Positions are indexes into the cache: the first token fed is position 0 ({@code i = 1}). One decoder
  * serves one sequence, one caller at a time; {@link DecoderWeights} is shared. Close the decoder to stop its
- * worker thread.
+ * worker threads.
  */
 public final class ArrayDecoder implements AutoCloseable {
 
     private final DecoderWeights w;
     private final int capacity;
     private final boolean sparse;
-    private final PartStep[] steps; // [0] runs on the caller, [1] (if any) on the worker
-    private final PairBarrier barrier; // null with one thread
-    private final Thread worker; // null with one thread
+    private final PartStep[] steps; // [0] runs on the caller, [p > 0] on worker thread p
+    private final SpinBarrier barrier; // null with one thread
     private final double[] inverseFrequencies;
 
     /**
@@ -47,8 +49,13 @@ public final class ArrayDecoder implements AutoCloseable {
     private final float[] attended;
     /** [F]: each part writes and reads only its own features' range. */
     private final float[] activated;
+    /**
+     * [2][H][C]: per query head, the sum of its rows of the output projection (0) and of its feature block's rows
+     * of the down projection (1); each part writes its own heads' rows, every part reads all after a meeting.
+     */
+    private final float[][][] blockSums;
 
-    // The current step, written by the caller before the barrier's start arrival publishes it to the worker.
+    // The current step, written by the caller before the barrier's start arrival publishes it to the workers.
     private int stepToken;
     private float[] stepLogits;
     private volatile Throwable workerFailure;
@@ -64,14 +71,16 @@ public final class ArrayDecoder implements AutoCloseable {
     }
 
     /**
-     * @param threads 1, or 2 to run half of every step on a worker thread
+     * @param threads threads that run every step, at least 1: the caller and {@code threads - 1} worker threads.
+     *     More than the model's query heads are not useful (a head is the smallest share), so at most that many
+     *     are used ({@link #threads()}). Give no more than the idle cores: a waiting thread spins on its core.
      */
     public ArrayDecoder(DecoderWeights weights, int capacity, boolean sparse, int threads) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
         }
-        if (threads != 1 && threads != 2) {
-            throw new IllegalArgumentException("threads must be 1 or 2, got " + threads);
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.w = weights;
         this.capacity = capacity;
@@ -82,23 +91,23 @@ public final class ArrayDecoder implements AutoCloseable {
         values = new float[layers][w.kvHeads * capacity][d];
         attended = new float[w.heads * d];
         activated = new float[w.inner];
+        blockSums = new float[2][w.heads][w.hidden];
         inverseFrequencies = new double[d / 2];
         for (int k = 0; k < d / 2; k++) {
             inverseFrequencies[k] = Math.pow(w.config.ropeBase(), -2.0 * k / d);
         }
-        DecoderPart[] parts = w.parts(threads);
-        steps = new PartStep[threads];
-        for (int p = 0; p < threads; p++) {
+        int used = Math.min(threads, w.heads);
+        DecoderPart[] parts = w.parts(used);
+        steps = new PartStep[used];
+        for (int p = 0; p < used; p++) {
             steps[p] = new PartStep(p, parts[p]);
         }
-        if (threads == 2) {
-            barrier = new PairBarrier();
-            worker = new Thread(this::work, "array-decoder-worker");
+        barrier = used > 1 ? new SpinBarrier(used) : null;
+        for (int p = 1; p < used; p++) {
+            int part = p;
+            Thread worker = new Thread(() -> work(part), "array-decoder-worker-" + p);
             worker.setDaemon(true);
             worker.start();
-        } else {
-            barrier = null;
-            worker = null;
         }
     }
 
@@ -129,7 +138,7 @@ public final class ArrayDecoder implements AutoCloseable {
         return sparse;
     }
 
-    /** Threads that run each step: 1, or 2 (the caller and a worker). */
+    /** Threads that run each step: the caller and the worker threads; the count asked for, at most the query heads. */
     public int threads() {
         return steps.length;
     }
@@ -224,24 +233,24 @@ public final class ArrayDecoder implements AutoCloseable {
         stepToken = token;
         stepLogits = logits;
         try {
-            exchange(0); // the start: publishes the step to the worker
+            exchange(0); // the start: publishes the step to the workers
             steps[0].run(token, logits, hidden);
-        } catch (PairBarrier.Closed e) {
+        } catch (SpinBarrier.Closed e) {
             Throwable failure = workerFailure;
             throw new IllegalStateException(failure != null
-                    ? "the decoder's worker thread failed: " + failure : "the decoder is closed", failure);
+                    ? "a worker thread of the decoder failed: " + failure : "the decoder is closed", failure);
         }
         length++;
     }
 
-    /** The worker thread: part 1 of every step, until the decoder closes. */
-    private void work() {
+    /** A worker thread: part {@code part} of every step, until the decoder closes. */
+    private void work(int part) {
         try {
             while (true) {
-                barrier.arrive(1); // the step's start
-                steps[1].run(stepToken, stepLogits, null);
+                barrier.arrive(part); // the step's start
+                steps[part].run(stepToken, stepLogits, null);
             }
-        } catch (PairBarrier.Closed e) {
+        } catch (SpinBarrier.Closed e) {
             // closed: the worker ends
         } catch (Throwable t) {
             workerFailure = t;
@@ -249,14 +258,14 @@ public final class ArrayDecoder implements AutoCloseable {
         }
     }
 
-    /** Both parts meet here (a no-op with one thread). */
+    /** Every part meets here (a no-op with one thread). */
     private void exchange(int part) {
         if (barrier != null) {
             barrier.arrive(part);
         }
     }
 
-    /** Stops the worker thread, if any; the decoder takes no more steps. */
+    /** Stops the worker threads, if any; the decoder takes no more steps. */
     @Override
     public void close() {
         closed = true;
@@ -292,7 +301,7 @@ public final class ArrayDecoder implements AutoCloseable {
         private final float[] normed; // [C]
         private final float[] qkv; // [qkvWidth]
         private final float[] gateUp; // [2 f]
-        private final float[][] partials; // [2][C]: sums of rows of the output (0) and down (1) projections
+        private final float[] total; // [C], the sum of the block sums being added
         private final float[] vocabOut; // [vocabTo - vocabFrom]
         private final float[] headOut; // [D], one head's weighted values
         private final float[] scores; // [capacity]
@@ -310,7 +319,7 @@ public final class ArrayDecoder implements AutoCloseable {
             normed = new float[w.hidden];
             qkv = new float[part.qkvWidth];
             gateUp = new float[2 * (part.innerTo - part.innerFrom)];
-            partials = new float[2][w.hidden];
+            total = new float[w.hidden];
             vocabOut = new float[part.vocabTo - part.vocabFrom];
             headOut = new float[w.headDim];
             scores = new float[capacity];
@@ -329,9 +338,11 @@ public final class ArrayDecoder implements AutoCloseable {
                 rmsNorm(x, w.attentionNorm[l], normed); // [C]
                 MatVec.product(normed, part.qkv[l], 0, c, part.qkvWidth, qkv); // [own (H + 2G) D]
                 attention(l);
-                MatVec.product(attended, w.output[l], part.headFrom * d, part.headTo * d, c, partials[0]); // [C]
+                for (int h = part.headFrom; h < part.headTo; h++) {
+                    MatVec.product(attended, w.output[l], h * d, (h + 1) * d, c, blockSums[0][h]); // [C]
+                }
                 exchange(index);
-                addPartials(0); // x += attention output
+                addBlockSums(blockSums[0]); // x += attention output
                 rmsNorm(x, w.mlpNorm[l], normed); // [C]
                 int f = part.innerTo - part.innerFrom;
                 MatVec.product(normed, part.gateUp[l], 0, c, 2 * f, gateUp); // [2 f]
@@ -339,9 +350,12 @@ public final class ArrayDecoder implements AutoCloseable {
                     float g = gateUp[i];
                     activated[part.innerFrom + i] = g * (float) (1.0 / (1.0 + Math.exp(-g))) * gateUp[f + i];
                 }
-                MatVec.product(activated, w.down[l], part.innerFrom, part.innerTo, c, partials[1]); // [C]
+                for (int h = part.headFrom; h < part.headTo; h++) {
+                    MatVec.product(activated, w.down[l], DecoderPart.featureBlockStart(w, h),
+                            DecoderPart.featureBlockStart(w, h + 1), c, blockSums[1][h]); // [C]
+                }
                 exchange(index);
-                addPartials(1); // x += MLP output
+                addBlockSums(blockSums[1]); // x += MLP output
             }
             if (logits != null || hidden != null) {
                 rmsNorm(x, w.finalNorm, normed); // [C]
@@ -356,18 +370,17 @@ public final class ArrayDecoder implements AutoCloseable {
             exchange(index); // the end: every logit and cache entry of this step is written
         }
 
-        /** {@code x += partial of part 0 (+ partial of part 1)}, the same order in both threads. */
-        private void addPartials(int which) {
-            float[] first = steps[0].partials[which];
-            if (steps.length == 1) {
-                for (int i = 0; i < x.length; i++) {
-                    x[i] += first[i];
+        /** {@code x += (sums[0] + sums[1] + ... + sums[H-1])}, added in that order by every thread. */
+        private void addBlockSums(float[][] sums) {
+            System.arraycopy(sums[0], 0, total, 0, total.length);
+            for (int h = 1; h < sums.length; h++) {
+                float[] s = sums[h];
+                for (int i = 0; i < total.length; i++) {
+                    total[i] += s[i];
                 }
-                return;
             }
-            float[] second = steps[1].partials[which];
             for (int i = 0; i < x.length; i++) {
-                x[i] += first[i] + second[i];
+                x[i] += total[i];
             }
         }
 

@@ -5,7 +5,7 @@ package dev.lazyattention.generate;
  * heads they read), a range of MLP features and a range of the vocabulary. A thread computes the query, key,
  * value (and gate) columns of its own heads and attends with them, sums its own heads' rows of the output
  * projection, computes the gate and up columns of its own features and sums their rows of the down projection,
- * and the logits of its own vocabulary; only the two sums of rows need the other thread's result (two exchanges
+ * and the logits of its own vocabulary; only the two sums of rows need the other threads' results (two exchanges
  * per layer). Columns a thread computes are copied into matrices of their own so that each thread streams one
  * contiguous block; the rows it sums are a contiguous range of the shared matrices already.
  *
@@ -73,23 +73,46 @@ final class DecoderPart {
     }
 
     /**
-     * The model split in {@code count} (1 or 2) parts. Two parts split the key/value heads in halves (each with
-     * its group of query heads; with one key/value head, the query heads, and both parts compute that one key
-     * and value), the MLP features and the vocabulary.
+     * The model split in {@code count} parts, 1 to {@link DecoderWeights#heads}, each a contiguous range of the
+     * query heads, of the MLP features and of the vocabulary, balanced (sizes differ by at most one unit). With at
+     * least as many key/value heads as parts, the parts split the key/value heads (each with its group of query
+     * heads), so no key or value is computed twice; with fewer, they split the query heads, and every part whose
+     * queries read a key/value head computes that head's key and value (the same numbers). The MLP features go
+     * with the heads: part p takes the feature blocks ({@link #featureBlockStart}) of its heads.
      */
     static DecoderPart[] split(DecoderWeights w, int count) {
-        if (count == 1) {
-            return new DecoderPart[] {new DecoderPart(w, 0, w.heads, 0, w.inner, 0, w.vocab)};
+        if (count < 1 || count > w.heads) {
+            throw new IllegalArgumentException("a decoder of this model runs on 1 to " + w.heads
+                    + " threads (at most one per query head), not " + count);
         }
-        if (count != 2) {
-            throw new IllegalArgumentException("a decoder runs on 1 or 2 threads, not " + count);
+        DecoderPart[] parts = new DecoderPart[count];
+        for (int p = 0; p < count; p++) {
+            int headFrom = headBoundary(w, p, count);
+            int headTo = headBoundary(w, p + 1, count);
+            parts[p] = new DecoderPart(w, headFrom, headTo, featureBlockStart(w, headFrom),
+                    featureBlockStart(w, headTo), balanced(w.vocab, p, count), balanced(w.vocab, p + 1, count));
         }
+        return parts;
+    }
+
+    /**
+     * The first MLP feature of block {@code block} (0 to {@link DecoderWeights#heads}; the last is the end): the
+     * features are cut into one balanced block per query head, the unit of the down projection's partial sums,
+     * which every split shares so that the sums do not depend on the number of parts.
+     */
+    static int featureBlockStart(DecoderWeights w, int block) {
+        return balanced(w.inner, block, w.heads);
+    }
+
+    /** The first query head of part {@code p} of {@code count} (p = count gives the end). */
+    private static int headBoundary(DecoderWeights w, int p, int count) {
         int group = w.heads / w.kvHeads;
-        int heads = w.kvHeads >= 2 ? (w.kvHeads / 2) * group : w.heads / 2;
-        return new DecoderPart[] {
-            new DecoderPart(w, 0, heads, 0, w.inner / 2, 0, w.vocab / 2),
-            new DecoderPart(w, heads, w.heads, w.inner / 2, w.inner, w.vocab / 2, w.vocab)
-        };
+        return w.kvHeads >= count ? balanced(w.kvHeads, p, count) * group : balanced(w.heads, p, count);
+    }
+
+    /** The start of range {@code p} of {@code count} balanced contiguous ranges of {@code size}. */
+    private static int balanced(int size, int p, int count) {
+        return (int) ((long) size * p / count);
     }
 
     /** Copies column ranges of a matrix (an array per row), side by side, into a new one. */

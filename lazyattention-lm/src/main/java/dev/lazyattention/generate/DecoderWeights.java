@@ -12,7 +12,9 @@ import dev.lazyattention.model.DecoderLayer;
 import dev.lazyattention.model.LazyLm;
 import dev.lazyattention.model.LmConfig;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -21,7 +23,7 @@ import java.util.regex.Pattern;
  * time ({@link ArrayDecoder}). Every projection is stored transposed, {@code [in][out]}, one array per row
  * ({@link #rows}), so a matrix-vector product is a sum of rows {@code y[o..] += x[i] * W[i][o..]} that streams
  * the weights once and that HotSpot vectorises ({@link MatVec}). The query, key and value projections share one
- * matrix (one pass over the normalised input), and so do the gate and up projections of the MLP. Two decoding
+ * matrix (one pass over the normalised input), and so do the gate and up projections of the MLP. Several decoding
  * threads use copies of some columns of these matrices ({@link #parts}).
  *
  * <p>Immutable and shared by every decoder of a generator; a copy, so it does not follow later training of
@@ -190,18 +192,12 @@ public final class DecoderWeights {
         return null;
     }
 
-    /** The weights split for 1 or 2 decoding threads, made once per count and shared by every decoder. */
-    private final DecoderPart[][] partsByCount = new DecoderPart[3][];
+    /** The weights split for each count of decoding threads asked for, made once and shared by every decoder. */
+    private final Map<Integer, DecoderPart[]> partsByCount = new HashMap<>();
 
-    /** {@link DecoderPart#split} of these weights in {@code count} parts (1 or 2), made on first use. */
+    /** {@link DecoderPart#split} of these weights in {@code count} parts (1 to {@link #heads}), made on first use. */
     synchronized DecoderPart[] parts(int count) {
-        if (count < 1 || count >= partsByCount.length) {
-            throw new IllegalArgumentException("a decoder runs on 1 or 2 threads, not " + count);
-        }
-        if (partsByCount[count] == null) {
-            partsByCount[count] = DecoderPart.split(this, count);
-        }
-        return partsByCount[count];
+        return partsByCount.computeIfAbsent(count, n -> DecoderPart.split(this, n));
     }
 
     /** Bytes of weights read to decode one token (every matrix once, one embedding row): the roofline's numerator. */

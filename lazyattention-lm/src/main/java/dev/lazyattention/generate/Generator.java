@@ -78,14 +78,14 @@ public final class Generator {
 
     /**
      * Threads of the array decoder: as many as the engine was given ({@link EngineThreads}: one per core for
-     * each caller that may use it at once), at most 2; 1 when no count was decided. Two threads each run half
-     * of every step (about twice one thread's rate on an idle 2-core machine); on cores busy with other work
-     * one thread is faster, which {@code --threads 1} gives. Every front end that makes
+     * each caller that may use it at once); 1 when no count was decided. The threads share every step (on idle
+     * cores the rate grows with them until the memory's read rate binds); on cores busy with other work one
+     * thread is faster, which {@code --threads 1} gives. Every front end that makes
      * an {@link ArrayDecoder} for generation takes this count, so that they all decode alike.
      */
     public static int defaultDecoderThreads() {
         EngineThreads.Decision decision = EngineThreads.current();
-        return decision == null ? 1 : Math.max(1, Math.min(2, decision.threads()));
+        return decision == null ? 1 : Math.max(1, decision.threads());
     }
 
     /** Continues {@code prompt} (which follows a document boundary). */

@@ -51,7 +51,7 @@ import dev.lazyattention.model.LazyLm;
  * model's parameters. A model the array decoder cannot run ({@link DecoderWeights#unsupportedReason}: another
  * attention variant, parameters not float32 or not on the CPU, a block that is not a {@link LazyLm}) is served
  * by the engine at every call ({@link #arrayDecoderRefusal()} says why). Like any DJL predictor it is not
- * thread-safe: one thread at a time, one search at a time. Closing it stops the decoder's worker thread, if any.
+ * thread-safe: one thread at a time, one search at a time. Closing it stops the decoder's worker threads, if any.
  */
 public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutput> {
 
@@ -111,11 +111,12 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
 
     /**
      * A predictor for DJL's {@code TextGenerator} on {@code model} whose array decoder runs on {@code
-     * decoderThreads} threads (1, or 2: the caller and one worker thread, each half of every step).
+     * decoderThreads} threads (at least 1: the caller and {@code decoderThreads - 1} worker threads, which share
+     * every step; at most one per query head is used, see {@link ArrayDecoder#threads()}).
      */
     public static ArrayDecodingPredictor of(Model model, int decoderThreads) {
-        if (decoderThreads != 1 && decoderThreads != 2) {
-            throw new IllegalArgumentException("decoderThreads must be 1 or 2, got " + decoderThreads);
+        if (decoderThreads < 1) {
+            throw new IllegalArgumentException("decoderThreads must be >= 1, got " + decoderThreads);
         }
         Block block = model.getBlock();
         String reason = block instanceof LazyLm
@@ -290,7 +291,7 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
         returned = output.subNDList(2).toArray(new NDArray[0]);
     }
 
-    /** Stops the decoder's worker thread, if any, and closes the predictor. */
+    /** Stops the decoder's worker threads, if any, and closes the predictor. */
     @Override
     public void close() {
         if (decoder != null) {

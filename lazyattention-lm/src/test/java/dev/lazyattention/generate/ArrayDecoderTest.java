@@ -21,6 +21,7 @@ import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.util.Tensors;
 import java.util.Iterator;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,7 +34,7 @@ class ArrayDecoderTest {
 
     static Stream<Arguments> variantsWithAndWithoutGqa() {
         return Stream.of(AttentionVariant.values())
-                // tiny has 4 query heads; with 1 key/value head both threads of a two-thread decoder compute it
+                // tiny has 4 query heads: with fewer key/value heads than threads, several threads compute one
                 .flatMap(v -> Stream.of(Arguments.of(v, 1), Arguments.of(v, 2), Arguments.of(v, 4)));
     }
 
@@ -69,11 +70,12 @@ class ArrayDecoderTest {
     /**
      * Positions past the model's context length: the engine allows them in a model built with a longer
      * context and the same weights, scoring the whole sequence at once (no cache); the decoder of the short
-     * model steps through it. Sparse and dense, one thread and two, give identical logits.
+     * model steps through it. Sparse and dense, one thread and 2, 3 or 4, give identical logits and hidden
+     * states: no sum depends on the split of the work.
      */
     @ParameterizedTest
     @MethodSource("variantsWithAndWithoutGqa")
-    void stepsPastTheContextLengthMatchTheEnginesWholeSequencePassAndSparseAndTwoThreadsEqualDense(AttentionVariant variant,
+    void stepsPastTheContextLengthMatchTheEnginesWholeSequencePassAndSparseAndThreadsEqualDense(AttentionVariant variant,
             int kvHeads) {
         int length = 80;
         try (LazyLanguageModel lm = LazyLanguageModel.create(config(variant, kvHeads, 32), TinyModels.tokenizer(),
@@ -87,28 +89,66 @@ class ArrayDecoderTest {
             DecoderWeights weights = DecoderWeights.of(lm);
             ArrayDecoder dense = new ArrayDecoder(weights, length, false);
             ArrayDecoder sparse = new ArrayDecoder(weights, length, true);
-            ArrayDecoder twoThreads = new ArrayDecoder(weights, length, true, 2);
-            float[] a = new float[lm.config().vocabSize()];
-            float[] b = new float[lm.config().vocabSize()];
-            float[] c = new float[lm.config().vocabSize()];
+            ArrayDecoder[] threaded = new ArrayDecoder[3]; // 2, 3 and 4 threads, dense, sparse, dense
+            for (int i = 0; i < threaded.length; i++) {
+                threaded[i] = new ArrayDecoder(weights, length, i == 1, i + 2);
+                assertEquals(i + 2, threaded[i].threads());
+            }
+            int v = lm.config().vocabSize();
+            int hiddenSize = lm.config().hiddenSize();
+            float[] a = new float[v];
+            float[] b = new float[v];
+            float[] c = new float[v];
+            float[] hiddenA = new float[hiddenSize];
+            float[] hiddenC = new float[hiddenSize];
             for (int t = 0; t < length; t++) {
-                dense.step(ids[t], a);
+                dense.step(ids[t], a, hiddenA);
                 sparse.step(ids[t], b);
-                twoThreads.step(ids[t], c);
                 assertArrayEquals(a, b, 0f, "sparse against dense at position " + t);
-                // Two partial sums per product: the same values up to the order of float additions.
-                assertArrayEquals(ReferenceLm.logSoftmaxOf(a), ReferenceLm.logSoftmaxOf(c), 1e-5,
-                        "two threads against one at position " + t);
+                for (ArrayDecoder d : threaded) {
+                    d.step(ids[t], c, hiddenC);
+                    assertArrayEquals(a, c, 0f, d.threads() + " threads against one at position " + t);
+                    assertArrayEquals(hiddenA, hiddenC, 0f, d.threads() + " threads' hidden state at " + t);
+                }
                 assertArrayEquals(ReferenceLm.logSoftmaxOf(reference[t]), ReferenceLm.logSoftmaxOf(a), 1e-4,
                         "position " + t);
             }
-            twoThreads.close();
-            IllegalStateException closed = assertThrows(IllegalStateException.class, () -> twoThreads.step(ids[0], c));
-            assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+            for (ArrayDecoder d : threaded) {
+                d.close();
+                IllegalStateException closed = assertThrows(IllegalStateException.class, () -> d.step(ids[0], c));
+                assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+            }
             if (variant.hasElasticSoftmax()) {
                 assertTrue(sparse.skippedValueRowShare() > 0.3, "skipped " + sparse.skippedValueRowShare());
             } else {
                 assertEquals(0, sparse.skippedValueRowShare());
+            }
+        }
+    }
+
+    /**
+     * A thread count below 1 is refused; one above the query heads (tiny has 4) runs on one thread per head and
+     * gives the one-thread logits.
+     */
+    @Test
+    void threadCountsBelowOneAreRefusedAndAboveTheHeadsCapped() {
+        try (LazyLanguageModel lm = LazyLanguageModel.create(config(AttentionVariant.LAZY, 2, 16),
+                TinyModels.tokenizer(), Device.cpu(), 2)) {
+            DecoderWeights weights = DecoderWeights.of(lm);
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> new ArrayDecoder(weights, 16, false, 0));
+            assertEquals("threads must be >= 1, got 0", refused.getMessage());
+            int v = lm.config().vocabSize();
+            float[] one = new float[v];
+            float[] many = new float[v];
+            try (ArrayDecoder single = new ArrayDecoder(weights, 16, false, 1);
+                    ArrayDecoder capped = new ArrayDecoder(weights, 16, false, 9)) {
+                assertEquals(lm.config().numHeads(), capped.threads());
+                for (int token : new int[] {5, 17, 3, 40}) {
+                    single.step(token, one);
+                    capped.step(token, many);
+                    assertArrayEquals(one, many, 0f);
+                }
             }
         }
     }

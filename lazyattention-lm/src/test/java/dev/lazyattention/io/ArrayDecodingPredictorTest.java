@@ -81,9 +81,9 @@ class ArrayDecodingPredictorTest {
         return config;
     }
 
-    /** Each variant with one decoder thread and with two (the caller and a worker, each half of every step). */
+    /** Each variant with one to four decoder threads (the caller and that many less one workers, sharing each step). */
     @ParameterizedTest
-    @CsvSource({"LAZY, 1", "LAZY, 2", "GATED, 1", "GATED, 2"})
+    @CsvSource({"LAZY, 1", "LAZY, 2", "LAZY, 3", "GATED, 1", "GATED, 2", "GATED, 4"})
     void greedySearchGivesTheEnginesAndGeneratorsTokens(AttentionVariant variant, int threads) throws Exception {
         int newTokens = 16;
         try (ZooModel<NDList, CausalLMOutput> model = load(variant);
@@ -116,7 +116,7 @@ class ArrayDecodingPredictorTest {
      * sequence.
      */
     @ParameterizedTest
-    @ValueSource(ints = {1, 2})
+    @ValueSource(ints = {1, 3})
     void everyStepMatchesThePlainPredictorOnTheSameInput(int threads) throws Exception {
         try (ZooModel<NDList, CausalLMOutput> model = load(AttentionVariant.LAZY);
                 Predictor<NDList, CausalLMOutput> plain = model.newPredictor();
@@ -166,6 +166,15 @@ class ArrayDecodingPredictorTest {
                             "cache " + i + " of step " + s + " after a second sequence");
                 }
             }
+        }
+    }
+
+    @Test
+    void fewerThanOneDecoderThreadIsRefused() throws Exception {
+        try (ZooModel<NDList, CausalLMOutput> model = load(AttentionVariant.LAZY)) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> ArrayDecodingPredictor.of(model, 0));
+            assertEquals("decoderThreads must be >= 1, got 0", refused.getMessage());
         }
     }
 
