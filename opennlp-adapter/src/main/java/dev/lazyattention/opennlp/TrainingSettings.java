@@ -5,7 +5,6 @@ import dev.lazyattention.lm.EngineThreads;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.train.ClosestName;
 import dev.lazyattention.train.TrainOptions;
-import dev.lazyattention.train.TrainingRecipe;
 import opennlp.tools.util.TrainingParameters;
 
 import java.nio.file.Files;
@@ -20,7 +19,7 @@ import java.util.Set;
 
 /**
  * The {@link TrainingParameters} that {@link LazyAttentionModel#train} understands, read and checked before
- * any work starts, and mapped onto the settings of the {@link TrainingRecipe} ({@link
+ * any work starts, and mapped onto the settings of the {@link dev.lazyattention.train.TrainingRecipe} ({@link
  * dev.lazyattention.train.TrainingSettings}): OpenNLP's own {@code Iterations} is the number of steps;
  * every other setting is {@code lazylm.<name>} under its canonical name, with the recipe's default (the
  * README's "Training settings" table lists them). The language is {@code train}'s argument. Besides the
