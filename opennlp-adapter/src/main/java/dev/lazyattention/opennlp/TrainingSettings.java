@@ -30,7 +30,7 @@ import java.util.Set;
  *       temporary folder, deleted after training succeeds);
  *   <li>{@code lazylm.threads}: threads libtorch may use inside one operation (default: one per core; see
  *       {@link EngineThreads}); fixed for the JVM when the parameters are read, before the engine starts;
- *   <li>earlier names still accepted: {@code lazylm.progressBar} for {@code lazylm.progress}, and {@code
+ *   <li>aliases, accepted alike: {@code lazylm.progressBar} for {@code lazylm.progress}, and {@code
  *       lazylm.steps} for {@code Iterations} (when both are given they must agree).
  * </ul>
  *
@@ -60,10 +60,10 @@ public final class TrainingSettings {
     /** libtorch's intra-op threads, {@link EngineThreads}. */
     public static final String THREADS = "lazylm.threads";
     public static final String PROGRESS = "lazylm.progress";
-    /** The earlier name of {@link #PROGRESS}, still accepted. */
+    /** An alias of {@link #PROGRESS}, accepted alike. */
     public static final String PROGRESS_BAR = "lazylm.progressBar";
 
-    /** Earlier names under {@code lazylm.}, still accepted, and the canonical name each stands for. */
+    /** Aliases under {@code lazylm.}, and the canonical name each stands for. */
     static final Map<String, String> ALIASES = Map.of("progressBar", "progress", "steps", "steps");
 
     /** OpenNLP's general parameters, which do not apply here and are ignored. */
@@ -116,7 +116,7 @@ public final class TrainingSettings {
         return parameterOf(setting.name());
     }
 
-    /** Earlier parameter names still accepted for a recipe setting. */
+    /** Further parameter names accepted for a recipe setting (its aliases). */
     public static List<String> parameterAliases(dev.lazyattention.train.TrainingSettings.Setting<?> setting) {
         List<String> aliases = new ArrayList<>();
         for (Map.Entry<String, String> alias : ALIASES.entrySet()) {
@@ -171,7 +171,7 @@ public final class TrainingSettings {
         }
         known.add(OUTPUT_DIR);
         known.add(THREADS);
-        // The earlier names are suggestions too: lazylm.stpes means lazylm.steps (Iterations), not lazylm.seed.
+        // The aliases are suggestions too: lazylm.stpes means lazylm.steps (Iterations), not lazylm.seed.
         List<String> suggestions = new ArrayList<>(known);
         for (String alias : ALIASES.keySet()) {
             suggestions.add(NAMESPACE + "." + alias);
