@@ -10,8 +10,6 @@ import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScore;
 import dev.lazyattention.eval.SequenceScorer;
-import dev.lazyattention.generate.GenerationOptions;
-import dev.lazyattention.generate.Generator;
 import dev.lazyattention.lm.EngineThreads;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;

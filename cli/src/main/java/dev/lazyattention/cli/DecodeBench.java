@@ -429,7 +429,7 @@ final class DecodeBench {
      * One read of both arrays by {@code threads} threads, in bytes per second: {@code Arrays.mismatch} of the two
      * equal arrays, which the JDK runs as a vectorised intrinsic (tens of GB/s on arrays that fit a cache), so
      * over 128 MiB it waits on memory, not on its own loop; a loop of Java arithmetic would measure itself (a
-     * one-row-at-a-time sum like the decoder's first kernel stopped at 11 GB/s, a third of this rate). The
+     * scalar sum reads at a fraction of this rate). The
      * threads wait at a common start, each compares its own contiguous share, and the time runs from the start
      * to the last finish: the rate the threads give together, as the decoder's threads work on a step together.
      */

@@ -20,7 +20,7 @@ import java.util.Map;
  */
 final class SettingOptions {
 
-    /** Earlier flags still accepted, by canonical setting name. */
+    /** Further flags accepted for a setting, by canonical setting name. */
     static final Map<String, List<String>> ALIASES = Map.of(
             "contextLength", List.of("--context"),
             "hiddenSize", List.of("--hidden"),
@@ -28,7 +28,7 @@ final class SettingOptions {
             "sequenceLength", List.of("--seq-len"),
             "warmupSteps", List.of("--warmup"));
 
-    /** The negation of {@code --progress}, kept from when it was the only progress switch. */
+    /** Shorthand for {@code --progress=false}; giving both is refused as a contradiction. */
     static final String NO_PROGRESS = "--no-progress";
 
     private SettingOptions() {}

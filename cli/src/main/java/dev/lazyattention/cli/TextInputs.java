@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * The text inputs of every command that reads text, one convention for all: files given as {@code FILE...}
- * (the earlier {@code --train FILE...} and {@code --file FILE} still work), {@code -} for standard input, UTF-8
+ * (or under {@code --train FILE...} or {@code --file FILE}), {@code -} for standard input, UTF-8
  * (or {@code .gz}), checked alike: a missing file, a folder, binary data, bytes that are not UTF-8 (named by
  * their offset) and an input without text are refused with its name, from a file and from standard input
  * the same way ("standard input: no text ...").
@@ -33,7 +33,7 @@ final class TextInputs {
     }
 
     /**
-     * The files given as {@code FILE...} and under the earlier option together.
+     * The files given as {@code FILE...} and under {@code earlierOption} together.
      *
      * @throws CommandLine.ParameterException (a usage error) when none is given and {@code required}, or when
      *     standard input is named more than once

@@ -117,7 +117,7 @@ final class TrainCommand implements Callable<Integer> {
                 : "no validation files (--valid FILE... gives a held-out loss)";
     }
 
-    /** What the recipe did, as the command has always printed it. */
+    /** Prints each event of the recipe (tokenizer trained, model created, resuming, ...) on standard output. */
     static final class Report implements TrainingRecipe.Listener {
         @Override
         public void tokenizerTrained(BpeTokenizer tokenizer, double seconds) {

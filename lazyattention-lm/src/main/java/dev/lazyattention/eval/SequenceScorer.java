@@ -7,11 +7,9 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.training.ParameterStore;
 import dev.lazyattention.attention.AttentionContext;
-import dev.lazyattention.attention.LazyAttentionBlock;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.DecoderLayer;
 import dev.lazyattention.model.LazyLm;
-import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.model.LmOutput;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 
@@ -129,8 +127,8 @@ public final class SequenceScorer {
 
     /**
      * Sequences per forward pass for windows of {@code width} tokens. The attention scores of a pass are
-     * bounded by the attention block, which computes them in blocks of queries when they would pass {@link
-     * LazyAttentionBlock#SCORE_BYTES}. Attention statistics need the weights {@code [B, H, T, T]} of every
+     * bounded by the attention block, which computes them in blocks of queries when they would pass {@code
+     * dev.lazyattention.attention.LazyAttentionBlock.SCORE_BYTES}. Attention statistics need the weights {@code [B, H, T, T]} of every
      * layer at once, which query blocks cannot shrink: the batch is cut so that they fit {@link
      * #STATS_WEIGHT_BYTES}, and a window whose weights alone do not fit is refused before anything is
      * allocated.
@@ -192,7 +190,7 @@ public final class SequenceScorer {
         return list;
     }
 
-    /** The token every window begins with for this model ({@link LmConfig#startToken()}), or -1. */
+    /** The token every window begins with for this model ({@code dev.lazyattention.model.LmConfig.startToken()}), or -1. */
     private int startToken() {
         return startTokenOf(lm);
     }

@@ -238,8 +238,8 @@ public final class DecoderWeights {
 
     /**
      * A row-major matrix as one array per row: the decoder's kernel then indexes every row and the output with
-     * the same index, which HotSpot's vectoriser (JDK 17) can prove free of overlap; with one flat array the row's
-     * offset made it keep the loop scalar (10-20 GB/s against 25-40 GB/s on one core of the reference machine).
+     * the same index, which HotSpot's vectoriser (JDK 17) can prove free of overlap; a row offset into one flat
+     * array would keep the loop scalar (see {@link MatVec}).
      */
     static float[][] rows(float[] flat, int count) {
         int width = flat.length / count;

@@ -71,8 +71,8 @@ public final class Generator {
         if (options.engineOnly() || !options.useCache() || arrayDecoderRefusal() != null) {
             return null;
         }
-        // Dense: skipping the value rows of exact zeros gives the same numbers but did not pay on a CPU, even at
-        // 4096 positions (docs/performance.md, "Sparse attention"), so it stays an option of ArrayDecoder.
+        // Dense: skipping the value rows of exact zeros gives the same numbers and does not pay on a CPU
+        // (docs/performance.md, "Sparse attention"), so it is an option of ArrayDecoder, off here.
         return new ArrayDecoder(weights, lm.config().contextLength(), false, defaultDecoderThreads());
     }
 

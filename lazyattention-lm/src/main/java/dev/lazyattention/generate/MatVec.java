@@ -3,11 +3,10 @@ package dev.lazyattention.generate;
 /**
  * The decoder's one matrix-vector kernel: {@code y = x W} with {@code W} stored {@code [in][out]}, one array per
  * row, so the product is a sum of rows of {@code W} scaled by entries of {@code x} (axpy form), which streams the
- * weights once in memory order. Two choices make HotSpot (JDK 17) vectorise the loop, measured on one core of the
- * reference machine over 24 MB of weights: every row and the output are indexed by the same {@code o} (rows as
- * separate arrays; with a row offset into one flat array the loop stayed scalar, 10-20 GB/s), and four rows are
- * added per pass (25-40 GB/s, against 20-32 with one or two rows per pass, which load and store {@code y} more
- * often; eight rows per pass were not vectorised).
+ * weights once in memory order. The loop is shaped so that HotSpot (JDK 17) vectorises it: every row and the
+ * output are indexed by the same {@code o} (rows are separate arrays, not offsets into one flat array), and four
+ * rows are added per pass, so that {@code y} is loaded and stored once per four rows (docs/performance.md has the
+ * figures).
  */
 final class MatVec {
 

@@ -5,11 +5,11 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A barrier of a fixed number of parties that meet several times per decoding step (at the step's start, twice
  * per layer, at its end). It spins rather than parks because a JDK barrier ({@code CyclicBarrier}, {@code
- * Phaser}) parks its waiters, and waking a parked thread took 50-500 µs on the reference virtual machine, against
- * meetings a few µs apart.
+ * Phaser}) parks its waiters, and waking a parked thread costs far more than the work between two meetings
+ * (docs/performance.md, "Decoder threads", has the figures).
  *
  * <p>A party that must wait spins for up to {@link #SPIN_NANOS}, which covers the other parties' lag within a step
- * and the gap between steps of a generation loop (a few µs in {@link Generator}, about 0.5 ms in DJL's {@code
+ * and the gap between steps of a generation loop (shorter in {@link Generator} than in DJL's {@code
  * TextGenerator}), and only then parks. After the first {@link #PURE_SPIN_NANOS} the spin yields at every round,
  * so that where the scheduler has put several parties on one core the one that is behind can run. Ask for no more
  * parties than there are idle cores: a spinning party holds its core.

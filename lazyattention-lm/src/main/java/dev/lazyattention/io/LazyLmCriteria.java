@@ -3,7 +3,6 @@ package dev.lazyattention.io;
 import dev.lazyattention.lm.ModelContents;
 import dev.lazyattention.lm.ModelEntries;
 import dev.lazyattention.lm.ModelFile;
-import dev.lazyattention.lm.ModelFileException;
 import dev.lazyattention.lm.ModelFileFormat;
 import dev.lazyattention.lm.hf.HfFolder;
 
@@ -38,7 +37,7 @@ import java.util.stream.Stream;
  * it); a text longer than one context window is refused (score it with {@code SequenceScorer}). The other
  * types are listed in {@link LazyLmTranslatorFactory}.
  *
- * <p>A missing, foreign or damaged file is refused here, before DJL runs, with a {@link ModelFileException}
+ * <p>A missing, foreign or damaged file is refused here, before DJL runs, with a {@link dev.lazyattention.lm.ModelFileException}
  * naming the file, the entry and the reason ({@code "/models/m.lazylm.zip: file not found"}). Plain {@code
  * Criteria.builder().optModelPath(file)} reports a missing file with DJL's own "No model matching the criteria
  * is found" (no code of ours runs), and a foreign zip only after DJL unpacked it.
@@ -60,7 +59,7 @@ public final class LazyLmCriteria {
      * A builder with the checked folder as model path and {@link LazyLmTranslatorFactory}; set the types
      * (and a device, arguments, ...) as with any {@code Criteria}.
      *
-     * @throws ModelFileException naming the file and entry when the file is refused; nothing is written then
+     * @throws dev.lazyattention.lm.ModelFileException naming the file and entry when the file is refused; nothing is written then
      */
     public static Criteria.Builder<?, ?> builder(Path modelFile) throws IOException { // a file or a model folder
         return Criteria.builder()

@@ -5,24 +5,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How many threads libtorch may use inside one operation (its intra-op threads), the same setting in every
- * front end: {@code --threads} of the {@code lazyattn} commands and of Spark's {@code ScoreCorpus}, {@code
- * lazylm.threads} of the CoreNLP annotator, server and trainer, {@code lazylm.threads} / {@code -threads} of
- * the OpenNLP trainer and tools, the {@code threads} field of Spark's {@code ScoringConfig}.
+ * front end ({@code --threads}, {@code lazylm.threads}, OpenNLP's {@code -threads}, Spark's {@code threads}).
  *
  * <p><b>The default rule.</b> Code that calls the engine from several threads at once (CoreNLP's {@code
  * lazylm.nthreads}, a CoreNLP server's request threads, Spark tasks sharing an executor) must not let each of
  * them use every core: {@code concurrent callers x intra-op threads <= cores}. Without a value, the count is
- * {@link #defaultThreads(int, int) max(1, cores / concurrent callers)}, with the cores of {@link
- * Runtime#availableProcessors()}: all the cores for one caller (a {@code lazyattn} command), one thread for a
- * server with a request thread per core. libtorch's own default is one thread per core whatever the number of
- * callers; on a busy machine each of them then waits for descheduled threads at every operation
- * (docs/performance.md, "Threads": training once ran 18 to 31 times slower).
+ * {@link #defaultThreads(int, int) max(1, cores / concurrent callers)}: all the cores for one caller (a {@code
+ * lazyattn} command), one thread for a server with a request thread per core. libtorch's own default, one
+ * thread per core whatever the number of callers, oversubscribes the cores, and every operation then waits
+ * for descheduled threads (docs/performance.md, "Threads").
  *
  * <p><b>How it reaches libtorch.</b> DJL's PyTorch engine reads the system property {@value #PROPERTY} once,
- * when the engine starts, and passes it to libtorch's {@code set_num_threads}; without it libtorch takes
- * {@value #OMP_ENVIRONMENT} from the environment, else one thread per core. The count cannot change in a
- * running engine. {@link #apply} therefore has to run before anything starts the engine (the front ends call
- * it before they resolve a device or load a model), and:
+ * when it starts (else libtorch takes {@value #OMP_ENVIRONMENT}, else one thread per core), so {@link #apply}
+ * runs before anything starts the engine (the front ends call it before they resolve a device or load a
+ * model), and:
  *
  * <ul>
  *   <li>sets {@value #PROPERTY} to the requested count, or to the default rule's;
@@ -30,13 +26,12 @@ import org.slf4j.LoggerFactory;
  *       #OMP_ENVIRONMENT} in the environment, stays in effect (a different requested value is refused
  *       with a warning that names both);
  *   <li>decides once per JVM: a later call that asks for another count gets a warning naming its setting
- *       and the count in effect, instead of being ignored silently.
+ *       and the count in effect.
  * </ul>
  *
- * The inter-op pool ({@code ai.djl.pytorch.num_interop_threads}) is left alone: it runs only TorchScript
- * forks, which these models never use. Engine-neutral: only system properties are set, no engine class is
- * named. Code that starts the engine before the first {@link #apply} of the JVM fixes libtorch's count
- * without this class knowing; it then reports what it would have set.
+ * The inter-op pool is left alone: it runs only TorchScript forks, which these models never use. Only system
+ * properties are set, so no engine class is named. Code that starts the engine before the first {@link #apply}
+ * of the JVM fixes libtorch's count without this class knowing; it then reports what it would have set.
  */
 public final class EngineThreads {
 

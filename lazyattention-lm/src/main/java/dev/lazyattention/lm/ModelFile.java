@@ -1,7 +1,5 @@
 package dev.lazyattention.lm;
 
-import dev.lazyattention.io.LazyLmCriteria;
-
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -139,9 +137,9 @@ public final class ModelFile {
     }
 
     /**
-     * Reads and verifies a model file that was unpacked into a folder (by {@link LazyLmCriteria}, or by
-     * DJL's {@code Criteria} given the zip itself). The folder must hold the model's entries and nothing
-     * else, as the zip must.
+     * Reads and verifies a model file that was unpacked into a folder (by {@code
+     * dev.lazyattention.io.LazyLmCriteria}, or by DJL's {@code Criteria} given the zip itself). The folder must
+     * hold the model's entries and nothing else, as the zip must.
      */
     public static ModelEntries readDirectory(Path folder) throws IOException {
         String name = folder.toString();

@@ -31,14 +31,10 @@ public final class LmConfig {
     static final int LAYER_LIMIT = 1024;
     /**
      * Largest {@code contextLength} (and {@code biasLength}) accepted: {@value}, the positions a {@link
-     * LazyAttentionBlock} accepts by default ({@link LazyAttentionBlock#DEFAULT_MAX_POSITIONS}), 8 times the
-     * {@code base} preset. Nothing in the weights bounds the context (RoPE has no learned position table and
-     * the distance bias stops at {@code biasLength}), so the file alone could ask for any length; the bound
-     * comes from what one window costs. Every {@code AttentionContext} holds a causal mask and a distance
-     * index of {@code T x T} entries built on the Java heap (768 MiB at 8192), and one layer's scores take
-     * {@code heads x T x T x 4} bytes per sequence (3 GiB for 12 heads at 8192) unless queries are chunked;
-     * at about 46,000 positions {@code T x T} no longer fits a Java array. A million-token context, inside
-     * the former {@link #SIZE_LIMIT}, asked libtorch for tens of gigabytes and scored NaN.
+     * LazyAttentionBlock} accepts by default ({@link LazyAttentionBlock#DEFAULT_MAX_POSITIONS}). Nothing in the
+     * weights bounds the context (RoPE has no learned position table), so the bound comes from what one window
+     * costs: {@code T x T} mask and distance entries on the Java heap, and {@code heads x T x T x 4} bytes of
+     * scores per layer and sequence unless queries are chunked. A file asking for more is refused.
      */
     public static final int CONTEXT_LIMIT = LazyAttentionBlock.DEFAULT_MAX_POSITIONS;
 
@@ -203,7 +199,7 @@ public final class LmConfig {
         m.put("biasInitStd", biasInitStd);
         m.put("normEpsilon", normEpsilon);
         if (startToken) {
-            // Written only when on, so that a model without it has the config.json it always had.
+            // Written only when on: a model without it has no such key, and a missing key reads as false.
             m.put("startToken", true);
         }
         Gson gson = new GsonBuilder().setPrettyPrinting().create();
@@ -249,7 +245,7 @@ public final class LmConfig {
                 .optTauInit((float) numberField(o, "tauInit", source))
                 .optBiasInitStd((float) numberField(o, "biasInitStd", source))
                 .optNormEpsilon((float) numberField(o, "normEpsilon", source));
-        JsonElement start = o.get("startToken"); // absent in files written before it existed: off
+        JsonElement start = o.get("startToken"); // absent: off
         if (start != null && !start.isJsonNull()) {
             if (!start.isJsonPrimitive() || !start.getAsJsonPrimitive().isBoolean()) {
                 throw new IllegalArgumentException(source + ": field 'startToken' must be true or false");

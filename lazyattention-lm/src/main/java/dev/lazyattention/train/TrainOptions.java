@@ -14,8 +14,8 @@ import java.util.Objects;
  * global gradient-norm clipping at 1.0); most callers get their options from {@link
  * TrainingSettings#trainOptions()}.
  *
- * <p>A checkpoint stores the options as JSON ({@link #toJson()}): one field per option, under the names this
- * class has always used, so that every checkpoint written so far resumes.
+ * <p>A checkpoint stores the options as JSON ({@link #toJson()}): one field per option, under the names
+ * {@link #fromJson} reads, so that a checkpoint resumes with the options it was written with.
  */
 public final class TrainOptions {
 
@@ -132,8 +132,7 @@ public final class TrainOptions {
     }
 
     /**
-     * Options from {@link #toJson()}, including the JSON of every earlier version (the mutable options class
-     * serialised by Gson, same field names): a field that is missing takes its default, an unknown one is
+     * Options from {@link #toJson()}'s form: a field that is missing takes its default, an unknown one is
      * ignored.
      *
      * @throws IllegalArgumentException for no JSON object, a field of the wrong kind or a bad value

@@ -36,8 +36,8 @@ import java.util.zip.ZipOutputStream;
  * A Lazy Attention language model as an OpenNLP model: the same {@code .lazylm.zip} file that DJL ({@code
  * Criteria}) and the CoreNLP annotator load, read through OpenNLP's {@link BaseModel}. Its {@code
  * manifest.properties} satisfies {@code BaseModel} (component {@value #COMPONENT_NAME}); this class maps each
- * entry type to {@link ModelEntrySerializer} itself, so every entry is kept as its exact bytes (files written
- * by earlier versions also name that serializer in their manifest, which still works).
+ * entry type to {@link ModelEntrySerializer} itself, so every entry is kept as its exact bytes (a manifest
+ * that also names that serializer for an entry is read the same way).
  *
  * <p><b>Loading.</b> The file, stream or URL is first verified with the block's {@link ModelFile} reader
  * (a zip of the known entries whose SHA-256 match {@code checksums.sha256}); a truncated, foreign or

@@ -5,7 +5,6 @@ import dev.lazyattention.lm.EngineThreads;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.train.ClosestName;
 import dev.lazyattention.train.TrainOptions;
-import dev.lazyattention.train.TrainingRecipe;
 import opennlp.tools.util.TrainingParameters;
 
 import java.nio.file.Files;
@@ -20,7 +19,7 @@ import java.util.Set;
 
 /**
  * The {@link TrainingParameters} that {@link LazyAttentionModel#train} understands, read and checked before
- * any work starts, and mapped onto the settings of the {@link TrainingRecipe} ({@link
+ * any work starts, and mapped onto the settings of the {@link dev.lazyattention.train.TrainingRecipe} ({@link
  * dev.lazyattention.train.TrainingSettings}): OpenNLP's own {@code Iterations} is the number of steps;
  * every other setting is {@code lazylm.<name>} under its canonical name, with the recipe's default (the
  * README's "Training settings" table lists them). The language is {@code train}'s argument. Besides the
@@ -31,7 +30,7 @@ import java.util.Set;
  *       temporary folder, deleted after training succeeds);
  *   <li>{@code lazylm.threads}: threads libtorch may use inside one operation (default: one per core; see
  *       {@link EngineThreads}); fixed for the JVM when the parameters are read, before the engine starts;
- *   <li>earlier names still accepted: {@code lazylm.progressBar} for {@code lazylm.progress}, and {@code
+ *   <li>aliases, accepted alike: {@code lazylm.progressBar} for {@code lazylm.progress}, and {@code
  *       lazylm.steps} for {@code Iterations} (when both are given they must agree).
  * </ul>
  *
@@ -61,10 +60,10 @@ public final class TrainingSettings {
     /** libtorch's intra-op threads, {@link EngineThreads}. */
     public static final String THREADS = "lazylm.threads";
     public static final String PROGRESS = "lazylm.progress";
-    /** The earlier name of {@link #PROGRESS}, still accepted. */
+    /** An alias of {@link #PROGRESS}, accepted alike. */
     public static final String PROGRESS_BAR = "lazylm.progressBar";
 
-    /** Earlier names under {@code lazylm.}, still accepted, and the canonical name each stands for. */
+    /** Aliases under {@code lazylm.}, and the canonical name each stands for. */
     static final Map<String, String> ALIASES = Map.of("progressBar", "progress", "steps", "steps");
 
     /** OpenNLP's general parameters, which do not apply here and are ignored. */
@@ -117,7 +116,7 @@ public final class TrainingSettings {
         return parameterOf(setting.name());
     }
 
-    /** Earlier parameter names still accepted for a recipe setting. */
+    /** Further parameter names accepted for a recipe setting (its aliases). */
     public static List<String> parameterAliases(dev.lazyattention.train.TrainingSettings.Setting<?> setting) {
         List<String> aliases = new ArrayList<>();
         for (Map.Entry<String, String> alias : ALIASES.entrySet()) {
@@ -172,7 +171,7 @@ public final class TrainingSettings {
         }
         known.add(OUTPUT_DIR);
         known.add(THREADS);
-        // The earlier names are suggestions too: lazylm.stpes means lazylm.steps (Iterations), not lazylm.seed.
+        // The aliases are suggestions too: lazylm.stpes means lazylm.steps (Iterations), not lazylm.seed.
         List<String> suggestions = new ArrayList<>(known);
         for (String alias : ALIASES.keySet()) {
             suggestions.add(NAMESPACE + "." + alias);
