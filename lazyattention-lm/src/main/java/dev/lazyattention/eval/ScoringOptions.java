@@ -13,7 +13,8 @@ package dev.lazyattention.eval;
  * tokens of context. Nothing is truncated. {@code queryChunk} computes each window's attention for that
  * many queries at a time, which bounds the memory of long windows (see {@code
  * AttentionContext.Builder#optQueryChunk}). {@code collapse} also measures the representational collapse
- * of every window ({@link CollapseStats}), at the cost of a second pass over the layers.
+ * of every window ({@link CollapseStats}) from the layer outputs of the scoring pass itself, at the cost of
+ * copying them to the host and one small eigenproblem per window and layer.
  */
 public record ScoringOptions(int windowLength, int stride, int batchSize, boolean attentionStats, int topK,
         int queryChunk, boolean collapse) {

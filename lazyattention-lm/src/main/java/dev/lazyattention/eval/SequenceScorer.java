@@ -3,13 +3,8 @@ package dev.lazyattention.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Embedding;
-import ai.djl.training.ParameterStore;
 import dev.lazyattention.attention.AttentionContext;
 import dev.lazyattention.lm.LazyLanguageModel;
-import dev.lazyattention.model.DecoderLayer;
-import dev.lazyattention.model.LazyLm;
 import dev.lazyattention.model.LmOutput;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 
@@ -218,7 +213,7 @@ public final class SequenceScorer {
                 accumulateAttention(requests, pass, out.attentionWeights(), results);
             }
             if (options.collapse()) {
-                accumulateCollapse(pass, manager, out.hidden(), results);
+                accumulateCollapse(pass, out, results);
             }
             if (options.topK() > 0) {
                 collectPredictions(requests, pass, logSoftmax, results);
@@ -254,10 +249,9 @@ public final class SequenceScorer {
 
     /**
      * Adds each window's representations to its request's collapse statistics: the residual stream after
-     * every layer from a second pass over the embedding and the layers (the model's forward pass keeps
-     * only its last hidden state), and the final normalised hidden state of the scoring pass.
+     * every layer and the final normalised hidden state, both from the scoring pass itself.
      */
-    private void accumulateCollapse(ScoringPass pass, NDManager manager, NDArray hidden, List<Result> results) {
+    private static void accumulateCollapse(ScoringPass pass, LmOutput out, List<Result> results) {
         List<ScoringWindow> windows = pass.windows();
         int[] from = new int[windows.size()];
         int[] to = new int[windows.size()];
@@ -268,20 +262,8 @@ public final class SequenceScorer {
             to[b] = w.length();
             target[b] = results.get(w.request()).collapse;
         }
-        LazyLm block = lm.block();
-        ParameterStore ps = lm.parameterStore(manager);
-        NDArray ids = pass.ids(manager); // [B, T]
-        NDArray table = ps.getValue(block.getDirectParameters().get("embedding"), ids.getDevice(), false); // [V, C]
-        NDArray x = Embedding.embedding(ids, table, SparseFormat.DENSE).head(); // [B, T, C]
-        AttentionContext context = AttentionContext.builder(manager, pass.rows(), pass.width())
-                .optQueryChunk(options.queryChunk())
-                .build();
-        List<NDArray> states = new ArrayList<>(block.layers().size() + 1);
-        for (DecoderLayer layer : block.layers()) {
-            x = layer.forward(ps, x, null, context, false).output(); // [B, T, C]
-            states.add(x);
-        }
-        states.add(hidden); // [B, T, C]
+        List<NDArray> states = new ArrayList<>(out.layerOutputs()); // per layer [B, T, C]
+        states.add(out.hidden()); // [B, T, C]
         CollapseStats.accumulate(states, from, to, target);
     }
 

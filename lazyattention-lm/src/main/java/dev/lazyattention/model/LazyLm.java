@@ -92,6 +92,7 @@ public final class LazyLm extends AbstractBlock {
         NDArray x = Embedding.embedding(ids, table, SparseFormat.DENSE).head(); // [B, T, C]
         List<CachedKeyValues> present = new ArrayList<>(layers.size());
         List<NDArray> weights = new ArrayList<>();
+        List<NDArray> layerOutputs = new ArrayList<>(layers.size());
         NDManager batch = context.manager();
         for (int i = 0; i < layers.size(); i++) {
             // One scope per layer frees its intermediate tensors as soon as the layer is done (autograd keeps
@@ -100,6 +101,7 @@ public final class LazyLm extends AbstractBlock {
                 scope.tempAttachAll(x);
                 AttentionOutput out = layers.get(i).forward(ps, x, past == null ? null : past.get(i), context, training);
                 x = keep(out.output(), batch); // [B, T, C]
+                layerOutputs.add(x);
                 present.add(new CachedKeyValues(keep(out.present().keys(), batch), keep(out.present().values(), batch)));
                 if (out.weights() != null) {
                     weights.add(keep(out.weights(), batch));
@@ -108,7 +110,7 @@ public final class LazyLm extends AbstractBlock {
         }
         NDArray hidden = finalNorm.forward(ps, x, training); // [B, T, C]
         NDArray logits = head.forward(ps, new NDList(hidden), training).head(); // [B, T, V]
-        return new LmOutput(logits.toType(DataType.FLOAT32, false), hidden, present, weights);
+        return new LmOutput(logits.toType(DataType.FLOAT32, false), hidden, layerOutputs, present, weights);
     }
 
     /** Moves a layer's result out of the layer's scope (arrays of other managers, like a cache, stay). */
