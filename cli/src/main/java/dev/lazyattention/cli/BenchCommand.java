@@ -64,7 +64,7 @@ final class BenchCommand implements Callable<Integer> {
     /** Every phase --phases accepts, in the order they run. */
     static final String PHASE_NAMES = "matmul, train, score, generate, chunked, corenlp, leaks, layer, threads";
 
-    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET, paramLabel = "tiny|small|base",
+    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET, paramLabel = "tiny|mini|small|base",
             description = "Model preset (default: ${DEFAULT-VALUE}).")
     String preset;
 

@@ -45,7 +45,7 @@ final class CheckDeviceCommand implements Callable<Integer> {
             description = "A .lazylm.zip to compare (default: a fresh model of --preset, tokenizer from the demo corpus).")
     Path modelFile;
 
-    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET, paramLabel = "tiny|small|base",
+    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET, paramLabel = "tiny|mini|small|base",
             description = "Preset of the fresh model (default: ${DEFAULT-VALUE}).")
     String preset;
 

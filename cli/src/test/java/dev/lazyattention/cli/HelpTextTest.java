@@ -153,7 +153,7 @@ class HelpTextTest {
     private static Map<String, List<String>> acceptedForms() {
         Map<String, List<String>> forms = new LinkedHashMap<>();
         forms.put("--device", deviceForms());
-        forms.put("--preset", List.of("tiny", "small", "base"));
+        forms.put("--preset", List.of("tiny", "mini", "small", "base"));
         List<String> variants = Arrays.stream(AttentionVariant.values()).map(AttentionVariant::id).toList();
         forms.put("--attention", variants);
         forms.put("--variants", variants);

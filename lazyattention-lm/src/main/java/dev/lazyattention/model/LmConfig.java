@@ -17,8 +17,10 @@ import java.util.Map;
  * Architecture of a {@link LazyLm}: sizes, attention variant and its options. Immutable; {@link #toBuilder()}
  * derives variants. Stored as {@code config.json} in the model file.
  *
- * <p>Presets: {@code tiny} (tests, trains in seconds), {@code small} (CPU experiments, about 6.9 M
- * parameters with a 4096-token vocabulary, context 256), {@code base} (GPU, about 110 M parameters).
+ * <p>Presets: {@code tiny} (tests, trains in seconds, about 158 K parameters), {@code mini} (short CPU
+ * experiments, about 1.0 M parameters with a 1024-token vocabulary, context 128), {@code small} (CPU
+ * experiments, about 6.9 M parameters with a 4096-token vocabulary, context 256), {@code base} (GPU, about
+ * 110 M parameters).
  */
 public final class LmConfig {
 
@@ -70,13 +72,16 @@ public final class LmConfig {
         startToken = b.startToken;
     }
 
-    /** A named preset ({@code tiny}, {@code small}, {@code base}) with the given vocabulary size. */
+    /** A named preset ({@code tiny}, {@code mini}, {@code small}, {@code base}). */
     public static Builder preset(String name) {
         String key = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         switch (key) {
             case "tiny":
                 return new Builder().setVocabSize(512).optNumLayers(2).optHiddenSize(64).optNumHeads(4).optNumKvHeads(2)
                         .optMlpHiddenSize(176).optContextLength(64).optBiasLength(64);
+            case "mini":
+                return new Builder().setVocabSize(1024).optNumLayers(4).optHiddenSize(128).optNumHeads(4).optNumKvHeads(2)
+                        .optMlpHiddenSize(352).optContextLength(128).optBiasLength(128);
             case "small":
                 return new Builder().setVocabSize(4096).optNumLayers(6).optHiddenSize(256).optNumHeads(8).optNumKvHeads(8)
                         .optMlpHiddenSize(688).optContextLength(256).optBiasLength(256);
@@ -85,7 +90,7 @@ public final class LmConfig {
                         .optMlpHiddenSize(2048).optContextLength(1024).optBiasLength(1024);
             default:
                 throw new IllegalArgumentException(
-                        "Unknown preset '" + name + "'; expected one of tiny, small, base");
+                        "Unknown preset '" + name + "'; expected one of tiny, mini, small, base");
         }
     }
 

@@ -170,8 +170,8 @@ public final class TrainingSettings {
 
     // ---------------------------------------------------------------- corpus, tokenizer, model
 
-    public static final Setting<String> PRESET = add(new Setting<>("preset", "tiny|small|base", String.class,
-            DEFAULT_PRESET, null, "model size: tiny (tests), small (CPU), base (GPU)",
+    public static final Setting<String> PRESET = add(new Setting<>("preset", "tiny|mini|small|base", String.class,
+            DEFAULT_PRESET, null, "model size: tiny (tests), mini (short CPU experiments), small (CPU), base (GPU)",
             t -> {
                 String v = t.toLowerCase(Locale.ROOT);
                 LmConfig.preset(v);

@@ -298,7 +298,7 @@ class HostileModelFilesTest {
             assertEquals(8192, lm.config().contextLength());
         }
         // And so are the presets.
-        for (String preset : new String[] {"tiny", "small", "base"}) {
+        for (String preset : new String[] {"tiny", "mini", "small", "base"}) {
             LmConfig c = LmConfig.preset(preset).build();
             assertEquals(c, LmConfig.fromJson(c.toJson(), preset));
         }
