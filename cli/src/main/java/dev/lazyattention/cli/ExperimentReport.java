@@ -287,7 +287,7 @@ final class ExperimentReport {
     }
 
     /** Variants whose attention maps are drawn, in this order, when the experiment has them. */
-    private static final String[] MAPPED = {"softmax", "lazy", "off_by_one", "gated"};
+    private static final String[] MAPPED = {"softmax", "lazy", "off_by_one", "learned_sink", "gated"};
 
     /**
      * Attention maps on one validation passage: first, middle and last layer of softmax, lazy and the other
@@ -489,9 +489,9 @@ final class ExperimentReport {
         }
         md.append(String.format(Locale.ROOT, "1. **Attention sink removed.** Heads with a sink (mean weight on the first token "
                         + "> 0.3): softmax %.0f%%, lazy %.0f%%%s. Mean weight on the first token: softmax %.4f, lazy %.4f"
-                        + "%s. %s%n",
+                        + "%s.%s %s%n",
                 100 * rateSoft, 100 * rateLazy, otherRates(runs), softmax.value("sinkMass"), lazy.value("sinkMass"),
-                otherMasses(runs), verdict));
+                otherMasses(runs), sinkRatesPerSeed(runs), verdict));
         double sparsity = lazy.value("sparsity");
         md.append(String.format(Locale.ROOT, "2. **Sparsity.** %.1f%% of the causal attention weights of the lazy model "
                         + "are exactly 0 (softmax: %.1f%%); the paper reports up to %.2f%%. %s%n",
@@ -538,7 +538,176 @@ final class ExperimentReport {
                     100 * biasOnly.value("sparsity"), elasticOnly.value("bitsPerByte"), elasticOnly.value("sinkMass"),
                     100 * elasticOnly.value("sinkRate"), 100 * elasticOnly.value("sparsity")));
         }
+        String collapse = collapseClaim(runs);
+        if (!collapse.isEmpty()) {
+            md.append("7. **Representational collapse** (mean pairwise cosine of a window's token states after each "
+                    + "layer, validation text; 1 is total collapse). ").append(collapse).append('\n');
+        }
+        md.append(rivalsTable(runs, rateSoft));
         return md.toString();
+    }
+
+    /** " Per seed: softmax 38% / 25%, lazy 0% / 0%." for the variants run with several seeds, else "". */
+    private static String sinkRatesPerSeed(List<Run> runs) {
+        List<String> parts = new ArrayList<>();
+        for (Map.Entry<String, List<Run>> e : bySeed(runs).entrySet()) {
+            List<String> rates = new ArrayList<>();
+            for (Run r : e.getValue()) {
+                rates.add(String.format(Locale.ROOT, "%.0f%%", 100 * r.value("sinkRate")));
+            }
+            parts.add(e.getKey() + " " + String.join(" / ", rates));
+        }
+        return parts.isEmpty() ? "" : " Heads with a sink per seed: " + String.join(", ", parts) + ".";
+    }
+
+    /** The runs of each variant that ran with more than one seed, the experiment's seed first. */
+    private static Map<String, List<Run>> bySeed(List<Run> runs) {
+        Map<String, List<Run>> byVariant = new LinkedHashMap<>();
+        for (Run r : runs) {
+            byVariant.computeIfAbsent(r.variant().id(), k -> new ArrayList<>()).add(r);
+        }
+        byVariant.values().removeIf(list -> list.size() < 2);
+        return byVariant;
+    }
+
+    /** A per-layer array of an evaluation (validation text), or null when the run has none. */
+    static double[] layerArray(Run r, String key) {
+        JsonElement e = r.eval().get(key);
+        if (e == null || !e.isJsonArray()) {
+            return null;
+        }
+        JsonArray a = e.getAsJsonArray();
+        double[] out = new double[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).getAsDouble();
+        }
+        return out;
+    }
+
+    /** Per layer: the mean over a variant's seeds ([0]) and the seed-to-seed range ([1], 0 with one seed). */
+    private static double[][] meanAndRange(List<Run> runs, String variant, String key) {
+        List<double[]> values = new ArrayList<>();
+        for (Run r : runs) {
+            double[] v = r.variant().id().equals(variant) ? layerArray(r, key) : null;
+            if (v != null) {
+                values.add(v);
+            }
+        }
+        if (values.isEmpty()) {
+            return null;
+        }
+        int layers = values.get(0).length;
+        double[][] out = new double[2][layers];
+        for (int l = 0; l < layers; l++) {
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (double[] v : values) {
+                out[0][l] += v[l] / values.size();
+                lo = Math.min(lo, v[l]);
+                hi = Math.max(hi, v[l]);
+            }
+            out[1][l] = hi - lo;
+        }
+        return out;
+    }
+
+    /**
+     * Lazy against softmax, layer by layer: a layer counts as less (more) collapsed when lazy's mean cosine,
+     * averaged over seeds, is lower (higher) than softmax's by more than the larger seed-to-seed range; with one
+     * seed each, any difference counts and the sentence says the spread is unknown.
+     */
+    static String collapseClaim(List<Run> runs) {
+        double[][] lazy = meanAndRange(runs, "lazy", "meanCosine");
+        double[][] softmax = meanAndRange(runs, "softmax", "meanCosine");
+        if (lazy == null || softmax == null) {
+            return "";
+        }
+        int layers = lazy[0].length;
+        int less = 0;
+        int more = 0;
+        List<String> rows = new ArrayList<>();
+        boolean seeds = false;
+        for (int l = 0; l < layers; l++) {
+            double spread = Math.max(lazy[1][l], softmax[1][l]);
+            seeds |= spread > 0;
+            double d = lazy[0][l] - softmax[0][l];
+            if (d < -spread) {
+                less++;
+            } else if (d > spread) {
+                more++;
+            }
+            rows.add(String.format(Locale.ROOT, "layer %d: lazy %.3f, softmax %.3f (seed range %.3f)", l, lazy[0][l],
+                    softmax[0][l], spread));
+        }
+        StringBuilder sb = new StringBuilder(String.join("; ", rows)).append(". ");
+        for (String id : new String[] {"off_by_one", "learned_sink", "gated", "bias_only", "elastic_only"}) {
+            double[][] v = meanAndRange(runs, id, "meanCosine");
+            if (v != null) {
+                List<String> values = new ArrayList<>();
+                for (double x : v[0]) {
+                    values.add(String.format(Locale.ROOT, "%.3f", x));
+                }
+                sb.append(id).append(' ').append(String.join(" / ", values)).append("; ");
+            }
+        }
+        String verdict;
+        if (less == layers) {
+            verdict = "lazy is less collapsed than softmax in every layer";
+        } else if (more == layers) {
+            verdict = "lazy is more collapsed than softmax in every layer: the claim does not hold here";
+        } else {
+            verdict = String.format(Locale.ROOT, "lazy is less collapsed in %d of %d layers and more collapsed in %d", less,
+                    layers, more);
+        }
+        return sb.append(String.format(Locale.ROOT, "%s%s.", verdict,
+                seeds ? " (differences within the seed range count as neither)" : " (one seed each: the spread is unknown)"))
+                .toString();
+    }
+
+    /**
+     * Which of the paper's claims each variant achieves on this run: no head with a sink (when softmax has sinks),
+     * at least 10% exact zeros, bits per byte within 2% of softmax or better, and a lower mean cosine than
+     * softmax averaged over layers.
+     */
+    static String rivalsTable(List<Run> runs, double softmaxSinkRate) {
+        Run softmax = find(runs, "softmax");
+        double[][] softCos = meanAndRange(runs, "softmax", "meanCosine");
+        StringBuilder md = new StringBuilder();
+        for (String id : new String[] {"lazy", "off_by_one", "learned_sink", "gated", "bias_only", "elastic_only"}) {
+            Run r = find(runs, id);
+            if (r == null) {
+                continue;
+            }
+            String sink = softmaxSinkRate < SINK_RATE_TARGET ? "untested"
+                    : (r.value("sinkRate") == 0 ? "yes" : "no") + String.format(Locale.ROOT, " (%.0f%%)", 100 * r.value("sinkRate"));
+            String sparse = (r.value("sparsity") >= 0.1 ? "yes" : "no")
+                    + String.format(Locale.ROOT, " (%.1f%%)", 100 * r.value("sparsity"));
+            double c = change(r.value("bitsPerByte"), softmax.value("bitsPerByte"));
+            String quality = (c <= 100 * QUALITY_TOLERANCE ? "yes" : "no") + String.format(Locale.ROOT, " (%+.2f%%)", c);
+            double[][] cos = meanAndRange(runs, id, "meanCosine");
+            String collapse = "-";
+            if (cos != null && softCos != null) {
+                double mine = mean(cos[0]);
+                double theirs = mean(softCos[0]);
+                collapse = (mine < theirs ? "yes" : "no") + String.format(Locale.ROOT, " (%.3f against %.3f)", mine, theirs);
+            }
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", id, sink, sparse, quality, collapse));
+        }
+        if (md.length() == 0) {
+            return "";
+        }
+        return "8. **Which claims each variant achieves** (sink: no head above 0.3 on the first token where softmax has "
+                + "sinks in at least 25% of its heads; sparse: at least 10% exact zeros; quality: validation bits per byte "
+                + "at most 2% above softmax; less collapse: mean cosine averaged over layers below softmax's, seeds "
+                + "averaged):\n\n| variant | sink removed | sparse | quality | less collapse |\n|---|---|---|---|---|\n" + md;
+    }
+
+    private static double mean(double[] v) {
+        double sum = 0;
+        for (double x : v) {
+            sum += x;
+        }
+        return sum / v.length;
     }
 
     private static String otherRates(List<Run> runs) {
@@ -593,16 +762,9 @@ final class ExperimentReport {
     }
 
     private static String seeds(List<Run> runs, boolean heldOut) {
-        Map<String, List<Run>> byVariant = new LinkedHashMap<>();
-        for (Run r : runs) {
-            byVariant.computeIfAbsent(r.variant().id(), k -> new ArrayList<>()).add(r);
-        }
         StringBuilder sb = new StringBuilder();
         Map<String, double[]> ranges = new LinkedHashMap<>();
-        for (Map.Entry<String, List<Run>> e : byVariant.entrySet()) {
-            if (e.getValue().size() < 2) {
-                continue;
-            }
+        for (Map.Entry<String, List<Run>> e : bySeed(runs).entrySet()) {
             double lo = Double.POSITIVE_INFINITY;
             double hi = Double.NEGATIVE_INFINITY;
             double sum = 0;
