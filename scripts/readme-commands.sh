@@ -358,12 +358,12 @@ for i in "${!keys[@]}"; do
     ok=false
   fi
   if $ok && [ -n "${creates[$key]:-}" ]; then
-    file="${creates[$key]%%$'\x1f'*}" holding="${creates[$key]#*$'\x1f'}"
-    if [ ! -e "$scratch/$file" ]; then
-      echo "readme-commands.sh: $file line $line ($key): it did not write $file" >&2
+    made="${creates[$key]%%$'\x1f'*}" holding="${creates[$key]#*$'\x1f'}"
+    if [ ! -e "$scratch/$made" ]; then
+      echo "readme-commands.sh: $file line $line ($key): it did not write $made" >&2
       ok=false
-    elif [ -n "$holding" ] && ! grep -qE -- "$holding" "$scratch/$file"; then
-      echo "readme-commands.sh: $file line $line ($key): $file does not hold $holding" >&2
+    elif [ -n "$holding" ] && ! grep -qE -- "$holding" "$scratch/$made"; then
+      echo "readme-commands.sh: $file line $line ($key): $made does not hold $holding" >&2
       ok=false
     fi
   fi
