@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every shell command of README.md as CI can: offline, without a GPU, in a few minutes on 2 cores.
-# The commands are every ```bash block and every `$ ` line of a block without a language (a command there
-# without `$ ` fails the script). The table below maps each block, by a piece of its text, to how it runs:
+# Runs every shell command of the READMEs (README.md and each module's README.md) as CI can: offline, without
+# a GPU, in a few minutes on 2 cores. The commands are every ```bash block and every `$ ` line of a block
+# without a language (a command there without `$ ` fails the script). The table below maps each block, by a piece of its text, to how it runs:
 # as written, with its smallest settings (a long experiment gets --steps 2), as a server that the block's
 # other commands then query, or skipped with the reason. A block that no entry maps, or that two entries
 # map, fails the script, and so does an entry that maps no block or a replacement that no longer applies:
@@ -11,13 +11,16 @@
 #                                        .ci/run does: the project built, packaged and installed)
 #   scripts/readme-commands.sh --list    print each block and how it runs, run nothing
 #
-# The commands run in a scratch folder that looks like the repository root (a link to each of its entries),
-# so `./lazyattn` and `cli/target/...` mean what they mean in the README while the files the commands write
+# Every README's commands run from the repository root, as the READMEs say. They run in a scratch folder that
+# looks like the repository root (a link to each of its entries), so `./lazyattn` and `cli/target/...` mean
+# what they mean in the READMEs while the files the commands write
 # stay out of the clone. Beside it, shared/data holds the corpora of ../shared/data cut short (each text file
 # to its first 50 kB of whole lines, PIQA to its first 100 items), so the experiments run as written, on less.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-readme="$root/README.md"
+# README.md first, then the module READMEs (a README.md in a folder of the root), as paths from the root.
+readmes=(README.md)
+for module_readme in "$root"/*/README.md; do readmes+=("${module_readme#$root/}"); done
 
 # DJL must never reach the network: no usage tracking, no libtorch download (it comes from the native jar).
 export OPT_OUT_TRACKING=true DJL_OFFLINE=true
@@ -25,7 +28,7 @@ export OPT_OUT_TRACKING=true DJL_OFFLINE=true
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
 # --- The table, in the order the commands run ---------------------------------------------------------------
-# entry KEY ACTION [ARG...]: the block whose commands contain KEY (a fixed string) runs as ACTION:
+# entry KEY ACTION [ARG...]: the block (of any README) whose commands contain KEY (a fixed string) runs as ACTION:
 #   run [FROM TO]...          as written, after replacing each FROM with TO (a FROM that is gone fails)
 #   server PORT [FROM TO]...  its first command in the background; the rest once PORT answers; then it stops
 #   background PORT [FROM TO]...  in the background until the script ends; the next entries run once PORT answers
@@ -49,6 +52,8 @@ entry './lazyattn demo' run \
 creates './lazyattn demo' demo/model.lazylm.zip
 entry './lazyattn export --model' run
 creates './lazyattn export --model' demo-again.lazylm.zip
+entry './lazyattn generate --model demo' run
+expect './lazyattn generate --model demo' 'bitsPerByte'
 entry 'python/train_ddp.py' run \
   'torchrun --nproc_per_node 8 python/train_ddp.py' '/usr/bin/python3 python/train_ddp.py --nproc 2' \
   'corpus.txt' 'README.md' \
@@ -90,17 +95,19 @@ creates '--out runs/exp-small' runs/exp-small/lazy/model.lazylm.zip
 entry './lazyattn inspect --model' run
 expect './lazyattn inspect --model' '"lazylm"'
 
-# --- README.md's blocks --------------------------------------------------------------------------------------
+# --- The READMEs' blocks ------------------------------------------------------------------------------------
 work="$(mktemp -d "${TMPDIR:-/tmp}/readme-commands.XXXXXX")"
 blocks="$work/blocks"
 mkdir -p "$blocks"
-# Every fenced block to blocks/NNN (its lines) and blocks/NNN.meta ("README-LINE LANGUAGE").
-awk -v dir="$blocks" '
+# Every fenced block to blocks/FF-NNN (its lines) and blocks/FF-NNN.meta ("README README-LINE LANGUAGE"),
+# FF the README's place in the list, so that the blocks sort in the READMEs' order.
+for r in "${!readmes[@]}"; do
+awk -v dir="$blocks" -v readme="${readmes[$r]}" -v prefix="$(printf '%02d' "$r")" '
   /^[[:space:]]*```/ {
     if (!open) {
       lang = $0; sub(/^[[:space:]]*```/, "", lang); gsub(/[[:space:]]/, "", lang)
-      n++; file = sprintf("%s/%03d", dir, n); printf "" > file
-      print NR + 1, (lang == "" ? "-" : lang) > (file ".meta"); close(file ".meta")
+      n++; file = sprintf("%s/%s-%03d", dir, prefix, n); printf "" > file
+      print readme, NR + 1, (lang == "" ? "-" : lang) > (file ".meta"); close(file ".meta")
       open = 1
     } else {
       close(file); open = 0
@@ -108,19 +115,20 @@ awk -v dir="$blocks" '
     next
   }
   open { print > file }
-' "$readme"
+' "$root/${readmes[$r]}"
+done
 
 # The commands of each block that has any, to blocks/NNN.sh: a bash block whole, else its `$ ` lines.
 command_blocks=()
 for meta in "$blocks"/*.meta; do
   b="${meta%.meta}"
-  read -r line lang < "$meta"
+  read -r file line lang < "$meta"
   case "$lang" in
     bash|sh|shell) cp "$b" "$b.sh" ;;
     -|console) if grep -q '^\$ ' "$b"; then
          sed -n 's/^\$ //p' "$b" > "$b.sh"
        elif grep -qE '^(\./|scripts/|mvn |java |curl |spark-submit |cd |export )' "$b"; then
-         echo "readme-commands.sh: README.md line $line: a block without a language holds a command; mark it" \
+         echo "readme-commands.sh: $file line $line: a block without a language holds a command; mark it" \
            "\`\`\`bash, or write \"\$ \" before each command and leave its output unmarked" >&2
          exit 1
        else
@@ -135,25 +143,25 @@ done
 declare -A block_of=()
 problems=()
 for b in "${command_blocks[@]}"; do
-  read -r line lang < "$b.meta"
+  read -r file line lang < "$b.meta"
   found=()
   for i in "${!keys[@]}"; do
     if grep -qF -- "${keys[$i]}" "$b.sh"; then found+=("$i"); fi
   done
   if [ ${#found[@]} -eq 0 ]; then
-    problems+=("README.md line $line: no entry of scripts/readme-commands.sh maps this block; add one (run, skip with its reason, ...):
+    problems+=("$file line $line: no entry of scripts/readme-commands.sh maps this block; add one (run, skip with its reason, ...):
 $(sed 's/^/    /' "$b.sh")")
   elif [ ${#found[@]} -gt 1 ]; then
-    problems+=("README.md line $line: mapped by more than one entry ($(for i in "${found[@]}"; do printf "'%s' " "${keys[$i]}"; done))")
+    problems+=("$file line $line: mapped by more than one entry ($(for i in "${found[@]}"; do printf "'%s' " "${keys[$i]}"; done))")
   elif [ -n "${block_of[${found[0]}]:-}" ]; then
-    problems+=("entry '${keys[${found[0]}]}' maps two blocks (README.md lines $(head -c 8 "${block_of[${found[0]}]}.meta" | cut -d' ' -f1) and $line)")
+    problems+=("entry '${keys[${found[0]}]}' maps two blocks ($(cut -d' ' -f1,2 "${block_of[${found[0]}]}.meta" | sed 's/ / line /') and $file line $line)")
   else
     block_of[${found[0]}]="$b"
   fi
 done
 for i in "${!keys[@]}"; do
   if [ -z "${block_of[$i]:-}" ]; then
-    problems+=("entry '${keys[$i]}' maps no block of README.md (its command changed or is gone): update the table")
+    problems+=("entry '${keys[$i]}' maps no block of the READMEs (its command changed or is gone): update the table")
   fi
 done
 
@@ -201,7 +209,7 @@ fi
 
 if [ "${1:-}" = --list ]; then
   for i in "${!keys[@]}"; do
-    read -r line lang < "${block_of[$i]}.meta"
+    read -r file line lang < "${block_of[$i]}.meta"
     IFS=$'\x1f' read -r -d '' -a pairs < <(printf '%s\0' "${args[$i]}") || true
     how="${actions[$i]}"
     case "$how" in
@@ -211,7 +219,7 @@ if [ "${1:-}" = --list ]; then
     if [ "${actions[$i]}" != skip ]; then
       for ((k = 0; k + 1 < ${#pairs[@]}; k += 2)); do how+=", '${pairs[$k]}' -> '${pairs[$((k + 1))]}'"; done
     fi
-    printf 'README.md line %s (%s): %s\n' "$line" "${keys[$i]}" "$how"
+    printf '%s line %s (%s): %s\n' "$file" "$line" "${keys[$i]}" "$how"
     sed 's/^/    /' "${block_of[$i]}.sh"
   done
   rm -rf "$work"
@@ -230,7 +238,7 @@ for entry_path in "$root"/* "$root"/.[!.]*; do
   ln -s "$entry_path" "$scratch/$(basename "$entry_path")"
 done
 if [ ! -d "$root/../shared/data" ]; then
-  echo "readme-commands.sh: no ../shared/data beside the clone (the corpora of README.md's experiments)" >&2
+  echo "readme-commands.sh: no ../shared/data beside the clone (the corpora of the READMEs' experiments)" >&2
   exit 1
 fi
 for corpus in "$root"/../shared/data/*/*; do
@@ -242,23 +250,25 @@ for corpus in "$root"/../shared/data/*/*; do
     *) { head -n 100 "$corpus" || true; } > "$cut" ;;
   esac
 done
-# lazylm.properties is README.md's own properties block; in.txt, a.txt and b.txt are the user's text files.
-awk '/^```properties/ {open = 1; next} open && /^```/ {exit} open {print}' "$readme" > "$scratch/lazylm.properties"
-grep -q '^annotators' "$scratch/lazylm.properties" || { echo "readme-commands.sh: README.md has no properties block" >&2; exit 1; }
+# lazylm.properties is corenlp-annotator/README.md's own properties block; in.txt, a.txt and b.txt are the
+# user's text files.
+corenlp_readme="$root/corenlp-annotator/README.md"
+awk '/^```properties/ {open = 1; next} open && /^```/ {exit} open {print}' "$corenlp_readme" > "$scratch/lazylm.properties"
+grep -q '^annotators' "$scratch/lazylm.properties" || { echo "readme-commands.sh: corenlp-annotator/README.md has no properties block" >&2; exit 1; }
 printf 'The ship sailed at dawn. The crew was glad.\n' > "$scratch/in.txt"
 # (head stops reading early: the SIGPIPE this gives gzip is no failure.)
 { gzip -dc "$work/shared/data/train/austen-five-novels.txt.gz" | head -n 400 || true; } > "$scratch/a.txt"
 { gzip -dc "$work/shared/data/train/moby-dick.txt.gz" | head -n 400 || true; } > "$scratch/b.txt"
-# README.md's JVM flags for a JVM that starts Spark itself: the block that holds --add-opens.
+# spark-scoring/README.md's JVM flags for a JVM that starts Spark itself: the block that holds --add-opens.
 SPARK_JVM_FLAGS="$(awk '/^```/ {if (open) {if (flags) exit; open = 0} else {open = 1; buf = ""}; next}
   open {buf = buf " " $0; if ($0 ~ /--add-opens=java.base\/java.lang=/) flags = 1}
-  END {print buf}' "$readme")"
+  END {print buf}' "$root/spark-scoring/README.md")"
 case "$SPARK_JVM_FLAGS" in
   *--add-opens=*) export SPARK_JVM_FLAGS ;;
-  *) echo "readme-commands.sh: README.md has no block of JVM flags (--add-opens=...) for Spark" >&2; exit 1 ;;
+  *) echo "readme-commands.sh: spark-scoring/README.md has no block of JVM flags (--add-opens=...) for Spark" >&2; exit 1 ;;
 esac
 
-command -v curl >/dev/null || { echo "readme-commands.sh: README.md's commands need curl" >&2; exit 1; }
+command -v curl >/dev/null || { echo "readme-commands.sh: the READMEs' commands need curl" >&2; exit 1; }
 command -v setsid >/dev/null || { echo "readme-commands.sh: needs setsid (util-linux) to stop the servers it starts" >&2; exit 1; }
 
 # The launcher builds the CLI if it must, once, here rather than inside the first block.
@@ -305,16 +315,16 @@ run_commands() {
 failures=0
 total_start=$SECONDS
 for i in "${!keys[@]}"; do
-  read -r line lang < "${block_of[$i]}.meta"
+  read -r file line lang < "${block_of[$i]}.meta"
   key="${keys[$i]}"
   if [ "${actions[$i]}" = skip ]; then
-    echo "readme-commands.sh: README.md line $line ($key): skipped: ${args[$i]%$'\x1f'}"
+    echo "readme-commands.sh: $file line $line ($key): skipped: ${args[$i]%$'\x1f'}"
     continue
   fi
   commands="$(prepared "$i")"
   log="$work/log.$i"
   start=$SECONDS
-  echo "readme-commands.sh: README.md line $line ($key): ${actions[$i]}"
+  echo "readme-commands.sh: $file line $line ($key): ${actions[$i]}"
   printf '%s\n' "$commands" | sed 's/^/  $ /'
   ok=true
   case "${actions[$i]}" in
@@ -343,24 +353,24 @@ for i in "${!keys[@]}"; do
       ;;
   esac
   if $ok && [ -n "${expects[$key]:-}" ] && ! grep -qE -- "${expects[$key]}" "$log"; then
-    echo "readme-commands.sh: README.md line $line ($key): the output does not match ${expects[$key]}" >&2
+    echo "readme-commands.sh: $file line $line ($key): the output does not match ${expects[$key]}" >&2
     [ -f "$log.server" ] && sed 's/^/    server: /' "$log.server"
     ok=false
   fi
   if $ok && [ -n "${creates[$key]:-}" ]; then
-    file="${creates[$key]%%$'\x1f'*}" holding="${creates[$key]#*$'\x1f'}"
-    if [ ! -e "$scratch/$file" ]; then
-      echo "readme-commands.sh: README.md line $line ($key): it did not write $file" >&2
+    made="${creates[$key]%%$'\x1f'*}" holding="${creates[$key]#*$'\x1f'}"
+    if [ ! -e "$scratch/$made" ]; then
+      echo "readme-commands.sh: $file line $line ($key): it did not write $made" >&2
       ok=false
-    elif [ -n "$holding" ] && ! grep -qE -- "$holding" "$scratch/$file"; then
-      echo "readme-commands.sh: README.md line $line ($key): $file does not hold $holding" >&2
+    elif [ -n "$holding" ] && ! grep -qE -- "$holding" "$scratch/$made"; then
+      echo "readme-commands.sh: $file line $line ($key): $made does not hold $holding" >&2
       ok=false
     fi
   fi
   if $ok; then
-    echo "readme-commands.sh: README.md line $line ($key): ran in $((SECONDS - start)) s"
+    echo "readme-commands.sh: $file line $line ($key): ran in $((SECONDS - start)) s"
   else
-    echo "readme-commands.sh: README.md line $line ($key): FAILED" >&2
+    echo "readme-commands.sh: $file line $line ($key): FAILED" >&2
     failures=$((failures + 1))
   fi
 done

@@ -299,10 +299,10 @@ class LazyLmServerTest {
                 .get(LazyLmAnnotations.TokenSurprisal.class), 1e-9);
     }
 
-    /** The README's table of extensions names every field of the descriptor, with its message and number. */
+    /** This module's README's table of extensions names every field of the descriptor, with its message and number. */
     @Test
     void theReadmeTableListsEveryExtensionWithItsNumber() throws IOException {
-        Path readme = Path.of("..", "README.md");
+        Path readme = Path.of("README.md");
         Pattern row = Pattern.compile("^\\| `(Token|Sentence|Document)` \\| (.*) \\|$");
         Pattern field = Pattern.compile("`(\\w+)` = (\\d+)");
         int listed = 0;

@@ -71,6 +71,12 @@ class EveryLoaderNamesTheMissingEngineTest {
         assertTrue(message.contains("section \"The engine\""), message);
         assertTrue(Files.readAllLines(ReadmeSnippetsTest.root().resolve("README.md")).contains("### The engine"),
                 "README.md has the section the message names");
+        assertTrue(message.contains("lazyattention-lm/README.md, \"Devices and CUDA\""), message);
+        assertTrue(Files.readAllLines(ReadmeSnippetsTest.root().resolve("lazyattention-lm/README.md"))
+                .contains("### Devices and CUDA"), "lazyattention-lm/README.md has the section the message names");
+        assertTrue(message.contains("spark-scoring/README.md, \"Run with spark-submit\""), message);
+        assertTrue(Files.readAllLines(ReadmeSnippetsTest.root().resolve("spark-scoring/README.md"))
+                .contains("## Run with spark-submit"), "spark-scoring/README.md has the section the message names");
         for (Map.Entry<String, String[]> loader : loaders.entrySet()) {
             assertEquals(2, loader.getValue().length, loader.getKey() + " loaded without an engine: " + out);
             assertEquals(message, loader.getValue()[1], loader.getKey());

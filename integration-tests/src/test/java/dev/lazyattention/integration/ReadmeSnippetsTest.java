@@ -12,10 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * README.md's code is code that CI compiles and runs. Every {@code ```java} block starts with a line naming
+ * The READMEs' code is code that CI compiles and runs: that of README.md and of every module's README.md (a
+ * README.md in a folder of the repository root). Every {@code ```java} block starts with a line naming
  * the file it is taken from, {@code // from examples/djl-block/src/main/java/...} (a path from the
  * repository root), and every other block may (an XML block with {@code <!-- from examples/.../pom.xml -->}).
  * The rest of the block must be in that file: its lines, compared without leading and trailing spaces and
@@ -29,7 +31,7 @@ class ReadmeSnippetsTest {
     private static final Pattern JAVA_SOURCE = Pattern.compile("^//\\s*from\\s+(\\S+)\\s*$");
     private static final Pattern XML_SOURCE = Pattern.compile("^<!--\\s*from\\s+(\\S+)\\s*-->$");
 
-    /** A fenced block of README.md: its language, the README line of its first code line, its lines. */
+    /** A fenced block of a README: its language, the README line of its first code line, its lines. */
     record Block(String language, int firstLine, List<String> lines) {
 
         /** The file the block names in its first line, or null. */
@@ -56,6 +58,20 @@ class ReadmeSnippetsTest {
         throw new IllegalStateException("the project's README.md not found above " + Path.of("").toAbsolutePath());
     }
 
+    /** README.md and every module's README.md, as paths from the root; README.md first. */
+    static List<Path> readmes(Path root) throws IOException {
+        List<Path> readmes = new ArrayList<>(List.of(Path.of("README.md")));
+        try (Stream<Path> folders = Files.list(root)) {
+            folders.filter(Files::isDirectory)
+                    .map(folder -> folder.resolve("README.md"))
+                    .filter(Files::isRegularFile)
+                    .map(root::relativize)
+                    .sorted()
+                    .forEach(readmes::add);
+        }
+        return readmes;
+    }
+
     static List<Block> blocks(List<String> readme) {
         List<Block> blocks = new ArrayList<>();
         String language = null;
@@ -74,7 +90,7 @@ class ReadmeSnippetsTest {
                 lines.add(readme.get(i));
             }
         }
-        assertTrue(lines == null, "README.md: the block opened at line " + (first - 1) + " is never closed");
+        assertTrue(lines == null, "the block opened at line " + (first - 1) + " is never closed");
         return blocks;
     }
 
@@ -148,40 +164,52 @@ class ReadmeSnippetsTest {
     }
 
     @Test
+    void theModuleReadmesAreRead() throws IOException {
+        List<Path> readmes = readmes(root());
+        for (String module : List.of("djl-lazyattention-block", "lazyattention-lm", "corenlp-annotator",
+                "opennlp-adapter", "spark-scoring", "cli")) {
+            assertTrue(readmes.contains(Path.of(module, "README.md")), module + "/README.md among " + readmes);
+        }
+    }
+
+    @Test
     void everyJavaBlockNamesTheFileItComesFrom() throws IOException {
-        List<Block> blocks = blocks(Files.readAllLines(root().resolve("README.md"), StandardCharsets.UTF_8));
+        Path root = root();
         List<String> problems = new ArrayList<>();
         int java = 0;
-        for (Block block : blocks) {
-            if (block.language().equals("java")) {
-                java++;
-                if (block.source() == null) {
-                    problems.add("README.md line " + block.firstLine() + ": a java block must start with"
-                            + " \"// from <file>\", the example or test it is taken from");
+        for (Path readme : readmes(root)) {
+            for (Block block : blocks(Files.readAllLines(root.resolve(readme), StandardCharsets.UTF_8))) {
+                if (block.language().equals("java")) {
+                    java++;
+                    if (block.source() == null) {
+                        problems.add(readme + " line " + block.firstLine() + ": a java block must start with"
+                                + " \"// from <file>\", the example or test it is taken from");
+                    }
                 }
             }
         }
-        assertTrue(java > 0, "README.md has no java block; this test would check nothing");
+        assertTrue(java > 0, "no README has a java block; this test would check nothing");
         assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
 
     @Test
     void everyBlockThatNamesAFileIsAnExcerptOfIt() throws IOException {
         Path root = root();
-        List<Block> blocks = blocks(Files.readAllLines(root.resolve("README.md"), StandardCharsets.UTF_8));
         List<String> problems = new ArrayList<>();
         int checked = 0;
-        for (Block block : blocks) {
-            if (block.source() == null) {
-                continue;
-            }
-            checked++;
-            String wrong = mismatch(block, root);
-            if (wrong != null) {
-                problems.add("README.md line " + block.firstLine() + " (" + block.language() + " block) " + wrong);
+        for (Path readme : readmes(root)) {
+            for (Block block : blocks(Files.readAllLines(root.resolve(readme), StandardCharsets.UTF_8))) {
+                if (block.source() == null) {
+                    continue;
+                }
+                checked++;
+                String wrong = mismatch(block, root);
+                if (wrong != null) {
+                    problems.add(readme + " line " + block.firstLine() + " (" + block.language() + " block) " + wrong);
+                }
             }
         }
-        assertTrue(checked > 0, "README.md names no source file in any block");
+        assertTrue(checked > 0, "no README names a source file in any block");
         assertTrue(problems.isEmpty(), String.join("\n\n", problems));
     }
 

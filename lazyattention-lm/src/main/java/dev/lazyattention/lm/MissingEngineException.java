@@ -20,8 +20,8 @@ public final class MissingEngineException extends EngineException {
             + " to your application, three dependencies: ai.djl.pytorch:pytorch-engine:0.36.0,"
             + " ai.djl.pytorch:pytorch-jni:2.7.1-0.36.0 and ai.djl.pytorch:pytorch-native-cpu:2.7.1 with the"
             + " classifier of your platform (linux-x86_64, linux-aarch64, osx-aarch64 or win-x86_64); see the"
-            + " README, section \"The engine\" (for CUDA, \"Offline native library, devices and CUDA\"; for"
-            + " spark-submit, \"Run with spark-submit\")";
+            + " README, section \"The engine\" (for CUDA, lazyattention-lm/README.md, \"Devices and CUDA\"; for"
+            + " spark-submit, spark-scoring/README.md, \"Run with spark-submit\")";
 
     private MissingEngineException(String message) {
         super(message);

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The README's Spark example ("Apache Spark"), which README.md shows as an excerpt of this file (checked by
+ * The READMEs' Spark example, which README.md and spark-scoring/README.md show as an excerpt of this file (checked by
  * integration-tests' ReadmeSnippetsTest): it compiles here, and runs on a Parquet corpus.
  */
 class ReadmeExampleTest {

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * The README's local {@code spark-submit} command ("Run with spark-submit"), run by bash as written, with
+ * spark-scoring/README.md's local {@code spark-submit} command ("Run with spark-submit"), run by bash as written, with
  * {@code spark-submit} standing for Spark's script: Spark's own {@code org.apache.spark.deploy.SparkSubmit} in a
  * child JVM with the flags Spark's launcher adds ({@code -Xmx1g} and {@link JavaModuleOptions}) and Spark's jars
  * only on its class path. Everything else the job needs must come from the jar lists the README feeds to {@code
@@ -177,13 +177,13 @@ class ReadmeSparkSubmitTest {
     }
 
     /**
-     * The README's local command: the first {@code spark-submit} block of "Run with spark-submit", its
+     * The module README's local command: the first {@code spark-submit} block of "Run with spark-submit", its
      * continuation lines joined.
      */
     static String readmeCommand() throws IOException {
-        List<String> lines = Files.readAllLines(root().resolve("README.md"));
-        int section = lines.indexOf("### Run with spark-submit");
-        assertTrue(section >= 0, "README.md has a section \"Run with spark-submit\"");
+        List<String> lines = Files.readAllLines(root().resolve("spark-scoring").resolve("README.md"));
+        int section = lines.indexOf("## Run with spark-submit");
+        assertTrue(section >= 0, "spark-scoring/README.md has a section \"Run with spark-submit\"");
         int open = section;
         while (!lines.get(open).equals("```bash")) {
             open++;
