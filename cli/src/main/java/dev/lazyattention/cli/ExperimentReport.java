@@ -626,18 +626,20 @@ final class ExperimentReport {
         int less = 0;
         int more = 0;
         List<String> rows = new ArrayList<>();
-        boolean seeds = false;
+        boolean seeds = false; // whether any variant ran with several seeds
+        for (int l = 0; l < layers; l++) {
+            seeds |= Math.max(lazy[1][l], softmax[1][l]) > 0;
+        }
         for (int l = 0; l < layers; l++) {
             double spread = Math.max(lazy[1][l], softmax[1][l]);
-            seeds |= spread > 0;
             double d = lazy[0][l] - softmax[0][l];
             if (d < -spread) {
                 less++;
             } else if (d > spread) {
                 more++;
             }
-            rows.add(String.format(Locale.ROOT, "layer %d: lazy %.3f, softmax %.3f (seed range %.3f)", l, lazy[0][l],
-                    softmax[0][l], spread));
+            rows.add(String.format(Locale.ROOT, "layer %d: lazy %.3f, softmax %.3f", l, lazy[0][l], softmax[0][l])
+                    + (seeds ? String.format(Locale.ROOT, " (seed range %.3f)", spread) : ""));
         }
         StringBuilder sb = new StringBuilder(String.join("; ", rows)).append(". ");
         for (String id : new String[] {"off_by_one", "learned_sink", "gated", "bias_only", "elastic_only"}) {
