@@ -1,6 +1,6 @@
 package dev.lazyattention.lab.bench;
 
-import dev.lazyattention.cli.Main;
+import dev.lazyattention.lab.LabMain;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One measurement of {@code lazyattn bench} in a fresh JVM: this JVM's launcher and class path run {@code
- * Main} with the given arguments (a {@code bench --child --json ...} line), and the child's JSON object is
+ * One measurement of {@code lazyattn bench} in a fresh JVM: this JVM's launcher and class path run {@link
+ * LabMain} with the given arguments (a {@code bench --child --json ...} line), and the child's JSON object is
  * the result. A fresh JVM per run keeps one variant's warm-up (the native heap's growth, the JIT) out of
  * another's timing.
  */
@@ -31,7 +31,7 @@ final class BenchChild {
     static JsonObject run(List<String> benchArguments, String what) throws IOException, InterruptedException {
         List<String> command = ThreadsBench.java();
         command.add("-Dorg.slf4j.simpleLogger.log.ai.djl.pytorch.engine.PtEngine=info");
-        command.add(Main.class.getName());
+        command.add(LabMain.class.getName());
         command.addAll(benchArguments);
         Path err = Files.createTempFile("lazyattn-bench-child", ".log");
         try {

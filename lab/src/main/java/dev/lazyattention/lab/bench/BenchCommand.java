@@ -63,7 +63,7 @@ import java.util.concurrent.Callable;
             "corenlp: sentences/s through the CoreNLP annotator, batch 1 against 32, and their ratio per turn.",
             "leaks: resident memory over 2,000 training steps and 10,000 annotated sentences.",
             "threads: train and score in child JVMs at each of --thread-counts, idle and beside a busy JVM."})
-final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer> {
 
     /** Every phase --phases accepts, in the order they run. */
     static final String PHASE_NAMES = "matmul, train, score, generate, chunked, corenlp, leaks, layer, threads";
@@ -237,7 +237,7 @@ final class BenchCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of("bench", "--child", "--json", "--phases", phase,
                 "--variants", variant, "--preset", preset, "--steps", Integer.toString(steps),
                 "--batch-size", Integer.toString(microBatch), "--repeat", Integer.toString(repeat),
-                "--device", device.device));
+                "--device", device.text()));
         // The child gets this JVM's count explicitly: its own default rule could differ (a -D option of ours
         // it does not inherit).
         args.add(ThreadsOption.NAME);
@@ -325,7 +325,7 @@ final class BenchCommand implements Callable<Integer> {
     private TrainingSettings trainingSettings(AttentionVariant variant, int totalSteps) {
         return TrainingSettings.builder().optPreset(preset).optAttention(variant).optSteps(totalSteps)
                 .optBatchSize(microBatch).optGradAccum(16 / microBatch).optEvalEvery(0).optCheckpointEvery(0)
-                .optProgress(false).optLogEvery(1000).optSeed(1).optDevice(device.device).build();
+                .optProgress(false).optLogEvery(1000).optSeed(1).optDevice(device.text()).build();
     }
 
     private void score() {
@@ -462,7 +462,7 @@ final class BenchCommand implements Callable<Integer> {
                 p.setProperty("annotators", "tokenize,ssplit,lazylm");
                 p.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
                 p.setProperty("lazylm.model", model.toString());
-                p.setProperty("lazylm.device", device.device);
+                p.setProperty("lazylm.device", device.text());
                 p.setProperty("lazylm.batchSize", Integer.toString(batches[b]));
                 pipelines[b] = new StanfordCoreNLP(p);
                 pipelines[b].annotate(new Annotation("Warm up the pipeline. It has two sentences."));
@@ -513,7 +513,7 @@ final class BenchCommand implements Callable<Integer> {
                 List<Long> trainSamples = new ArrayList<>();
                 TrainingSettings tiny = TrainingSettings.builder().optPreset("tiny").optSteps(2000).optBatchSize(8)
                         .optGradAccum(1).optEvalEvery(0).optCheckpointEvery(0).optProgress(false).optLogEvery(1000)
-                        .optSeed(1).optDevice(device.device).build();
+                        .optSeed(1).optDevice(device.text()).build();
                 Path model;
                 try (TrainedModel trained = TrainingRecipe.builder().setSettings(tiny).optTokenizer(tokenizer)
                         .optMonitor(new TrainingMonitor() {
@@ -533,7 +533,7 @@ final class BenchCommand implements Callable<Integer> {
                 p.setProperty("annotators", "tokenize,ssplit,lazylm");
                 p.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
                 p.setProperty("lazylm.model", model.toString());
-                p.setProperty("lazylm.device", device.device);
+                p.setProperty("lazylm.device", device.text());
                 StanfordCoreNLP pipeline = new StanfordCoreNLP(p);
                 List<String> documents = EuroparlEnglish.documents();
                 List<Long> annotateSamples = new ArrayList<>();

@@ -13,6 +13,7 @@ import dev.lazyattention.attention.CachedKeyValues;
 import dev.lazyattention.generate.ArrayDecoder;
 import dev.lazyattention.generate.DecoderWeights;
 import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.model.LmOutput;
 import dev.lazyattention.util.Tensors;
 
@@ -64,7 +65,7 @@ final class DecodeBench {
         ArrayDecoder split = new ArrayDecoder(weights, context, false, 2); // one worker thread for every repetition
         for (int r = 0; r <= repetitions; r++) { // repetition 0 warms up
             EngineRun run = engineDecode(lm, prompt, STEPS, decoder);
-            split.loadFrom(decoder);
+            copyCache(lm.config(), decoder, split);
             ArrayRun two = arrayDecode(split, run.firstToken, STEPS, lm.config().vocabSize());
             ArrayRun a = arrayDecode(decoder, run.firstToken, STEPS, lm.config().vocabSize());
             double[] streamRates = new double[STREAM_THREADS.length];
@@ -376,8 +377,10 @@ final class DecodeBench {
             // Dense and sparse step in turn, each step timed alone: on a shared machine both see the same load.
             float[] sparseLogits = new float[vocab];
             for (int r = 0; r <= repetitions; r++) {
-                ArrayDecoder d = prefilled.copy(false, 1);
-                ArrayDecoder s = prefilled.copy(true, 1);
+                ArrayDecoder d = new ArrayDecoder(weights, largest, false, 1);
+                ArrayDecoder s = new ArrayDecoder(weights, largest, true, 1);
+                copyCache(lm.config(), prefilled, d);
+                copyCache(lm.config(), prefilled, s);
                 long denseNanos = 0;
                 long sparseNanos = 0;
                 int next = text[d.length()];
@@ -539,6 +542,30 @@ final class DecodeBench {
             v[l] = cache.get(l).values().toFloatArray(); // [1, G, T, D]
         }
         decoder.load(k, v, positions);
+    }
+
+    /**
+     * Gives {@code to} the cached positions of {@code from} (same weights and capacity) through the decoder's
+     * engine-facing cache API: each position's key and value read out, then loaded as the engine's cache.
+     */
+    static void copyCache(LmConfig config, ArrayDecoder from, ArrayDecoder to) {
+        int positions = from.length();
+        int rowSize = config.numKvHeads() * config.headDim(); // [G D]
+        int d = config.headDim();
+        float[][] keys = new float[config.numLayers()][rowSize * positions]; // per layer [G, T, D]
+        float[][] values = new float[config.numLayers()][rowSize * positions];
+        float[] key = new float[rowSize];
+        float[] value = new float[rowSize];
+        for (int l = 0; l < config.numLayers(); l++) {
+            for (int t = 0; t < positions; t++) {
+                from.keyValueAt(l, t, key, value);
+                for (int g = 0; g < config.numKvHeads(); g++) {
+                    System.arraycopy(key, g * d, keys[l], (g * positions + t) * d, d);
+                    System.arraycopy(value, g * d, values[l], (g * positions + t) * d, d);
+                }
+            }
+        }
+        to.load(keys, values, positions);
     }
 
     static int argmax(float[] x) {

@@ -8,11 +8,11 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /** One line describing the machine a measurement ran on. */
-final class Machine {
+public final class Machine {
 
     private Machine() {}
 
-    static String describe() {
+    public static String describe() {
         String cpu = "unknown CPU";
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {

@@ -11,6 +11,7 @@ import dev.lazyattention.eval.EvalResult;
 import dev.lazyattention.eval.MultipleChoice;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.data.TextCorpus;
+import dev.lazyattention.lab.bench.Machine;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.TokenizerJson;
@@ -45,7 +46,7 @@ import java.util.concurrent.Callable;
             "Writes DIR/results.json, DIR/report.md and PNG charts; DIR/<variant>/ holds each run.",
             "An interrupted experiment continues where it stopped when run again with the same DIR.",
             "Unless given, each run validates 20 times (with attention statistics) and checkpoints 10 times."})
-final class ExperimentCommand implements Callable<Integer> {
+public final class ExperimentCommand implements Callable<Integer> {
 
     /** Adds an option for every training setting but the attention, which --variants sets. */
     static final class Settings implements IModelTransformer {

@@ -19,14 +19,14 @@ import java.util.Locale;
 
 /**
  * Times export and import of model folders and measures the heap an import needs; a program, not a test,
- * because it writes half a gigabyte. Build the class path once, then run it with the heap limit to check:
+ * because it writes half a gigabyte. {@code ./lazyattn --help} builds the lab module and its class path; then
+ * run it with the heap limit to check:
  *
  * <pre>
- * mvn -q -o -pl lazyattention-lm test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
- * CP=lazyattention-lm/target/test-classes:lazyattention-lm/target/classes:$(cat /tmp/cp.txt)
- * java -cp $CP dev.lazyattention.lm.hf.FolderBenchmark small /tmp/hf-small        # export and import, small preset
- * java -cp $CP dev.lazyattention.lm.hf.FolderBenchmark write-large /tmp/hf-large  # a folder of about 550 MB
- * java -Xmx256m -cp $CP dev.lazyattention.lm.hf.FolderBenchmark import /tmp/hf-large
+ * CP=lab/target/classes:$(cat lab/target/lazyattn.classpath)
+ * java -cp $CP dev.lazyattention.lab.hf.FolderBenchmark small /tmp/hf-small        # export and import, small preset
+ * java -cp $CP dev.lazyattention.lab.hf.FolderBenchmark write-large /tmp/hf-large  # a folder of about 550 MB
+ * java -Xmx256m -cp $CP dev.lazyattention.lab.hf.FolderBenchmark import /tmp/hf-large
  * </pre>
  */
 public final class FolderBenchmark {

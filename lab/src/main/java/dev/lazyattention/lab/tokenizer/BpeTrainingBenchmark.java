@@ -19,9 +19,9 @@ import java.util.zip.GZIPInputStream;
  * Times training on about 10 MB of text and encoding speed; a program, not a test, because it needs
  * the corpus folder, which the default build must not depend on.
  *
- * <p>Run with {@code mvn -q test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=dev.lazyattention.tokenizer.BpeTrainingBenchmark -Dexec.args="DIR MB VOCAB"}; the
- * defaults are {@code /work/shared/data/train 10 8192}. Every {@code *.txt.gz} file in DIR is read in
+ * <p>Run with {@code java -cp lab/target/classes:$(cat lab/target/lazyattn.classpath)
+ * dev.lazyattention.lab.tokenizer.BpeTrainingBenchmark DIR MB VOCAB} once {@code ./lazyattn --help} has built
+ * the lab module; the defaults are {@code /work/shared/data/train 10 8192}. Every {@code *.txt.gz} file in DIR is read in
  * name order, and its paragraphs become documents until MB megabytes of UTF-8 are collected.
  */
 public final class BpeTrainingBenchmark {
