@@ -252,9 +252,8 @@ public final class BenchCommand implements Callable<Integer> {
     /** One timed training per variant in this JVM: the figures of one child of {@link TrainAlternation}. */
     private void trainHere(double matmul) throws Exception {
         // The first training in a process pays for growing the native heap (hundreds of thousands of page
-        // faults), which once made whichever variant ran first look 13% slower. Several variants in one
-        // process: a short run of every variant first takes that cost out of the timed runs, whatever their
-        // order. A child JVM of TrainAlternation times one variant, and every variant's children start alike:
+        // faults), which would count against whichever variant runs first. Several variants in one process:
+        // a short run of every variant first takes that cost out of the timed runs, whatever their order. A child JVM of TrainAlternation times one variant, and every variant's children start alike:
         // the 3 warm-up steps of the timed run are enough there.
         if (!child || variants.size() > 1) {
             for (String name : variants) {

@@ -12,9 +12,9 @@ import java.util.Map;
  * The train phase of {@code lazyattn bench}: every training run is a child JVM ({@code bench --child --phases
  * train --variants V}, see {@link BenchChild}) that trains 3 warm-up steps and {@code --steps} timed ones, and
  * the variants take turns, {@code --repeat} rounds (lazy, softmax, softmax, lazy, ...: see {@link
- * AlternatingRuns}). A JVM's first training pays for the native heap's growth and the JIT; in one shared
- * process that once made the variant timed first 7 to 60% slower, depending on what else ran. Each figure is the median, min and max over a variant's runs;
- * the lazy/softmax ratio is taken within each round.
+ * AlternatingRuns}). A JVM's first training pays for the native heap's growth and the JIT, which in one shared
+ * process would count against the variant timed first. Each figure is the median, min and max over a variant's
+ * runs; the lazy/softmax ratio is taken within each round.
  */
 final class TrainAlternation {
 
