@@ -93,7 +93,7 @@ final class DecodeBench {
         v.put("arrayOverEngine", arraysRate.median() / Spread.of(engine).median());
         v.put("arrayTwoThreadsTokensPerSecond", Spread.of(twoThreads).toMap());
         v.put("sameGreedyTokens", java.util.Arrays.equals(engineTokens, arrayTokens) && sameTwoThreadTokens);
-        long bytes = weights.bytesReadPerToken();
+        long bytes = weightBytesPerToken(lm.config());
         v.put("weightBytesPerToken", bytes);
         // Each decoder thread count against the read rate of as many threads: two threads may read faster
         // than one, and the decoder with two is bound by that rate, not by one thread's.
@@ -542,6 +542,21 @@ final class DecodeBench {
             v[l] = cache.get(l).values().toFloatArray(); // [1, G, T, D]
         }
         decoder.load(k, v, positions);
+    }
+
+    /**
+     * Bytes of weights the array decoder reads to decode one token, the roofline's numerator: every matrix and
+     * norm gain once and one embedding row, in float32 (the per-head tau, sinks and distance bias are too small
+     * to count).
+     */
+    static long weightBytesPerToken(LmConfig c) {
+        long hidden = c.hiddenSize();
+        long query = (long) c.numHeads() * c.headDim();
+        long keyValue = 2L * c.numKvHeads() * c.headDim();
+        long gate = c.attention().hasOutputGate() ? c.numHeads() : 0;
+        long layer = hidden + hidden * (query + keyValue + gate) + query * hidden // norm, qkv (+ gate), output
+                + hidden + hidden * 2L * c.mlpHiddenSize() + (long) c.mlpHiddenSize() * hidden; // norm, gate/up, down
+        return (hidden + hidden + hidden * c.vocabSize() + c.numLayers() * layer) * Float.BYTES; // row, final norm, head
     }
 
     /**

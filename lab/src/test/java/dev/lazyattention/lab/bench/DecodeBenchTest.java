@@ -7,12 +7,23 @@ import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.generate.ArrayDecoder;
 import dev.lazyattention.generate.DecoderWeights;
 import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.testing.TinyModels;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The bench's copy of a decoder's cache continues exactly as the decoder it was copied from. */
 class DecodeBenchTest {
+
+    @Test
+    void theWeightsReadPerTokenAreEveryParameterButTheOtherEmbeddingRows() {
+        // Without tau, sinks or a distance bias, a token reads every parameter except V - 1 embedding rows.
+        for (AttentionVariant variant : new AttentionVariant[] {AttentionVariant.SOFTMAX, AttentionVariant.GATED}) {
+            LmConfig config = TinyModels.config(variant);
+            long expected = (config.parameterCount() - (long) (config.vocabSize() - 1) * config.hiddenSize()) * 4;
+            assertEquals(expected, DecodeBench.weightBytesPerToken(config), variant.id());
+        }
+    }
 
     @Test
     void aCopiedCacheDecodesLikeTheOriginal() {
