@@ -32,7 +32,7 @@ class HelpTextTest {
 
     /** The real command line, help and subcommands as {@code lazyattn} builds them. */
     private static CommandSpec lazyattn() {
-        return new CommandLine(new Main()).getCommandSpec();
+        return Main.commandLine().getCommandSpec();
     }
 
     /** Every command, {@code lazyattn} itself first, in the order the help lists them. */
@@ -113,7 +113,7 @@ class HelpTextTest {
 
     @Test
     void theCommandListShowsAWholeSentenceForEveryCommand() {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = Main.commandLine();
         cli.setUsageHelpWidth(400);   // one line per command, as it would read unwrapped
         String usage = cli.getUsageMessage(CommandLine.Help.Ansi.OFF);
         String list = usage.substring(usage.indexOf("Commands:") + "Commands:".length());
