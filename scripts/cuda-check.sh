@@ -20,7 +20,7 @@ export OPT_OUT_TRACKING=true
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out/gpu.txt"
 
 cd "$root"
-mvn -q -B -Pcuda -DskipTests package dependency:build-classpath -pl cli -am \
+mvn -q -B -Pcuda -DskipTests package dependency:build-classpath -pl lab -am \
     -Dmdep.includeScope=runtime -Dmdep.outputFile="$out/classpath"
 offline=()
 if [ -n "${PYTORCH_LIBRARY_PATH:-}" ]; then
@@ -28,7 +28,7 @@ if [ -n "${PYTORCH_LIBRARY_PATH:-}" ]; then
 fi
 run() {
   java -Xmx8g "${offline[@]}" -DOPT_OUT_TRACKING=true \
-      -cp "$root/cli/target/classes:$(cat "$out/classpath")" dev.lazyattention.cli.Main "$@"
+      -cp "$root/lab/target/classes:$(cat "$out/classpath")" dev.lazyattention.lab.LabMain "$@"
 }
 
 status=0

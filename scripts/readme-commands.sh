@@ -83,7 +83,6 @@ creates 'package -pl spark-scoring' spark-scoring/target/spark-scoring.classpath
 entry "--master 'local" skip 'needs spark-submit, which CI does not install; ReadmeSparkSubmitTest (spark-scoring, -Pfull) runs this command through Spark'"'"'s own SparkSubmit'
 entry '--master yarn' skip 'needs a YARN cluster and HDFS'
 entry 'ScalingBenchmark' run \
-  'mvn -B -q install -DskipTests -pl spark-scoring -am' ': mvn install, done by scripts/examples.sh before this script,' \
   '<the JVM flags above>' '$SPARK_JVM_FLAGS' \
   '--documents 4000' '--documents 40' '--preset small' '--preset tiny' '--cores 1,2' '--cores 1' '--repeats 2' '--repeats 1'
 expect 'ScalingBenchmark' 'local\[1\]: [0-9.]+ documents/s'

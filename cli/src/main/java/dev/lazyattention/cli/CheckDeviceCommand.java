@@ -75,7 +75,7 @@ final class CheckDeviceCommand implements Callable<Integer> {
         try {
             return compare(other, work);
         } finally {
-            BenchCommand.deleteTree(work);
+            deleteTree(work);
         }
     }
 
@@ -193,5 +193,11 @@ final class CheckDeviceCommand implements Callable<Integer> {
         long start = System.nanoTime();
         T value = work.run();
         return new Timed<>(value, (System.nanoTime() - start) / 1e9);
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
     }
 }

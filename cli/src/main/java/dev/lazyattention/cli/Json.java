@@ -4,13 +4,14 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 
 /** JSON output of the commands. */
-final class Json {
+public final class Json {
 
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private Json() {}
 
-    static String of(Object value) {
+    /** {@code value} as JSON, NaN and infinities written as such. */
+    public static String of(Object value) {
         return GSON.toJson(value);
     }
 }

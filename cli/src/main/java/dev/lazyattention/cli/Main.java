@@ -24,13 +24,10 @@ import java.util.List;
             InspectCommand.class,
             DemoCommand.class,
             CheckDeviceCommand.class,
-            ExperimentCommand.class,
             AnnotateCommand.class,
-            BenchCommand.class,
             ServeCommand.class,
             ExportCommand.class,
-            ImportCommand.class,
-            CommandLine.HelpCommand.class
+            ImportCommand.class
         })
 public final class Main implements Runnable {
 
@@ -44,7 +41,21 @@ public final class Main implements Runnable {
     /** Runs the command line and returns its exit code (0 success, 1 failure, 2 usage error). */
     public static int run(String... args) {
         DjlSetup.offline();
+        return commandLine().execute(args);
+    }
+
+    /**
+     * The {@code lazyattn} command line with {@code extra} subcommands (picocli command objects or classes)
+     * after the product's own and before {@code help}; they get the same usage errors, failure messages and
+     * {@code --threads} handling. Call {@link DjlSetup#offline()} before executing it.
+     */
+    public static CommandLine commandLine(Object... extra) {
         CommandLine cli = new CommandLine(new Main());
+        for (Object command : extra) {
+            // A CommandLine of its own applies the command's model transformer, which addSubcommand would skip.
+            cli.addSubcommand(command instanceof CommandLine line ? line : new CommandLine(command));
+        }
+        cli.addSubcommand(new CommandLine.HelpCommand());
         cli.setParameterExceptionHandler(Main::usageError);
         cli.setExecutionStrategy(parsed -> {
             applyThreads(parsed);
@@ -57,7 +68,7 @@ public final class Main implements Runnable {
             }
             return 1;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     /**

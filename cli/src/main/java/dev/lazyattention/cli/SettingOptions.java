@@ -18,7 +18,7 @@ import java.util.Map;
  * command retypes a name or a default. Values reach the settings as text, checked by the settings type; a
  * command may start from other values than the defaults (the demo's), which its help then shows.
  */
-final class SettingOptions {
+public final class SettingOptions {
 
     /** Further flags accepted for a setting, by canonical setting name. */
     static final Map<String, List<String>> ALIASES = Map.of(
@@ -44,14 +44,14 @@ final class SettingOptions {
     }
 
     /** Every setting but {@code excluded}. */
-    static List<Setting<?>> allBut(Setting<?>... excluded) {
+    public static List<Setting<?>> allBut(Setting<?>... excluded) {
         List<Setting<?>> list = new ArrayList<>(TrainingSettings.all());
         list.removeAll(List.of(excluded));
         return list;
     }
 
     /** Adds an option for each of {@code settings}, whose help shows {@code base}'s value as the default. */
-    static CommandSpec addTo(CommandSpec spec, TrainingSettings base, Collection<Setting<?>> settings) {
+    public static CommandSpec addTo(CommandSpec spec, TrainingSettings base, Collection<Setting<?>> settings) {
         for (Setting<?> s : settings) {
             List<String> names = new ArrayList<>();
             names.add(option(s));
@@ -85,7 +85,7 @@ final class SettingOptions {
      *
      * @throws IllegalArgumentException naming the option whose value is bad
      */
-    static TrainingSettings read(CommandSpec spec, TrainingSettings base) {
+    public static TrainingSettings read(CommandSpec spec, TrainingSettings base) {
         ParseResult parsed = spec.commandLine().getParseResult();
         TrainingSettings.Builder b = base.toBuilder();
         for (Setting<?> s : TrainingSettings.all()) {

@@ -17,7 +17,7 @@ import java.util.List;
  * their offset) and an input without text are refused with its name, from a file and from standard input
  * the same way ("standard input: no text ...").
  */
-final class TextInputs {
+public final class TextInputs {
 
     /** The name of standard input among the files. */
     static final String STANDARD_INPUT = "-";
@@ -62,7 +62,7 @@ final class TextInputs {
      * The training files of {@code train} and {@code experiment}: {@code FILE...} and {@code --train FILE...},
      * at least one, and standard input at most once among them and the validation files.
      */
-    static List<Path> trainingFiles(CommandSpec spec, List<Path> positional, List<Path> train, List<Path> valid) {
+    public static List<Path> trainingFiles(CommandSpec spec, List<Path> positional, List<Path> train, List<Path> valid) {
         boolean none = (positional == null || positional.isEmpty()) && (train == null || train.isEmpty());
         if (none && valid != null && valid.size() > 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Missing training text: --valid takes every"
@@ -79,7 +79,7 @@ final class TextInputs {
     }
 
     /** The documents of the files (paragraphs), standard input read for {@code -}. */
-    static TextCorpus corpus(List<Path> files, InputStream standardInput) throws IOException {
+    public static TextCorpus corpus(List<Path> files, InputStream standardInput) throws IOException {
         if (files.stream().noneMatch(TextInputs::isStandardInput)) {
             return TextCorpus.read(files);
         }

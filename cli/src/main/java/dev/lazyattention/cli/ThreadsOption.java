@@ -10,9 +10,9 @@ import picocli.CommandLine.Spec;
  * {@code --threads N}, shared by every command that runs a model: libtorch's intra-op threads, fixed for the
  * command by {@link Main} before the command starts the engine (see {@link EngineThreads}).
  */
-final class ThreadsOption {
+public final class ThreadsOption {
 
-    static final String NAME = "--threads";
+    public static final String NAME = "--threads";
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;

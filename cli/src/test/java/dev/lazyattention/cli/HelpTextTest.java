@@ -32,7 +32,7 @@ class HelpTextTest {
 
     /** The real command line, help and subcommands as {@code lazyattn} builds them. */
     private static CommandSpec lazyattn() {
-        return new CommandLine(new Main()).getCommandSpec();
+        return Main.commandLine().getCommandSpec();
     }
 
     /** Every command, {@code lazyattn} itself first, in the order the help lists them. */
@@ -113,7 +113,7 @@ class HelpTextTest {
 
     @Test
     void theCommandListShowsAWholeSentenceForEveryCommand() {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = Main.commandLine();
         cli.setUsageHelpWidth(400);   // one line per command, as it would read unwrapped
         String usage = cli.getUsageMessage(CommandLine.Help.Ansi.OFF);
         String list = usage.substring(usage.indexOf("Commands:") + "Commands:".length());
@@ -157,9 +157,6 @@ class HelpTextTest {
         List<String> variants = Arrays.stream(AttentionVariant.values()).map(AttentionVariant::id).toList();
         forms.put("--attention", variants);
         forms.put("--variants", variants);
-        forms.put("--repeat-variants", variants);
-        forms.put("--phases", List.of("matmul", "train", "score", "generate", "chunked", "corenlp", "leaks", "layer",
-                "threads"));
         forms.put("--scope", List.of("sentence", "document"));
         forms.put("--on-nan", List.of("stop", "skip"));
         return forms;
@@ -201,13 +198,6 @@ class HelpTextTest {
         }
         assertTrue(checked >= 15, "only " + checked + " options checked");
         assertTrue(missing.isEmpty(), String.join("\n", missing));
-    }
-
-    @Test
-    void benchRefusesAPhaseItDoesNotHave() {
-        CliTest.Run run = CliTest.run("bench", "--phases", "matmull");
-        assertEquals(1, run.code(), run.err());
-        assertTrue(run.err().contains("unknown phase 'matmull'; did you mean matmul?"), run.err());
     }
 
     private static String label(ArgSpec arg) {

@@ -10,8 +10,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ThreadsOptionTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"train", "eval", "generate", "choose", "inspect", "demo", "check-device", "experiment",
-        "annotate", "bench", "serve"})
+    @ValueSource(strings = {"train", "eval", "generate", "choose", "inspect", "demo", "check-device", "annotate",
+        "serve"})
     void everyModelCommandTakesThreadsAndRefusesBadCounts(String command) {
         CliTest.Run help = CliTest.run(command, "--help");
         assertEquals(0, help.code(), help.err());

@@ -70,13 +70,8 @@ class TrainingSettingsOptionsTest {
                 && train.err().contains("Did you mean --learning-rate?"), train.err());
         CliTest.Run warmup = CliTest.run("train", "--train", "t.txt", "--out", dir.toString(), "--warmup-step=3");
         assertTrue(warmup.err().contains("Did you mean --warmup-steps?"), warmup.err());
-        CliTest.Run experiment = CliTest.run("experiment", "--out", dir.toString(), "--grad-acum", "2");
-        assertEquals(2, experiment.code());
-        assertTrue(experiment.err().contains("Did you mean --grad-accum?"), experiment.err());
         CliTest.Run demo = CliTest.run("demo", "--sed", "3");
         assertTrue(demo.err().contains("Did you mean --seed?"), demo.err());
-        CliTest.Run bench = CliTest.run("bench", "--micro-bach", "8");
-        assertTrue(bench.err().contains("Did you mean --micro-batch?"), bench.err());
     }
 
     @Test
@@ -90,17 +85,11 @@ class TrainingSettingsOptionsTest {
             assertTrue(String.join(" ", option.description()).endsWith("(default: " + s.defaultText() + ")."),
                     s.name() + ": " + String.join(" ", option.description()));
         }
-        CommandSpec experiment = parsed("experiment", "--out", "o");
-        assertEquals(TrainingSettings.defaults(), SettingOptions.read(experiment, TrainingSettings.defaults()));
-        assertEquals(null, experiment.findOption("--attention"), "--variants chooses the attention");
         // The demo is the recipe with its own settings, set in one place and shown as its defaults.
         CommandSpec demo = parsed("demo");
         assertEquals(DemoCommand.DEMO, SettingOptions.read(demo, DemoCommand.DEMO));
         assertTrue(String.join(" ", demo.findOption("--steps").description()).endsWith("(default: 600)."));
         // Hand-written options of a setting take the settings type's default.
-        assertEquals(TrainingSettings.PRESET.defaultValue(), parsed("bench").findOption("--preset").defaultValue());
-        assertEquals(String.valueOf(TrainingSettings.BATCH_SIZE.defaultValue()),
-                parsed("bench").findOption("--batch-size").defaultValue());
         assertEquals(TrainingSettings.PRESET.defaultValue(), parsed("check-device").findOption("--preset").defaultValue());
     }
 

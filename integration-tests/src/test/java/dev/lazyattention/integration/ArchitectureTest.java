@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  * or an arrow pointing the wrong way fails it.
  *
  * <pre>
+ *   lab                                 benchmarks and experiments (may use everything below)
  *   corenlp, opennlp, spark, cli        adapters and applications (spark may use corenlp, cli corenlp and opennlp)
  *   io                                  DJL serving
  *   train
@@ -37,7 +38,8 @@ import java.util.regex.Pattern;
  *   attention, util                     the block module (attention uses util)
  * </pre>
  *
- * A layer may use the layers below it and nothing above. The block module, and everything up to io, names no
+ * A layer may use the layers below it and nothing above: no library and not the {@code lazyattn} command's own
+ * module uses the lab. The block module, and everything up to io, names no
  * CoreNLP, OpenNLP, Spark or PyTorch class: the engine is the application's choice.
  */
 @AnalyzeClasses(packages = "dev.lazyattention",
@@ -75,7 +77,7 @@ class ArchitectureTest {
             packages.add(below.contains(".") ? below.substring(0, below.indexOf('.')) : below);
         }
         Set<String> expected = new TreeSet<>(List.of("attention", "util", "tokenizer", "model", "lm", "data", "eval",
-                "generate", "train", "io", "corenlp", "opennlp", "spark", "cli"));
+                "generate", "train", "io", "corenlp", "opennlp", "spark", "cli", "lab"));
         assertEquals(expected, packages, "top-level packages under dev.lazyattention in the main classes");
     }
 
@@ -99,31 +101,39 @@ class ArchitectureTest {
             .layer("opennlp").definedBy("dev.lazyattention.opennlp..")
             .layer("spark").definedBy("dev.lazyattention.spark..")
             .layer("cli").definedBy("dev.lazyattention.cli..")
+            .layer("lab").definedBy("dev.lazyattention.lab..")
 
             .whereLayer("util").mayOnlyBeAccessedByLayers("attention",
                     "tokenizer", "model", "lm", "data", "eval", "generate", "train", "io",
-                    "corenlp", "opennlp", "spark", "cli")
+                    "corenlp", "opennlp", "spark", "cli", "lab")
             .whereLayer("attention").mayOnlyBeAccessedByLayers(
                     "tokenizer", "model", "lm", "data", "eval", "generate", "train", "io",
-                    "corenlp", "opennlp", "spark", "cli")
+                    "corenlp", "opennlp", "spark", "cli", "lab")
             .whereLayer("tokenizer").mayOnlyBeAccessedByLayers("model",
-                    "lm", "data", "eval", "generate", "train", "io", "corenlp", "opennlp", "spark", "cli")
+                    "lm", "data", "eval", "generate", "train", "io", "corenlp", "opennlp", "spark", "cli", "lab")
             .whereLayer("model").mayOnlyBeAccessedByLayers(
-                    "lm", "data", "eval", "generate", "train", "io", "corenlp", "opennlp", "spark", "cli")
+                    "lm", "data", "eval", "generate", "train", "io", "corenlp", "opennlp", "spark", "cli", "lab")
             .whereLayer("lm").mayOnlyBeAccessedByLayers(
-                    "data", "eval", "generate", "train", "io", "corenlp", "opennlp", "spark", "cli")
+                    "data", "eval", "generate", "train", "io", "corenlp", "opennlp", "spark", "cli", "lab")
             .whereLayer("data").mayOnlyBeAccessedByLayers(
-                    "eval", "generate", "train", "io", "corenlp", "opennlp", "spark", "cli")
+                    "eval", "generate", "train", "io", "corenlp", "opennlp", "spark", "cli", "lab")
             .whereLayer("eval").mayOnlyBeAccessedByLayers("generate",
-                    "train", "io", "corenlp", "opennlp", "spark", "cli")
+                    "train", "io", "corenlp", "opennlp", "spark", "cli", "lab")
             .whereLayer("generate").mayOnlyBeAccessedByLayers(
-                    "train", "io", "corenlp", "opennlp", "spark", "cli")
-            .whereLayer("train").mayOnlyBeAccessedByLayers("io", "corenlp", "opennlp", "spark", "cli")
-            .whereLayer("io").mayOnlyBeAccessedByLayers("corenlp", "opennlp", "spark", "cli")
-            .whereLayer("corenlp").mayOnlyBeAccessedByLayers("spark", "cli")
-            .whereLayer("opennlp").mayOnlyBeAccessedByLayers("cli")
-            .whereLayer("spark").mayNotBeAccessedByAnyLayer()
-            .whereLayer("cli").mayNotBeAccessedByAnyLayer();
+                    "train", "io", "corenlp", "opennlp", "spark", "cli", "lab")
+            .whereLayer("train").mayOnlyBeAccessedByLayers("io", "corenlp", "opennlp", "spark", "cli", "lab")
+            .whereLayer("io").mayOnlyBeAccessedByLayers("corenlp", "opennlp", "spark", "cli", "lab")
+            .whereLayer("corenlp").mayOnlyBeAccessedByLayers("spark", "cli", "lab")
+            .whereLayer("opennlp").mayOnlyBeAccessedByLayers("cli", "lab")
+            .whereLayer("spark").mayOnlyBeAccessedByLayers("lab")
+            .whereLayer("cli").mayOnlyBeAccessedByLayers("lab")
+            .whereLayer("lab").mayNotBeAccessedByAnyLayer();
+
+    @ArchTest
+    static final ArchRule noLibraryAndNotTheCommandUsesTheLab = noClasses()
+            .that().resideOutsideOfPackage("dev.lazyattention.lab..")
+            .should().dependOnClassesThat().resideInAPackage("dev.lazyattention.lab..")
+            .because("benchmarks and experiments stay out of the library jars and the cli module");
 
     @ArchTest
     static final ArchRule coreNlpAdapterUsesNoOtherAdapter = noClasses()

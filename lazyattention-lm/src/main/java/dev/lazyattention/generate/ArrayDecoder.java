@@ -111,29 +111,6 @@ public final class ArrayDecoder implements AutoCloseable {
         }
     }
 
-    /** A decoder with the same weights, capacity and cached positions as this one, dense or sparse. */
-    public ArrayDecoder copy(boolean sparseValues, int threadCount) {
-        ArrayDecoder c = new ArrayDecoder(w, capacity, sparseValues, threadCount);
-        c.loadFrom(this);
-        return c;
-    }
-
-    /** Takes the cached positions of {@code other}, a decoder of the same weights and capacity. */
-    public void loadFrom(ArrayDecoder other) {
-        if (other.w != w || other.capacity != capacity) {
-            throw new IllegalArgumentException("the other decoder has other weights or another capacity");
-        }
-        for (int l = 0; l < keys.length; l++) {
-            for (int r = 0; r < keys[l].length; r++) {
-                System.arraycopy(other.keys[l][r], 0, keys[l][r], 0, capacity);
-            }
-            for (int r = 0; r < values[l].length; r++) {
-                System.arraycopy(other.values[l][r], 0, values[l][r], 0, values[l][r].length);
-            }
-        }
-        length = other.length;
-    }
-
     public boolean isSparse() {
         return sparse;
     }

@@ -200,16 +200,6 @@ public final class DecoderWeights {
         return partsByCount.computeIfAbsent(count, n -> DecoderPart.split(this, n));
     }
 
-    /** Bytes of weights read to decode one token (every matrix once, one embedding row): the roofline's numerator. */
-    public long bytesReadPerToken() {
-        long floats = (long) hidden + finalNorm.length + size(head);
-        for (int l = 0; l < qkv.length; l++) {
-            floats += attentionNorm[l].length + size(qkv[l]) + size(output[l]) + mlpNorm[l].length
-                    + size(gateUp[l]) + size(down[l]);
-        }
-        return floats * Float.BYTES;
-    }
-
     public LmConfig config() {
         return config;
     }
@@ -250,13 +240,6 @@ public final class DecoderWeights {
         return rows;
     }
 
-    private static long size(float[][] matrix) {
-        long n = 0;
-        for (float[] row : matrix) {
-            n += row.length;
-        }
-        return n;
-    }
 
     /** A DJL linear weight [out][in] as [in][out]. */
     private static float[] transposed(float[] w, int out, int in) {
