@@ -29,7 +29,7 @@ public final class TrainingChild {
             }
             Path dir = Path.of(args[1]);
             int steps = Integer.parseInt(args[2]);
-            TrainOptions options = TinyModels.quickOptions(steps).optCheckpointEvery(1).build();
+            TrainConfig options = TinyModels.quickOptions(steps).set(TrainConfig.CHECKPOINT_EVERY, 1).build();
             Path checkpoint = dir.resolve(LmTrainer.CHECKPOINT_FILE);
             if (Files.exists(checkpoint)) {
                 try (Checkpoint cp = Checkpoint.load(checkpoint, Device.cpu())) {

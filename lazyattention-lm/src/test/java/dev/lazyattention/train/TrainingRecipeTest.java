@@ -47,8 +47,8 @@ class TrainingRecipeTest {
         BpeTokenizer tokenizer = new BpeTrainer(300).train(corpus.documents());
         LmConfig config = LmConfig.preset("tiny").setVocabSize(tokenizer.vocabSize()).optContextLength(32)
                 .optBiasLength(32).optStartToken(true).build();
-        TrainOptions options = TrainOptions.builder().optSteps(3).optBatchSize(4).optGradientAccumulation(2)
-                .optLearningRate(0.003f).optWarmupSteps(1).optWeightDecay(0.05f).optSeed(11).optProgressBar(false)
+        TrainConfig options = TrainConfig.builder().set(TrainConfig.STEPS, 3).set(TrainConfig.BATCH_SIZE, 4).set(TrainConfig.GRAD_ACCUM, 2)
+                .set(TrainConfig.LEARNING_RATE, 0.003f).set(TrainConfig.WARMUP_STEPS, 1).set(TrainConfig.WEIGHT_DECAY, 0.05f).set(TrainConfig.SEED, 11L).set(TrainConfig.PROGRESS, false)
                 .build();
         TrainResult byHand;
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, Device.cpu(), 11)) {
@@ -84,11 +84,10 @@ class TrainingRecipeTest {
     @Test
     void resumeKeepsTheCheckpointsHorizonUnlessMoreStepsAreAsked() throws IOException {
         Path out = dir.resolve("run");
-        TrainingSettings three = TinyModels.recipeSettings(3);
+        TrainConfig three = TinyModels.recipeSettings(3);
         TrainingRecipe.of(three).train(TinyModels.trainCorpus(), null, out).close();
-        TrainingSettings unset = three.toBuilder().unset(TrainingSettings.STEPS).build();
         assertEquals(TrainResult.Outcome.ALREADY_FINISHED,
-                TrainingRecipe.of(unset).resume(out, TinyModels.trainCorpus(), null).outcome());
+                TrainingRecipe.of(three).resume(out, null, TinyModels.trainCorpus(), null).outcome());
         AtomicInteger resumedAt = new AtomicInteger(-1);
         TrainResult five = TrainingRecipe.builder().setSettings(TinyModels.recipeSettings(5))
                 .optListener(new TrainingRecipe.Listener() {
@@ -96,15 +95,15 @@ class TrainingRecipeTest {
                     public void resuming(int step, int steps, Path checkpoint) {
                         resumedAt.set(step);
                     }
-                }).build().resume(out, TinyModels.trainCorpus(), null);
+                }).build().resume(out, 5, TinyModels.trainCorpus(), null);
         assertEquals(3, resumedAt.get());
         assertEquals(TrainResult.Outcome.TRAINED, five.outcome());
         assertEquals(5, five.steps());
         // Fewer steps than the checkpoint's horizon cannot shorten it: the run is finished.
         assertEquals(TrainResult.Outcome.ALREADY_FINISHED,
-                TrainingRecipe.of(TinyModels.recipeSettings(4)).resume(out, TinyModels.trainCorpus(), null).outcome());
+                TrainingRecipe.of(TinyModels.recipeSettings(4)).resume(out, 4, TinyModels.trainCorpus(), null).outcome());
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
-                () -> TrainingRecipe.of(three).resume(dir.resolve("nothing"), TinyModels.trainCorpus(), null));
+                () -> TrainingRecipe.of(three).resume(dir.resolve("nothing"), 3, TinyModels.trainCorpus(), null));
         assertTrue(none.getMessage().contains("does not exist"), none.getMessage());
     }
 
