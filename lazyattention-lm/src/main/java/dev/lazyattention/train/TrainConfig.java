@@ -45,6 +45,8 @@ public record TrainConfig(String preset, AttentionVariant attention, Integer voc
 
     /** Default of {@link #PRESET}, a constant so that an option annotation can name it. */
     public static final String DEFAULT_PRESET = "small";
+    /** Default of {@link #BATCH_SIZE}, a constant so that an option annotation can name it. */
+    public static final int DEFAULT_BATCH_SIZE = 4;
 
     private static final int MAX = Integer.MAX_VALUE;
     private static final String PRESETS = "the preset's";
@@ -80,7 +82,7 @@ public record TrainConfig(String preset, AttentionVariant attention, Integer voc
             "end-of-text token at position 0 of every window, in training and scoring", TrainConfig::startToken);
     public static final Setting<Integer> STEPS = Setting.whole("steps", "steps", 1000, null,
             "optimizer steps (each of batchSize x gradAccum windows)", 1, MAX, TrainConfig::steps);
-    public static final Setting<Integer> BATCH_SIZE = Setting.whole("batchSize", "batchSize", 4, null,
+    public static final Setting<Integer> BATCH_SIZE = Setting.whole("batchSize", "batchSize", DEFAULT_BATCH_SIZE, null,
             "windows per forward pass", 1, MAX, TrainConfig::batchSize);
     public static final Setting<Integer> GRAD_ACCUM = Setting.whole("gradAccum", "gradAccum", 4, null,
             "forward passes per optimizer step", 1, MAX, TrainConfig::gradAccum);

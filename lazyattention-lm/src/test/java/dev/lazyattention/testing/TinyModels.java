@@ -1,5 +1,17 @@
 package dev.lazyattention.testing;
 
+import static dev.lazyattention.train.TrainConfig.BATCH_SIZE;
+import static dev.lazyattention.train.TrainConfig.CHECKPOINT_EVERY;
+import static dev.lazyattention.train.TrainConfig.EVAL_EVERY;
+import static dev.lazyattention.train.TrainConfig.EVAL_WINDOWS;
+import static dev.lazyattention.train.TrainConfig.GRAD_ACCUM;
+import static dev.lazyattention.train.TrainConfig.LEARNING_RATE;
+import static dev.lazyattention.train.TrainConfig.LOG_EVERY;
+import static dev.lazyattention.train.TrainConfig.PROGRESS;
+import static dev.lazyattention.train.TrainConfig.SEED;
+import static dev.lazyattention.train.TrainConfig.STEPS;
+import static dev.lazyattention.train.TrainConfig.WARMUP_STEPS;
+
 import ai.djl.Device;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.data.TextCorpus;
@@ -52,10 +64,10 @@ public final class TinyModels {
 
     /** Options for a short, quiet training run, to adjust and build. */
     public static TrainConfig.Builder quickOptions(int steps) {
-        return TrainConfig.builder().set(TrainConfig.STEPS, steps).set(TrainConfig.BATCH_SIZE, 8)
-                .set(TrainConfig.GRAD_ACCUM, 1).set(TrainConfig.LEARNING_RATE, 3e-3f).set(TrainConfig.WARMUP_STEPS, 5)
-                .set(TrainConfig.EVAL_EVERY, 0).set(TrainConfig.EVAL_WINDOWS, 8).set(TrainConfig.CHECKPOINT_EVERY, 0)
-                .set(TrainConfig.LOG_EVERY, 1).set(TrainConfig.PROGRESS, false).set(TrainConfig.SEED, 7L);
+        return TrainConfig.builder().set(STEPS, steps).set(BATCH_SIZE, 8)
+                .set(GRAD_ACCUM, 1).set(LEARNING_RATE, 3e-3f).set(WARMUP_STEPS, 5)
+                .set(EVAL_EVERY, 0).set(EVAL_WINDOWS, 8).set(CHECKPOINT_EVERY, 0)
+                .set(LOG_EVERY, 1).set(PROGRESS, false).set(SEED, 7L);
     }
 
     /**

@@ -1,5 +1,14 @@
 package dev.lazyattention.train;
 
+import static dev.lazyattention.train.TrainConfig.BATCH_SIZE;
+import static dev.lazyattention.train.TrainConfig.GRAD_ACCUM;
+import static dev.lazyattention.train.TrainConfig.LEARNING_RATE;
+import static dev.lazyattention.train.TrainConfig.PROGRESS;
+import static dev.lazyattention.train.TrainConfig.SEED;
+import static dev.lazyattention.train.TrainConfig.STEPS;
+import static dev.lazyattention.train.TrainConfig.WARMUP_STEPS;
+import static dev.lazyattention.train.TrainConfig.WEIGHT_DECAY;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,8 +56,9 @@ class TrainingRecipeTest {
         BpeTokenizer tokenizer = new BpeTrainer(300).train(corpus.documents());
         LmConfig config = LmConfig.preset("tiny").setVocabSize(tokenizer.vocabSize()).optContextLength(32)
                 .optBiasLength(32).optStartToken(true).build();
-        TrainConfig options = TrainConfig.builder().set(TrainConfig.STEPS, 3).set(TrainConfig.BATCH_SIZE, 4).set(TrainConfig.GRAD_ACCUM, 2)
-                .set(TrainConfig.LEARNING_RATE, 0.003f).set(TrainConfig.WARMUP_STEPS, 1).set(TrainConfig.WEIGHT_DECAY, 0.05f).set(TrainConfig.SEED, 11L).set(TrainConfig.PROGRESS, false)
+        TrainConfig options = TrainConfig.builder().set(STEPS, 3).set(BATCH_SIZE, 4).set(GRAD_ACCUM, 2)
+                .set(LEARNING_RATE, 0.003f).set(WARMUP_STEPS, 1).set(WEIGHT_DECAY, 0.05f).set(SEED, 11L)
+                .set(PROGRESS, false)
                 .build();
         TrainResult byHand;
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, Device.cpu(), 11)) {

@@ -23,7 +23,7 @@ import dev.lazyattention.io.LazyLmCriteria;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.TrainConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,9 +61,9 @@ public final class LanguageModelExample {
         if (!Files.exists(modelFile)) {
             Path run = workDir.resolve("lm-run");      // checkpoints and metrics; a new run needs an empty folder
             deleteTree(run);
-            TrainingSettings settings = TrainingSettings.builder()
-                    .optPreset("tiny").optSteps(150)    // "small" and 1000 steps for a useful model (6.9 M parameters)
-                    .optBatchSize(8).optGradAccum(1).optProgress(false).build();
+            TrainConfig settings = TrainConfig.builder()
+                    .set(TrainConfig.PRESET, "tiny").set(TrainConfig.STEPS, 150)    // "small" and 1000 steps for a useful model
+                    .set(TrainConfig.BATCH_SIZE, 8).set(TrainConfig.GRAD_ACCUM, 1).set(TrainConfig.PROGRESS, false).build();
             try (TrainedModel trained = TrainingRecipe.of(settings).train(corpus, valid, run)) {  // BPE, model, training
                 trained.model().save(modelFile);
                 System.out.printf(Locale.ROOT, "trained %d steps in %.1f s: training loss %.3f, validation loss %.3f%n",
