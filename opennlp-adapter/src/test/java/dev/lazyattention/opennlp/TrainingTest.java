@@ -118,7 +118,7 @@ class TrainingTest {
         "lazylm.gradAccum|two",
         "lazylm.warmupSteps|-3",
         "lazylm.device|tpu",
-        "lazylm.progressBar|maybe",
+        "lazylm.progress|maybe",
         "lazylm.preset|' '",
         "lazylm.vocabulary|512"})
     void aBadParameterIsNamedBeforeAnyDocumentIsRead(String name, String value) {
