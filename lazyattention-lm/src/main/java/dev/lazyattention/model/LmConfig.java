@@ -9,9 +9,7 @@ import com.google.gson.JsonParser;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.attention.LazyAttentionBlock;
 
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Architecture of a {@link LazyLm}: sizes, attention variant and its options. Immutable; every value is
@@ -50,6 +48,8 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
      * scores per layer and sequence unless queries are chunked. A file asking for more is refused.
      */
     public static final int CONTEXT_LIMIT = LazyAttentionBlock.DEFAULT_MAX_POSITIONS;
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     /** @throws IllegalArgumentException naming the field, its value and the limit */
     public LmConfig {
@@ -154,30 +154,17 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
         return (long) vocabSize * c * 2 + perLayer * numLayers + c;
     }
 
-    /** The configuration as the JSON object of {@code config.json}. */
+    /** The configuration as the JSON object of {@code config.json}: each component under its name. */
     public String toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("format", FORMAT_VERSION);
-        m.put("architecture", "LazyLm");
-        m.put("vocabSize", vocabSize);
-        m.put("numLayers", numLayers);
-        m.put("hiddenSize", hiddenSize);
-        m.put("numHeads", numHeads);
-        m.put("numKvHeads", numKvHeads);
-        m.put("mlpHiddenSize", mlpHiddenSize);
-        m.put("contextLength", contextLength);
-        m.put("attention", attention.id());
-        m.put("biasLength", biasLength);
-        m.put("ropeBase", ropeBase);
-        m.put("tauInit", tauInit);
-        m.put("biasInitStd", biasInitStd);
-        m.put("normEpsilon", normEpsilon);
-        if (startToken) {
-            // Written only when on: a model without it has no such key, and a missing key reads as false.
-            m.put("startToken", true);
+        JsonObject o = new JsonObject();
+        o.addProperty("format", FORMAT_VERSION);
+        o.addProperty("architecture", "LazyLm");
+        GSON.toJsonTree(this).getAsJsonObject().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+        o.addProperty("attention", attention.id());
+        if (!startToken) {
+            o.remove("startToken"); // written only when on: a missing key reads as false
         }
-        Gson gson = new GsonBuilder().setPrettyPrinting().create();
-        return gson.toJson(m);
+        return GSON.toJson(o);
     }
 
     /**

@@ -1,5 +1,11 @@
 package dev.lazyattention.examples.djl;
 
+import static dev.lazyattention.train.TrainConfig.BATCH_SIZE;
+import static dev.lazyattention.train.TrainConfig.GRAD_ACCUM;
+import static dev.lazyattention.train.TrainConfig.PRESET;
+import static dev.lazyattention.train.TrainConfig.PROGRESS;
+import static dev.lazyattention.train.TrainConfig.STEPS;
+
 import ai.djl.inference.Predictor;
 import ai.djl.modality.nlp.generate.CausalLMOutput;
 import ai.djl.modality.nlp.generate.SearchConfig;
@@ -62,8 +68,8 @@ public final class LanguageModelExample {
             Path run = workDir.resolve("lm-run");      // checkpoints and metrics; a new run needs an empty folder
             deleteTree(run);
             TrainConfig settings = TrainConfig.builder()
-                    .set(TrainConfig.PRESET, "tiny").set(TrainConfig.STEPS, 150)    // "small" and 1000 steps for a useful model
-                    .set(TrainConfig.BATCH_SIZE, 8).set(TrainConfig.GRAD_ACCUM, 1).set(TrainConfig.PROGRESS, false).build();
+                    .set(PRESET, "tiny").set(STEPS, 150)    // "small" and 1000 steps for a useful model (6.9 M parameters)
+                    .set(BATCH_SIZE, 8).set(GRAD_ACCUM, 1).set(PROGRESS, false).build();
             try (TrainedModel trained = TrainingRecipe.of(settings).train(corpus, valid, run)) {  // BPE, model, training
                 trained.model().save(modelFile);
                 System.out.printf(Locale.ROOT, "trained %d steps in %.1f s: training loss %.3f, validation loss %.3f%n",
