@@ -3,7 +3,6 @@ package dev.lazyattention.train;
 import ai.djl.Device;
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.lazyattention.attention.AttentionVariant;
@@ -281,9 +280,10 @@ public record TrainConfig(String preset, AttentionVariant attention, Integer voc
     }
 
     /**
-     * Reads {@link #toJson()}'s form: a missing field takes its default, an unknown one is ignored.
+     * Reads {@link #toJson()}'s form: a missing field takes its default.
      *
-     * @throws IllegalArgumentException for no JSON object, a field of the wrong kind or a bad value
+     * @throws IllegalArgumentException for no JSON object, an unknown field (naming the closest), a field of
+     *     the wrong kind or a bad value
      */
     public static TrainConfig fromJson(String json) {
         JsonElement root;
@@ -295,17 +295,20 @@ public record TrainConfig(String preset, AttentionVariant attention, Integer voc
         if (root == null || !root.isJsonObject()) {
             throw new IllegalArgumentException("no training configuration: expected a JSON object, got " + json);
         }
-        JsonObject o = root.getAsJsonObject();
         Builder b = builder();
-        for (Setting<?> s : SETTINGS) {
-            JsonElement e = o.get(s.name());
-            if (e != null && !e.isJsonNull()) {
-                try {
-                    b.values.put(s, GSON.fromJson(e, s.type()));
-                } catch (RuntimeException x) {
-                    throw new IllegalArgumentException("training configuration field " + s.name() + ": " + e
-                            + " is not a " + s.type().getSimpleName(), x);
-                }
+        List<String> names = SETTINGS.stream().map(Setting::name).toList();
+        for (Map.Entry<String, JsonElement> field : root.getAsJsonObject().entrySet()) {
+            int i = names.indexOf(field.getKey());
+            if (i < 0) {
+                throw new IllegalArgumentException("training configuration field " + field.getKey()
+                        + " is unknown; did you mean " + ClosestName.closest(field.getKey(), names) + "?");
+            }
+            Setting<?> s = SETTINGS.get(i);
+            try {
+                b.values.put(s, field.getValue().isJsonNull() ? null : GSON.fromJson(field.getValue(), s.type()));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("training configuration field " + s.name() + ": "
+                        + field.getValue() + " is not a " + s.type().getSimpleName(), e);
             }
         }
         return b.build();

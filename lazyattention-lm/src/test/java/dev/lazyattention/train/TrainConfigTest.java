@@ -164,8 +164,11 @@ class TrainConfigTest {
     }
 
     @Test
-    void missingJsonFieldsTakeTheirDefaultAndBadOnesAreRefused() {
-        assertEquals(DEFAULTS.toBuilder().set(STEPS, 7).build(), TrainConfig.fromJson("{\"steps\":7,\"other\":1}"));
+    void missingJsonFieldsTakeTheirDefaultAndBadOrUnknownOnesAreRefused() {
+        assertEquals(DEFAULTS.toBuilder().set(STEPS, 7).build(), TrainConfig.fromJson("{\"steps\":7}"));
+        assertEquals("training configuration field progressBar is unknown; did you mean progress?",
+                assertThrows(IllegalArgumentException.class,
+                        () -> TrainConfig.fromJson("{\"progressBar\":false}")).getMessage());
         assertThrows(IllegalArgumentException.class, () -> TrainConfig.fromJson("null"));
         assertThrows(IllegalArgumentException.class, () -> TrainConfig.fromJson("{\"steps\":\"many\"}"));
         assertEquals("steps must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
