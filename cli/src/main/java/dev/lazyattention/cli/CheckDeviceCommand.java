@@ -1,5 +1,15 @@
 package dev.lazyattention.cli;
 
+import static dev.lazyattention.train.TrainConfig.CHECKPOINT_EVERY;
+import static dev.lazyattention.train.TrainConfig.DEVICE;
+import static dev.lazyattention.train.TrainConfig.EVAL_EVERY;
+import static dev.lazyattention.train.TrainConfig.PRESET;
+import static dev.lazyattention.train.TrainConfig.PROGRESS;
+import static dev.lazyattention.train.TrainConfig.SEED;
+import static dev.lazyattention.train.TrainConfig.STEPS;
+import static dev.lazyattention.train.TrainConfig.VOCAB_SIZE;
+import static dev.lazyattention.train.TrainConfig.WARMUP_STEPS;
+
 import ai.djl.Device;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringRequest;
@@ -12,7 +22,7 @@ import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.train.TrainResult;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.TrainConfig;
 import dev.lazyattention.lm.DeviceChoice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,7 +55,7 @@ final class CheckDeviceCommand implements Callable<Integer> {
             description = "A .lazylm.zip to compare (default: a fresh model of --preset, tokenizer from the demo corpus).")
     Path modelFile;
 
-    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET, paramLabel = "tiny|mini|small|base",
+    @Option(names = "--preset", defaultValue = TrainConfig.DEFAULT_PRESET, paramLabel = "tiny|mini|small|base",
             description = "Preset of the fresh model (default: ${DEFAULT-VALUE}).")
     String preset;
 
@@ -145,8 +155,8 @@ final class CheckDeviceCommand implements Callable<Integer> {
 
     /** An untrained model of the preset, with a 1,024-token BPE from the demo corpus, made on the CPU. */
     private Path freshModel(Path file) throws Exception {
-        TrainingRecipe recipe = TrainingRecipe.of(TrainingSettings.builder().optPreset(preset).optVocabSize(1024)
-                .optDevice("cpu").build());
+        TrainingRecipe recipe = TrainingRecipe.of(TrainConfig.builder().set(PRESET, preset).set(VOCAB_SIZE, 1024)
+                .set(DEVICE, "cpu").build());
         BpeTokenizer tokenizer = recipe.tokenizer(TextCorpus.of(EuroparlEnglish.documents().subList(0, 200), "Europarl"));
         try (LazyLanguageModel lm = recipe.createModel(tokenizer)) {
             lm.save(file);
@@ -176,8 +186,8 @@ final class CheckDeviceCommand implements Callable<Integer> {
             for (int i = 0; i < tokens.length; i++) {
                 tokens[i] = random.nextInt(lm.tokenizer().vocabSize());
             }
-            TrainingSettings settings = TrainingSettings.builder().optSteps(trainSteps).optSeed(5).optWarmupSteps(1)
-                    .optEvalEvery(0).optCheckpointEvery(0).optProgress(false).build();
+            TrainConfig settings = TrainConfig.builder().set(STEPS, trainSteps).set(SEED, 5L).set(WARMUP_STEPS, 1)
+                    .set(EVAL_EVERY, 0).set(CHECKPOINT_EVERY, 0).set(PROGRESS, false).build();
             TrainResult r = TrainingRecipe.of(settings).train(lm, tokens, null, out);
             return new double[] {r.trainLoss(), r.tokensPerSecond()};
         }

@@ -1,5 +1,20 @@
 package dev.lazyattention.cli;
 
+import static dev.lazyattention.train.TrainConfig.BATCH_SIZE;
+import static dev.lazyattention.train.TrainConfig.CHECKPOINT_EVERY;
+import static dev.lazyattention.train.TrainConfig.CONTEXT_LENGTH;
+import static dev.lazyattention.train.TrainConfig.EVAL_EVERY;
+import static dev.lazyattention.train.TrainConfig.EVAL_WINDOWS;
+import static dev.lazyattention.train.TrainConfig.GRAD_ACCUM;
+import static dev.lazyattention.train.TrainConfig.HIDDEN_SIZE;
+import static dev.lazyattention.train.TrainConfig.LEARNING_RATE;
+import static dev.lazyattention.train.TrainConfig.NUM_HEADS;
+import static dev.lazyattention.train.TrainConfig.NUM_KV_HEADS;
+import static dev.lazyattention.train.TrainConfig.NUM_LAYERS;
+import static dev.lazyattention.train.TrainConfig.PRESET;
+import static dev.lazyattention.train.TrainConfig.STEPS;
+import static dev.lazyattention.train.TrainConfig.VOCAB_SIZE;
+
 import dev.lazyattention.eval.CorpusEvaluator;
 import dev.lazyattention.eval.EvalResult;
 import dev.lazyattention.eval.ScoringOptions;
@@ -12,7 +27,7 @@ import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.train.TrainResult;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
@@ -40,20 +55,21 @@ final class DemoCommand implements Callable<Integer> {
      * The demo's recipe: small enough to learn something from 1.1 MB in a few minutes on two cores (the small
      * preset cut to 4 layers of 192 with 6 heads, context 128, a 2,048-token BPE, 600 steps of 16 windows).
      */
-    static final TrainingSettings DEMO = TrainingSettings.builder()
-            .optPreset("small").optVocabSize(2048).optLayers(4).optHiddenSize(192).optHeads(6).optKvHeads(6)
-            .optContextLength(128)
-            .optSteps(600).optBatchSize(16).optGradAccum(1).optLearningRate(2e-3f)
-            .optEvalEvery(100).optEvalWindows(16).optCheckpointEvery(100)
+    static final TrainConfig DEMO = TrainConfig.builder()
+            .set(PRESET, "small").set(VOCAB_SIZE, 2048).set(NUM_LAYERS, 4).set(HIDDEN_SIZE, 192)
+            .set(NUM_HEADS, 6).set(NUM_KV_HEADS, 6)
+            .set(CONTEXT_LENGTH, 128)
+            .set(STEPS, 600).set(BATCH_SIZE, 16).set(GRAD_ACCUM, 1).set(LEARNING_RATE, 2e-3f)
+            .set(EVAL_EVERY, 100).set(EVAL_WINDOWS, 16).set(CHECKPOINT_EVERY, 100)
             .build();
 
     /** The settings a user may change, with the demo's values as defaults. */
     static final class Settings implements IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            return SettingOptions.addTo(spec, DEMO, List.of(TrainingSettings.STEPS, TrainingSettings.ATTENTION,
-                    TrainingSettings.SEED, TrainingSettings.START_TOKEN, TrainingSettings.DEVICE,
-                    TrainingSettings.PROGRESS));
+            return SettingOptions.addTo(spec, DEMO, List.of(TrainConfig.STEPS, TrainConfig.ATTENTION,
+                    TrainConfig.SEED, TrainConfig.START_TOKEN, TrainConfig.DEVICE,
+                    TrainConfig.PROGRESS));
         }
     }
 
@@ -68,7 +84,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainingSettings settings = SettingOptions.read(spec, DEMO);
+        TrainConfig settings = SettingOptions.read(spec, DEMO);
         long started = System.nanoTime();
         List<String> documents = EuroparlEnglish.documents();
         List<String> trainDocs = new ArrayList<>();

@@ -8,7 +8,7 @@ import dev.lazyattention.train.LmTrainer;
 import dev.lazyattention.train.TrainResult;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
@@ -35,7 +35,7 @@ final class TrainCommand implements Callable<Integer> {
     static final class Settings implements IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            return SettingOptions.addTo(spec, TrainingSettings.defaults(), SettingOptions.all());
+            return SettingOptions.addTo(spec, TrainConfig.DEFAULTS, TrainConfig.SETTINGS);
         }
     }
 
@@ -68,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainingSettings settings = SettingOptions.read(spec, TrainingSettings.defaults());
+        TrainConfig settings = SettingOptions.read(spec, TrainConfig.DEFAULTS);
         if (!resume) {
             for (String name : new String[] {LmTrainer.CHECKPOINT_FILE, LmTrainer.MODEL_FILE}) {
                 if (Files.exists(out.resolve(name))) {
@@ -87,7 +87,8 @@ final class TrainCommand implements Callable<Integer> {
                 .optListener(new Report()).build();
         TrainResult result;
         if (resume) {
-            result = recipe.resume(out, train, valid);
+            result = recipe.resume(out, SettingOptions.given(spec, TrainConfig.STEPS) ? settings.steps() : null, train,
+                    valid);
         } else {
             try (TrainedModel trained = recipe.train(train, valid, out)) {
                 result = trained.result();

@@ -7,7 +7,9 @@ import dev.lazyattention.train.ClosestName;
 import dev.lazyattention.train.TrainResult;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.Setting;
+import dev.lazyattention.train.SettingBinder;
+import dev.lazyattention.train.TrainConfig;
 import edu.stanford.nlp.ling.CoreAnnotations;
 import edu.stanford.nlp.ling.CoreLabel;
 import edu.stanford.nlp.pipeline.Annotation;
@@ -37,7 +39,7 @@ import java.util.Properties;
  *   <li>{@code lazylm.train.unit}: sentence (each sentence a document, as the annotator's sentence scope
  *       scores them) | document (sentences of a document on consecutive lines) (default sentence);
  *   <li>{@code lazylm.train.workDir}: checkpoints and metrics (default {@code <output>.work});
- *   <li>{@code lazylm.train.<setting>} for every setting of {@link TrainingSettings} ({@code preset},
+ *   <li>{@code lazylm.train.<key>} for every setting of {@link TrainConfig} ({@code preset},
  *       {@code steps}, {@code learningRate}, {@code warmupSteps}, {@code weightDecay}, {@code progress},
  *       ...), with its default; {@code language} defaults to {@code tokenize.language} when that is set.
  *   <li>{@code lazylm.threads}: threads libtorch may use inside one operation, as for the annotator
@@ -51,7 +53,7 @@ import java.util.Properties;
  */
 public final class LazyLmTrainer {
 
-    public static final String PREFIX = "lazylm.train.";
+    public static final String PREFIX = SettingBinder.CORENLP_PREFIX;
 
     /** The trainer's own options besides the recipe's settings, as written after {@link #PREFIX}. */
     static final List<String> OWN_OPTIONS = List.of("output", "files", "valid", "annotators", "unit", "workDir");
@@ -60,7 +62,7 @@ public final class LazyLmTrainer {
     private static final String THREADS = NAMESPACE + "threads";
 
     private final Properties props;
-    private final TrainingSettings settings;
+    private final TrainConfig settings;
 
     /**
      * Reads and checks the properties.
@@ -79,35 +81,30 @@ public final class LazyLmTrainer {
     }
 
     /** The CoreNLP property of a training setting. */
-    public static String property(TrainingSettings.Setting<?> setting) {
-        return PREFIX + setting.name();
+    public static String property(Setting<?> setting) {
+        return SettingBinder.FrontEnd.CORENLP.name(setting);
     }
 
     /** The recipe's settings these properties give (defaults for those not given). */
-    public TrainingSettings settings() {
+    public TrainConfig settings() {
         return settings;
     }
 
-    private static TrainingSettings settings(Properties props) {
-        TrainingSettings.Builder b = TrainingSettings.builder();
-        for (TrainingSettings.Setting<?> s : TrainingSettings.all()) {
-            String value = props.getProperty(property(s));
-            if (value != null) {
-                b.optText(s.name(), value, property(s));
-            }
-        }
+    private static TrainConfig settings(Properties props) {
+        TrainConfig base = TrainConfig.DEFAULTS;
         String language = props.getProperty("tokenize.language");
-        if (props.getProperty(property(TrainingSettings.LANGUAGE)) == null && language != null) {
-            b.optText(TrainingSettings.LANGUAGE.name(), language, "tokenize.language");
+        if (props.getProperty(property(TrainConfig.LANGUAGE)) == null && language != null) {
+            base = base.toBuilder().set(TrainConfig.LANGUAGE, TrainConfig.LANGUAGE.parse(language, "tokenize.language"))
+                    .build();
         }
-        return b.build(name -> PREFIX + name);
+        return SettingBinder.bind(base, SettingBinder.FrontEnd.CORENLP, props::getProperty);
     }
 
     /** Refuses a {@code lazylm.*} key that neither this trainer nor the annotator reads, naming the closest. */
     private static void refuseUnknownKeys(Properties props) {
         List<String> trainer = new ArrayList<>();
-        for (TrainingSettings.Setting<?> s : TrainingSettings.all()) {
-            trainer.add(s.name());
+        for (Setting<?> s : TrainConfig.SETTINGS) {
+            trainer.add(s.key());
         }
         trainer.addAll(OWN_OPTIONS);
         for (String key : props.stringPropertyNames()) {

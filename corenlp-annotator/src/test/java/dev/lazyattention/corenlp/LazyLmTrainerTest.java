@@ -14,7 +14,8 @@ import dev.lazyattention.testing.SyntheticCorpus;
 import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.Setting;
+import dev.lazyattention.train.TrainConfig;
 import edu.stanford.nlp.pipeline.Annotation;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -163,18 +164,19 @@ class LazyLmTrainerTest {
     void everyDefaultIsTheSettingsTypesOwn() {
         Properties p = new Properties();
         p.setProperty("lazylm.train.output", dir.resolve("m.zip").toString());
-        assertEquals(TrainingSettings.defaults(), new LazyLmTrainer(p).settings());
+        assertEquals(TrainConfig.DEFAULTS, new LazyLmTrainer(p).settings());
         p.setProperty("tokenize.language", "fr");
-        assertEquals(TrainingSettings.defaults().toBuilder().optLanguage("fr").build(), new LazyLmTrainer(p).settings());
+        assertEquals(TrainConfig.DEFAULTS.toBuilder().set(TrainConfig.LANGUAGE, "fr").build(),
+                new LazyLmTrainer(p).settings());
         p.setProperty("lazylm.train.language", "de");
         assertEquals("de", new LazyLmTrainer(p).settings().language(), "the trainer's own property wins");
-        // Every setting is a property under its canonical name, warmup and weight decay included.
-        for (TrainingSettings.Setting<?> s : TrainingSettings.all()) {
-            assertEquals("lazylm.train." + s.name(), LazyLmTrainer.property(s));
+        // Every setting is a property under its key, warmup and weight decay included.
+        for (Setting<?> s : TrainConfig.SETTINGS) {
+            assertEquals("lazylm.train." + s.key(), LazyLmTrainer.property(s));
         }
         p.setProperty("lazylm.train.warmupSteps", "7");
         p.setProperty("lazylm.train.weightDecay", "0.02");
-        var options = new LazyLmTrainer(p).settings().trainOptions();
+        TrainConfig options = new LazyLmTrainer(p).settings();
         assertEquals(7, options.warmupSteps());
         assertEquals(0.02f, options.weightDecay());
     }

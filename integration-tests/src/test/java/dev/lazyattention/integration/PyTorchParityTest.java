@@ -20,7 +20,8 @@ import dev.lazyattention.opennlp.LazyAttentionModel;
 import dev.lazyattention.testing.SyntheticCorpus;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.SettingBinder;
+import dev.lazyattention.train.TrainConfig;
 import edu.stanford.nlp.ling.CoreAnnotations;
 import edu.stanford.nlp.ling.CoreLabel;
 import edu.stanford.nlp.pipeline.Annotation;
@@ -90,14 +91,14 @@ class PyTorchParityTest {
 
     /** A few steps of the project's training recipe, with 2 key/value heads for 4 query heads and the start token. */
     private static LazyLanguageModel javaModel(AttentionVariant variant) throws IOException {
-        TrainingSettings.Builder b = TrainingSettings.builder();
-        Map.of("preset", "tiny", "attention", variant.id(), "vocabSize", "300", "heads", "4", "kvHeads", "2",
-                "contextLength", "64", "startToken", "true", "steps", "12", "learningRate", "0.01", "warmupSteps", "1")
-                .forEach((name, text) -> b.optText(name, text, name));
-        Map.of("batchSize", "4", "gradAccum", "1", "seed", "5", "device", "cpu", "progress", "false",
-                "evalEvery", "0", "checkpointEvery", "0")
-                .forEach((name, text) -> b.optText(name, text, name));
-        try (TrainedModel trained = TrainingRecipe.of(b.build()).train(corpus, null, dir.resolve("java-" + variant.id()))) {
+        Map<String, String> given = new java.util.HashMap<>(Map.of("preset", "tiny", "attention", variant.id(),
+                "vocabSize", "300", "heads", "4", "kvHeads", "2", "contextLength", "64", "startToken", "true",
+                "steps", "12", "learningRate", "0.01", "warmupSteps", "1"));
+        given.putAll(Map.of("batchSize", "4", "gradAccum", "1", "seed", "5", "device", "cpu", "progress", "false",
+                "evalEvery", "0", "checkpointEvery", "0"));
+        TrainConfig settings = SettingBinder.bind(TrainConfig.DEFAULTS, SettingBinder.FrontEnd.CORENLP,
+                name -> given.get(name.substring(SettingBinder.CORENLP_PREFIX.length())));
+        try (TrainedModel trained = TrainingRecipe.of(settings).train(corpus, null, dir.resolve("java-" + variant.id()))) {
             return trained.release();
         }
     }

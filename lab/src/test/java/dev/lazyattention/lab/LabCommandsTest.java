@@ -9,7 +9,7 @@ import dev.lazyattention.cli.Main;
 import dev.lazyattention.cli.SettingOptions;
 import dev.lazyattention.lab.bench.BenchCommand;
 import dev.lazyattention.lab.experiment.ExperimentCommand;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.TrainConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -71,9 +71,9 @@ class LabCommandsTest {
         LabRun experiment = LabRun.of("experiment", "--out", "o", "--grad-acum", "2");
         assertEquals(2, experiment.code());
         assertTrue(experiment.err().contains("Did you mean --grad-accum?"), experiment.err());
-        LabRun bench = LabRun.of("bench", "--micro-bach", "8");
+        LabRun bench = LabRun.of("bench", "--batch-sise", "8");
         assertEquals(2, bench.code());
-        assertTrue(bench.err().contains("Did you mean --micro-batch?"), bench.err());
+        assertTrue(bench.err().contains("Did you mean --batch-size?"), bench.err());
     }
 
     @Test
@@ -87,11 +87,11 @@ class LabCommandsTest {
     @Test
     void theSettingsStartFromTheSettingsTypesDefaults() {
         CommandSpec experiment = parsed("experiment", "--out", "o");
-        assertEquals(TrainingSettings.defaults(), SettingOptions.read(experiment, TrainingSettings.defaults()));
+        assertEquals(TrainConfig.DEFAULTS, SettingOptions.read(experiment, TrainConfig.DEFAULTS));
         assertNull(experiment.findOption("--attention"), "--variants chooses the attention");
         // Hand-written options of a setting take the settings type's default.
-        assertEquals(TrainingSettings.PRESET.defaultValue(), parsed("bench").findOption("--preset").defaultValue());
-        assertEquals(String.valueOf(TrainingSettings.BATCH_SIZE.defaultValue()),
+        assertEquals(TrainConfig.PRESET.defaultValue(), parsed("bench").findOption("--preset").defaultValue());
+        assertEquals(String.valueOf(TrainConfig.BATCH_SIZE.defaultValue()),
                 parsed("bench").findOption("--batch-size").defaultValue());
     }
 

@@ -9,20 +9,29 @@ import com.google.gson.JsonParser;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.attention.LazyAttentionBlock;
 
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
- * Architecture of a {@link LazyLm}: sizes, attention variant and its options. Immutable; {@link #toBuilder()}
- * derives variants. Stored as {@code config.json} in the model file.
+ * Architecture of a {@link LazyLm}: sizes, attention variant and its options. Immutable; every value is
+ * checked when the record is made, with a message naming the field; {@link #toBuilder()} derives variants.
+ * Stored as {@code config.json} in the model file.
  *
  * <p>Presets: {@code tiny} (tests, trains in seconds, about 158 K parameters), {@code mini} (short CPU
  * experiments, about 1.0 M parameters with a 1024-token vocabulary, context 128), {@code small} (CPU
  * experiments, about 6.9 M parameters with a 4096-token vocabulary, context 256), {@code base} (GPU, about
  * 110 M parameters).
+ *
+ * @param numKvHeads key/value heads for grouped-query attention, dividing {@code numHeads}
+ * @param mlpHiddenSize width of the SwiGLU layer
+ * @param contextLength longest window the model sees, at most {@link #CONTEXT_LIMIT}
+ * @param biasLength distances with a learned bias, at most {@link #CONTEXT_LIMIT}
+ * @param startToken whether the model was trained with the end-of-text token at position 0 of every window
+ *     (a fixed start-of-sequence token): every scoring path then feeds each window that does not already
+ *     begin with that token with it prepended, as the model saw its inputs in training
  */
-public final class LmConfig {
+public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHeads, int numKvHeads, int mlpHiddenSize,
+        int contextLength, AttentionVariant attention, int biasLength, double ropeBase, float tauInit,
+        float biasInitStd, float normEpsilon, boolean startToken) {
 
     /** Format of {@code config.json}; a reader accepts this version and older ones. */
     public static final int FORMAT_VERSION = 1;
@@ -40,36 +49,57 @@ public final class LmConfig {
      */
     public static final int CONTEXT_LIMIT = LazyAttentionBlock.DEFAULT_MAX_POSITIONS;
 
-    private final int vocabSize;
-    private final int numLayers;
-    private final int hiddenSize;
-    private final int numHeads;
-    private final int numKvHeads;
-    private final int mlpHiddenSize;
-    private final int contextLength;
-    private final AttentionVariant attention;
-    private final int biasLength;
-    private final double ropeBase;
-    private final float tauInit;
-    private final float biasInitStd;
-    private final float normEpsilon;
-    private final boolean startToken;
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
-    private LmConfig(Builder b) {
-        vocabSize = b.vocabSize;
-        numLayers = b.numLayers;
-        hiddenSize = b.hiddenSize;
-        numHeads = b.numHeads;
-        numKvHeads = b.numKvHeads;
-        mlpHiddenSize = b.mlpHiddenSize;
-        contextLength = b.contextLength;
-        attention = b.attention;
-        biasLength = b.biasLength;
-        ropeBase = b.ropeBase;
-        tauInit = b.tauInit;
-        biasInitStd = b.biasInitStd;
-        normEpsilon = b.normEpsilon;
-        startToken = b.startToken;
+    /** @throws IllegalArgumentException naming the field, its value and the limit */
+    public LmConfig {
+        range("vocabSize", vocabSize, 2, SIZE_LIMIT);
+        range("numLayers", numLayers, 1, LAYER_LIMIT);
+        range("hiddenSize", hiddenSize, 2, SIZE_LIMIT);
+        range("numHeads", numHeads, 1, hiddenSize);
+        range("mlpHiddenSize", mlpHiddenSize, 1, SIZE_LIMIT);
+        range("contextLength", contextLength, 2, SIZE_LIMIT);
+        range("biasLength", biasLength, 1, SIZE_LIMIT);
+        positions("contextLength", contextLength);
+        positions("biasLength", biasLength);
+        if (hiddenSize % numHeads != 0) {
+            throw new IllegalArgumentException("hiddenSize " + hiddenSize + " is not divisible by numHeads " + numHeads);
+        }
+        if ((hiddenSize / numHeads) % 2 != 0) {
+            throw new IllegalArgumentException(
+                    "head size hiddenSize/numHeads = " + hiddenSize / numHeads + " must be even for RoPE");
+        }
+        range("numKvHeads", numKvHeads, 1, numHeads);
+        if (numHeads % numKvHeads != 0) {
+            throw new IllegalArgumentException(
+                    "numHeads " + numHeads + " is not divisible by numKvHeads " + numKvHeads);
+        }
+        if (attention == null) {
+            throw new IllegalArgumentException("attention variant must be set");
+        }
+        if (!(ropeBase > 1) || Double.isInfinite(ropeBase)) {
+            throw new IllegalArgumentException("ropeBase must be a finite number > 1, got " + ropeBase);
+        }
+        if (!Float.isFinite(tauInit) || !(biasInitStd >= 0) || Float.isInfinite(biasInitStd)
+                || !(normEpsilon > 0) || Float.isInfinite(normEpsilon)) {
+            throw new IllegalArgumentException("tauInit, biasInitStd and normEpsilon must be finite "
+                    + "(and the last two > 0 / >= 0), got " + tauInit + ", " + biasInitStd + ", " + normEpsilon);
+        }
+    }
+
+    private static void positions(String name, int value) {
+        if (value > CONTEXT_LIMIT) {
+            throw new IllegalArgumentException(name + " " + value + " exceeds " + CONTEXT_LIMIT
+                    + ", the positions a LazyAttentionBlock accepts (its attention masks and scores grow"
+                    + " with the square of the context)");
+        }
+    }
+
+    private static void range(String name, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(
+                    name + " = " + value + " is outside the accepted range [" + min + ", " + max + "]");
+        }
     }
 
     /** A named preset ({@code tiny}, {@code mini}, {@code small}, {@code base}). */
@@ -105,69 +135,8 @@ public final class LmConfig {
                 .optBiasInitStd(biasInitStd).optNormEpsilon(normEpsilon).optStartToken(startToken);
     }
 
-    public int vocabSize() {
-        return vocabSize;
-    }
-
-    public int numLayers() {
-        return numLayers;
-    }
-
-    public int hiddenSize() {
-        return hiddenSize;
-    }
-
-    public int numHeads() {
-        return numHeads;
-    }
-
-    public int numKvHeads() {
-        return numKvHeads;
-    }
-
     public int headDim() {
         return hiddenSize / numHeads;
-    }
-
-    public int mlpHiddenSize() {
-        return mlpHiddenSize;
-    }
-
-    public int contextLength() {
-        return contextLength;
-    }
-
-    public AttentionVariant attention() {
-        return attention;
-    }
-
-    public int biasLength() {
-        return biasLength;
-    }
-
-    public double ropeBase() {
-        return ropeBase;
-    }
-
-    public float tauInit() {
-        return tauInit;
-    }
-
-    public float biasInitStd() {
-        return biasInitStd;
-    }
-
-    public float normEpsilon() {
-        return normEpsilon;
-    }
-
-    /**
-     * Whether the model was trained with the end-of-text token at position 0 of every window (a fixed
-     * start-of-sequence token): every scoring path then feeds each window that does not already begin with
-     * that token with it prepended, as the model saw its inputs in training.
-     */
-    public boolean startToken() {
-        return startToken;
     }
 
     /** Number of learnable parameters of a model with this configuration, computed from the sizes. */
@@ -185,30 +154,17 @@ public final class LmConfig {
         return (long) vocabSize * c * 2 + perLayer * numLayers + c;
     }
 
-    /** The configuration as the JSON object of {@code config.json}. */
+    /** The configuration as the JSON object of {@code config.json}: each component under its name. */
     public String toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("format", FORMAT_VERSION);
-        m.put("architecture", "LazyLm");
-        m.put("vocabSize", vocabSize);
-        m.put("numLayers", numLayers);
-        m.put("hiddenSize", hiddenSize);
-        m.put("numHeads", numHeads);
-        m.put("numKvHeads", numKvHeads);
-        m.put("mlpHiddenSize", mlpHiddenSize);
-        m.put("contextLength", contextLength);
-        m.put("attention", attention.id());
-        m.put("biasLength", biasLength);
-        m.put("ropeBase", ropeBase);
-        m.put("tauInit", tauInit);
-        m.put("biasInitStd", biasInitStd);
-        m.put("normEpsilon", normEpsilon);
-        if (startToken) {
-            // Written only when on: a model without it has no such key, and a missing key reads as false.
-            m.put("startToken", true);
+        JsonObject o = new JsonObject();
+        o.addProperty("format", FORMAT_VERSION);
+        o.addProperty("architecture", "LazyLm");
+        GSON.toJsonTree(this).getAsJsonObject().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+        o.addProperty("attention", attention.id());
+        if (!startToken) {
+            o.remove("startToken"); // written only when on: a missing key reads as false
         }
-        Gson gson = new GsonBuilder().setPrettyPrinting().create();
-        return gson.toJson(m);
+        return GSON.toJson(o);
     }
 
     /**
@@ -295,16 +251,6 @@ public final class LmConfig {
             throw new IllegalArgumentException(source + ": field '" + name + "' must be a string");
         }
         return e.getAsString();
-    }
-
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof LmConfig && ((LmConfig) other).toJson().equals(toJson());
-    }
-
-    @Override
-    public int hashCode() {
-        return toJson().hashCode();
     }
 
     @Override
@@ -411,64 +357,10 @@ public final class LmConfig {
 
         /** @throws IllegalArgumentException naming the field, its value and the limit */
         public LmConfig build() {
-            if (numKvHeads == -1) {
-                numKvHeads = numHeads;
-            }
-            if (mlpHiddenSize == -1) {
-                mlpHiddenSize = (hiddenSize * 8 / 3 + 15) / 16 * 16;
-            }
-            if (biasLength == -1) {
-                biasLength = contextLength;
-            }
-            range("vocabSize", vocabSize, 2, SIZE_LIMIT);
-            range("numLayers", numLayers, 1, LAYER_LIMIT);
-            range("hiddenSize", hiddenSize, 2, SIZE_LIMIT);
-            range("numHeads", numHeads, 1, hiddenSize);
-            range("mlpHiddenSize", mlpHiddenSize, 1, SIZE_LIMIT);
-            range("contextLength", contextLength, 2, SIZE_LIMIT);
-            range("biasLength", biasLength, 1, SIZE_LIMIT);
-            positions("contextLength", contextLength);
-            positions("biasLength", biasLength);
-            if (hiddenSize % numHeads != 0) {
-                throw new IllegalArgumentException(
-                        "hiddenSize " + hiddenSize + " is not divisible by numHeads " + numHeads);
-            }
-            if ((hiddenSize / numHeads) % 2 != 0) {
-                throw new IllegalArgumentException(
-                        "head size hiddenSize/numHeads = " + hiddenSize / numHeads + " must be even for RoPE");
-            }
-            range("numKvHeads", numKvHeads, 1, numHeads);
-            if (numHeads % numKvHeads != 0) {
-                throw new IllegalArgumentException(
-                        "numHeads " + numHeads + " is not divisible by numKvHeads " + numKvHeads);
-            }
-            if (attention == null) {
-                throw new IllegalArgumentException("attention variant must be set");
-            }
-            if (!(ropeBase > 1) || Double.isInfinite(ropeBase)) {
-                throw new IllegalArgumentException("ropeBase must be a finite number > 1, got " + ropeBase);
-            }
-            if (!Float.isFinite(tauInit) || !(biasInitStd >= 0) || Float.isInfinite(biasInitStd)
-                    || !(normEpsilon > 0) || Float.isInfinite(normEpsilon)) {
-                throw new IllegalArgumentException("tauInit, biasInitStd and normEpsilon must be finite "
-                        + "(and the last two > 0 / >= 0), got " + tauInit + ", " + biasInitStd + ", " + normEpsilon);
-            }
-            return new LmConfig(this);
-        }
-
-        private static void positions(String name, int value) {
-            if (value > CONTEXT_LIMIT) {
-                throw new IllegalArgumentException(name + " " + value + " exceeds " + CONTEXT_LIMIT
-                        + ", the positions a LazyAttentionBlock accepts (its attention masks and scores grow"
-                        + " with the square of the context)");
-            }
-        }
-
-        private static void range(String name, int value, int min, int max) {
-            if (value < min || value > max) {
-                throw new IllegalArgumentException(
-                        name + " = " + value + " is outside the accepted range [" + min + ", " + max + "]");
-            }
+            return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads == -1 ? numHeads : numKvHeads,
+                    mlpHiddenSize == -1 ? (hiddenSize * 8 / 3 + 15) / 16 * 16 : mlpHiddenSize, contextLength, attention,
+                    biasLength == -1 ? contextLength : biasLength, ropeBase, tauInit, biasInitStd, normEpsilon,
+                    startToken);
         }
     }
 }

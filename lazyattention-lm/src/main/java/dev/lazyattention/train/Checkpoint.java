@@ -30,10 +30,10 @@ public final class Checkpoint implements AutoCloseable {
     private final long seed;
     private final double elapsedSeconds;
     private final byte[] optimizerState;
-    private final TrainOptions options;
+    private final TrainConfig options;
 
     private Checkpoint(LazyLanguageModel model, int step, long seed, double elapsedSeconds, byte[] optimizerState,
-            TrainOptions options) {
+            TrainConfig options) {
         this.model = model;
         this.step = step;
         this.seed = seed;
@@ -42,14 +42,15 @@ public final class Checkpoint implements AutoCloseable {
         this.options = options;
     }
 
-    static void write(Path file, LazyLanguageModel model, int step, TrainOptions options, double elapsedSeconds,
+    static void write(Path file, LazyLanguageModel model, int step, TrainConfig options, double elapsedSeconds,
             ResumableAdamW optimizer) throws IOException {
         JsonObject state = new JsonObject();
         state.addProperty("format", 1);
         state.addProperty("step", step);
         state.addProperty("seed", options.seed());
         state.addProperty("elapsedSeconds", elapsedSeconds);
-        state.add("options", JsonParser.parseString(options.toJson()));
+        // Without the device: a resumed run trains where it is resumed.
+        state.add("options", JsonParser.parseString(options.toBuilder().set(TrainConfig.DEVICE, null).build().toJson()));
         byte[] moments;
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             moments = optimizer.exportState(manager).encode();
@@ -72,13 +73,13 @@ public final class Checkpoint implements AutoCloseable {
         int step;
         long seed;
         double elapsed;
-        TrainOptions options;
+        TrainConfig options;
         try {
             JsonObject state = JsonParser.parseString(stateJson).getAsJsonObject();
             step = state.get("step").getAsInt();
             seed = state.get("seed").getAsLong();
             elapsed = state.get("elapsedSeconds").getAsDouble();
-            options = TrainOptions.fromJson(state.get("options").toString());
+            options = TrainConfig.fromJson(state.get("options").toString());
         } catch (RuntimeException e) {
             throw new ModelFileException(file.toString(), ModelFileFormat.TRAINING_STATE, "unreadable: " + e, e);
         }
@@ -101,7 +102,7 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /** The options the run was started with. */
-    public TrainOptions options() {
+    public TrainConfig options() {
         return options;
     }
 

@@ -63,13 +63,21 @@ public final class LmTrainer {
     private static final Pattern STALE_TEMPORARY = Pattern.compile("\\.probe[0-9]+\\.tmp|\\.(?:"
             + Pattern.quote(MODEL_FILE) + "|" + Pattern.quote(CHECKPOINT_FILE) + ")\\.[0-9]+\\.tmp");
 
-    private final TrainOptions options;
+    private final TrainConfig options;
     private final Path outDir;
     private TrainingMonitor monitor = TrainingMonitor.NONE;
 
-    public LmTrainer(TrainOptions options, Path outDir) {
+    public LmTrainer(TrainConfig options, Path outDir) {
         this.options = options;
         this.outDir = outDir;
+    }
+
+    /** @throws IllegalArgumentException if the window is longer than the model's context */
+    private void validate(int modelContextLength) {
+        if (options.sequenceLength() != null && options.sequenceLength() > modelContextLength) {
+            throw new IllegalArgumentException("sequenceLength " + options.sequenceLength()
+                    + " is longer than the model's context length " + modelContextLength);
+        }
     }
 
     public LmTrainer monitor(TrainingMonitor monitor) {
@@ -87,7 +95,7 @@ public final class LmTrainer {
      * earlier work is never overwritten by accident.
      */
     public TrainResult train(LazyLanguageModel lm, int[] trainTokens, int[] validTokens) throws IOException {
-        options.validate(lm.config().contextLength());
+        validate(lm.config().contextLength());
         refuseFinishedOrStartedRun(outDir);
         prepareOutput();
         try (MetricsLog log = MetricsLog.create(outDir.resolve(METRICS_FILE))) {
@@ -122,18 +130,18 @@ public final class LmTrainer {
      *     the step count asked for (its weights cannot be taken back to an earlier step)
      */
     public TrainResult resume(Checkpoint checkpoint, int[] trainTokens, int[] validTokens) throws IOException {
-        options.validate(checkpoint.model().config().contextLength());
-        if (checkpoint.seed() != options.seed) {
+        validate(checkpoint.model().config().contextLength());
+        if (checkpoint.seed() != options.seed()) {
             throw new IllegalArgumentException("the checkpoint was trained with seed " + checkpoint.seed()
-                    + " but the options say " + options.seed + "; the data order would change");
+                    + " but the options say " + options.seed() + "; the data order would change");
         }
-        if (checkpoint.step() > options.steps) {
+        if (checkpoint.step() > options.steps()) {
             throw new IllegalArgumentException("the checkpoint is at step " + checkpoint.step() + ", past the "
-                    + options.steps + " steps asked for; its weights cannot be taken back to step " + options.steps
+                    + options.steps() + " steps asked for; its weights cannot be taken back to step " + options.steps()
                     + " (ask for " + checkpoint.step() + " steps or more)");
         }
         prepareOutput();
-        if (checkpoint.step() == options.steps) {
+        if (checkpoint.step() == options.steps()) {
             return finishFromCheckpoint(checkpoint);
         }
         try (MetricsLog log = MetricsLog.resume(outDir.resolve(METRICS_FILE), checkpoint.step())) {
@@ -217,7 +225,7 @@ public final class LmTrainer {
             MetricsLog log) throws IOException {
         try (Session session = new Session(lm, trainTokens, validTokens, checkpoint, log)) {
             boolean keepGoing = true;
-            while (keepGoing && session.step < options.steps) {
+            while (keepGoing && session.step < options.steps()) {
                 keepGoing = session.trainOneStep();
             }
             return session.finish();
@@ -259,30 +267,30 @@ public final class LmTrainer {
             length = options.resolvedSequenceLength(lm.config().contextLength());
             int startStep = checkpoint == null ? 0 : checkpoint.step();
             priorSeconds = checkpoint == null ? 0 : checkpoint.elapsedSeconds();
-            windowsPerStep = (long) options.batchSize * options.gradientAccumulation;
+            windowsPerStep = (long) options.batchSize() * options.gradAccum();
             int startToken = SequenceScorer.startTokenOf(lm); // from the model's config, so a resumed run keeps it
             TokenWindows windows = TokenWindows.builder()
                     .setTokens(trainTokens, length)
                     .optStartToken(startToken)
-                    .optSeed(options.seed)
-                    .setRange(startStep * windowsPerStep, (options.steps - startStep) * windowsPerStep)
-                    .setSampling(options.batchSize, false)
+                    .optSeed(options.seed())
+                    .setRange(startStep * windowsPerStep, (options.steps() - startStep) * windowsPerStep)
+                    .setSampling(options.batchSize(), false)
                     .build();
-            validWindows = validationWindowsOf(lm, validTokens, length, options.evalWindows);
+            validWindows = validationWindowsOf(lm, validTokens, length, options.evalWindows());
 
             Map<String, String> names = new HashMap<>();
             for (Pair<String, Parameter> p : lm.block().getParameters()) {
                 names.put(p.getValue().getId(), p.getKey());
             }
-            optimizer = new ResumableAdamW(schedule(), options.beta1, options.beta2, options.epsilon,
-                    options.weightDecay, names, LmTrainer::isDecayed);
+            optimizer = new ResumableAdamW(schedule(), options.beta1(), options.beta2(), options.epsilon(),
+                    options.weightDecay(), names, LmTrainer::isDecayed);
             DefaultTrainingConfig config = new DefaultTrainingConfig(new NextTokenLoss())
                     .optOptimizer(optimizer)
                     .optDevices(new Device[] {lm.device()});
 
             started = System.nanoTime();
             step = startStep;
-            bar = options.progressBar ? new ProgressBar("Training", options.steps) : null;
+            bar = options.resolvedProgress() ? new ProgressBar("Training", options.steps()) : null;
             try {
                 trainer = lm.djlModel().newTrainer(config);
                 if (checkpoint != null) {
@@ -322,21 +330,21 @@ public final class LmTrainer {
 
             double seconds = (System.nanoTime() - started) / 1e9;
             double tokensPerSecond = tokens / Math.max(seconds, 1e-9);
-            if (step % options.logEvery == 0 || step == options.steps) {
+            if (step % options.logEvery() == 0 || step == options.steps()) {
                 logTraining(loss.value(), norm, tokensPerSecond, seconds);
             }
             if (!validWindows.isEmpty()
-                    && ((options.evalEvery > 0 && step % options.evalEvery == 0) || step == options.steps)) {
+                    && ((options.evalEvery() > 0 && step % options.evalEvery() == 0) || step == options.steps())) {
                 evaluate();
             }
             boolean keepGoing = monitor.onStep(step, loss.value());
-            if ((options.checkpointEvery > 0 && step % options.checkpointEvery == 0) || step == options.steps
+            if ((options.checkpointEvery() > 0 && step % options.checkpointEvery() == 0) || step == options.steps()
                     || !keepGoing) {
                 Checkpoint.write(checkpointFile(), lm, step, options, priorSeconds + seconds, optimizer);
             }
             if (bar != null) {
                 bar.update(step - 1, String.format(Locale.ROOT, "loss %.3f, %,.0f tok/s, ETA %s", loss.value(),
-                        tokensPerSecond, eta((options.steps - step) * windowsPerStep * length / tokensPerSecond)));
+                        tokensPerSecond, eta((options.steps() - step) * windowsPerStep * length / tokensPerSecond)));
             }
             return keepGoing;
         }
@@ -345,16 +353,16 @@ public final class LmTrainer {
         private StepLoss accumulateGradients() {
             double loss = 0;
             boolean finite = true;
-            for (int micro = 0; micro < options.gradientAccumulation; micro++) {
+            for (int micro = 0; micro < options.gradAccum(); micro++) {
                 try (Batch batch = batches.next()) {
                     try (GradientCollector collector = trainer.newGradientCollector()) {
                         NDArray logits = trainer.forward(batch.getData()).head(); // [B, T, V]
                         NDArray batchLoss = trainer.getLoss().evaluate(batch.getLabels(), new NDList(logits));
-                        NDArray share = Tensors.scalar(batchLoss.getManager(), 1f / options.gradientAccumulation);
+                        NDArray share = Tensors.scalar(batchLoss.getManager(), 1f / options.gradAccum());
                         collector.backward(batchLoss.mul(share));
                         float value = batchLoss.getFloat();
                         finite &= Float.isFinite(value);
-                        loss += value / options.gradientAccumulation;
+                        loss += value / options.gradAccum();
                     }
                 }
             }
@@ -363,7 +371,7 @@ public final class LmTrainer {
 
         /** The STOP policy throws, naming the step and the last good checkpoint; SKIP drops the gradients. */
         private void dropNonFiniteStep(double loss, double norm) throws IOException {
-            if (options.nonFinite == TrainOptions.NonFinitePolicy.STOP) {
+            if (options.onNan() == TrainConfig.NonFinitePolicy.STOP) {
                 throw new TrainingDivergedException(String.format(Locale.ROOT,
                         "training diverged at step %d: loss %s, gradient norm %s%s; nothing was saved from "
                                 + "this step, the last good checkpoint is %s", step, loss, norm,
@@ -378,8 +386,8 @@ public final class LmTrainer {
         /** The optimizer step at this step's learning rate, gradients clipped to the global norm. */
         private void update(double norm) {
             optimizer.setStep(step);
-            optimizer.setGradientScale(options.gradientClip > 0 && norm > options.gradientClip
-                    ? (float) (options.gradientClip / norm) : 1f);
+            optimizer.setGradientScale(options.gradientClip() > 0 && norm > options.gradientClip()
+                    ? (float) (options.gradientClip() / norm) : 1f);
             trainer.step();
         }
 
@@ -395,11 +403,11 @@ public final class LmTrainer {
 
         /** Validation loss (and attention diagnostics if asked for), logged and told to the monitor. */
         private void evaluate() throws IOException {
-            lastValidLoss = validationLoss(lm, validWindows, options.batchSize);
+            lastValidLoss = validationLoss(lm, validWindows, options.batchSize());
             Map<String, Object> values = new LinkedHashMap<>();
             values.put("loss", lastValidLoss);
             values.put("perplexity", Math.exp(lastValidLoss));
-            if (options.validationAttentionStats) {
+            if (options.validationAttentionStats()) {
                 AttentionStats stats = validationAttention(lm, validWindows);
                 values.put("sparsity", stats.sparsity());
                 values.put("sparsityPerLayer", stats.sparsityPerLayer());
@@ -415,7 +423,7 @@ public final class LmTrainer {
         /** Writes the model file when the last step was reached, and sums up. */
         TrainResult finish() throws IOException {
             Path model = outDir.resolve(MODEL_FILE);
-            if (step == options.steps) {
+            if (step == options.steps()) {
                 lm.save(model);
             }
             double wall = (System.nanoTime() - started) / 1e9;
@@ -442,11 +450,11 @@ public final class LmTrainer {
     }
 
     private Tracker schedule() {
-        int warmup = options.resolvedWarmup();
+        int warmup = options.resolvedWarmupSteps();
         Tracker cosine = CosineTracker.builder()
-                .setBaseValue(options.learningRate)
+                .setBaseValue(options.learningRate())
                 .optFinalValue(options.resolvedMinLearningRate())
-                .setMaxUpdates(Math.max(1, options.steps - warmup))
+                .setMaxUpdates(Math.max(1, options.steps() - warmup))
                 .build();
         if (warmup == 0) {
             return cosine;
@@ -454,7 +462,7 @@ public final class LmTrainer {
         return WarmUpTracker.builder()
                 .setMainTracker(cosine)
                 .optWarmUpSteps(warmup)
-                .optWarmUpBeginValue(options.learningRate / (warmup + 1))
+                .optWarmUpBeginValue(options.learningRate() / (warmup + 1))
                 .build();
     }
 

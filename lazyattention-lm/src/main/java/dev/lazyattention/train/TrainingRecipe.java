@@ -14,13 +14,13 @@ import java.nio.file.Path;
 /**
  * The one training recipe every front end runs: documents, then a byte-level BPE tokenizer ({@link
  * BpeTrainer}, or one given), then the architecture (a preset with overrides), then a fresh {@link
- * LazyLanguageModel}, then {@link LmTrainer}, all from one {@link TrainingSettings}. Front ends (the {@code
+ * LazyLanguageModel}, then {@link LmTrainer}, all from one {@link TrainConfig}. Front ends (the {@code
  * lazyattn} commands, the CoreNLP and OpenNLP trainers, the Spark benchmark) only turn their own option
  * names into settings.
  *
  * <pre>{@code
  * TrainingRecipe recipe = TrainingRecipe.builder()
- *         .setSettings(TrainingSettings.builder().optPreset("small").optSteps(1000).build())
+ *         .setSettings(TrainConfig.builder().set(TrainConfig.PRESET, "small").set(TrainConfig.STEPS, 1000).build())
  *         .build();
  * try (TrainedModel trained = recipe.train(corpus, validation, Path.of("run"))) {
  *     System.out.println(trained.result().validLoss());
@@ -50,7 +50,7 @@ public final class TrainingRecipe {
         Listener NONE = new Listener() {};
     }
 
-    private final TrainingSettings settings;
+    private final TrainConfig settings;
     private final BpeTokenizer tokenizer;
     private final TrainingMonitor monitor;
     private final Listener listener;
@@ -67,11 +67,11 @@ public final class TrainingRecipe {
     }
 
     /** The recipe with {@code settings} and nothing else given. */
-    public static TrainingRecipe of(TrainingSettings settings) {
+    public static TrainingRecipe of(TrainConfig settings) {
         return builder().setSettings(settings).build();
     }
 
-    public TrainingSettings settings() {
+    public TrainConfig settings() {
         return settings;
     }
 
@@ -96,13 +96,8 @@ public final class TrainingRecipe {
      * language. The caller owns it.
      */
     public LazyLanguageModel createModel(BpeTokenizer tokenizer) {
-        return LazyLanguageModel.create(config(tokenizer), tokenizer, settings.device(), settings.seed(),
+        return LazyLanguageModel.create(config(tokenizer), tokenizer, settings.resolvedDevice(), settings.seed(),
                 settings.language());
-    }
-
-    /** The trainer's options of these settings. */
-    public TrainOptions trainOptions() {
-        return settings.trainOptions();
     }
 
     /**
@@ -141,32 +136,31 @@ public final class TrainingRecipe {
     /** The last stage alone: trains a model the caller brings (and keeps owning) with these settings. */
     public TrainResult train(LazyLanguageModel lm, int[] trainTokens, int[] validTokens, Path outDir)
             throws IOException {
-        return new LmTrainer(settings.trainOptions(), outDir).monitor(monitor).train(lm, trainTokens, validTokens);
+        return new LmTrainer(settings, outDir).monitor(monitor).train(lm, trainTokens, validTokens);
     }
 
     /**
-     * Continues the run in {@code outDir} from its checkpoint with the checkpoint's options: the steps
-     * become the settings' steps when {@link TrainingSettings#STEPS} was set and is higher, the progress bar
-     * and the device follow the settings. The documents are tokenized with the checkpoint's tokenizer.
+     * Continues the run in {@code outDir} from its checkpoint with the checkpoint's configuration: the steps
+     * become {@code steps} when that is higher, the progress bar and the device follow the settings. The
+     * documents are tokenized with the checkpoint's tokenizer.
      *
+     * @param steps the steps asked for, or null to end where the checkpoint's run was meant to end
      * @param valid validation documents, or null
      * @throws IllegalArgumentException if {@code outDir} holds no checkpoint
      * @see LmTrainer#resume
      */
-    public TrainResult resume(Path outDir, TextCorpus train, TextCorpus valid) throws IOException {
+    public TrainResult resume(Path outDir, Integer steps, TextCorpus train, TextCorpus valid) throws IOException {
         Path file = outDir.resolve(LmTrainer.CHECKPOINT_FILE);
         if (!Files.exists(file)) {
             throw new IllegalArgumentException("cannot resume: " + file + " does not exist");
         }
-        try (Checkpoint checkpoint = Checkpoint.load(file, settings.device())) {
-            TrainOptions saved = checkpoint.options();
-            // Without steps asked for, the run ends where it was meant to: the schedule's horizon stays.
-            int steps = settings.isSet(TrainingSettings.STEPS) ? Math.max(settings.steps(), saved.steps())
-                    : saved.steps();
-            TrainOptions options = saved.toBuilder().optSteps(steps).optProgressBar(settings.resolvedProgress())
-                    .build();
-            if (checkpoint.step() < steps) {
-                listener.resuming(checkpoint.step(), steps, file);
+        try (Checkpoint checkpoint = Checkpoint.load(file, settings.resolvedDevice())) {
+            TrainConfig saved = checkpoint.options();
+            int horizon = steps == null ? saved.steps() : Math.max(steps, saved.steps());
+            TrainConfig options = saved.toBuilder().set(TrainConfig.STEPS, horizon)
+                    .set(TrainConfig.PROGRESS, settings.resolvedProgress()).build();
+            if (checkpoint.step() < horizon) {
+                listener.resuming(checkpoint.step(), horizon, file);
             }
             BpeTokenizer tok = checkpoint.model().tokenizer();
             return new LmTrainer(options, outDir).monitor(monitor)
@@ -176,14 +170,14 @@ public final class TrainingRecipe {
 
     /** Builder of {@link TrainingRecipe}: the settings are required. */
     public static final class Builder {
-        private TrainingSettings settings;
+        private TrainConfig settings;
         private BpeTokenizer tokenizer;
         private TrainingMonitor monitor = TrainingMonitor.NONE;
         private Listener listener = Listener.NONE;
 
         private Builder() {}
 
-        public Builder setSettings(TrainingSettings settings) {
+        public Builder setSettings(TrainConfig settings) {
             this.settings = settings;
             return this;
         }

@@ -1,5 +1,17 @@
 package dev.lazyattention.testing;
 
+import static dev.lazyattention.train.TrainConfig.BATCH_SIZE;
+import static dev.lazyattention.train.TrainConfig.CHECKPOINT_EVERY;
+import static dev.lazyattention.train.TrainConfig.EVAL_EVERY;
+import static dev.lazyattention.train.TrainConfig.EVAL_WINDOWS;
+import static dev.lazyattention.train.TrainConfig.GRAD_ACCUM;
+import static dev.lazyattention.train.TrainConfig.LEARNING_RATE;
+import static dev.lazyattention.train.TrainConfig.LOG_EVERY;
+import static dev.lazyattention.train.TrainConfig.PROGRESS;
+import static dev.lazyattention.train.TrainConfig.SEED;
+import static dev.lazyattention.train.TrainConfig.STEPS;
+import static dev.lazyattention.train.TrainConfig.WARMUP_STEPS;
+
 import ai.djl.Device;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.data.TextCorpus;
@@ -8,8 +20,8 @@ import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.BpeTrainer;
 import dev.lazyattention.train.LmTrainer;
-import dev.lazyattention.train.TrainOptions;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.SettingBinder;
+import dev.lazyattention.train.TrainConfig;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -51,15 +63,16 @@ public final class TinyModels {
     }
 
     /** Options for a short, quiet training run, to adjust and build. */
-    public static TrainOptions.Builder quickOptions(int steps) {
-        return TrainOptions.builder().optSteps(steps).optBatchSize(8).optGradientAccumulation(1).optLearningRate(3e-3f)
-                .optWarmupSteps(5).optEvalEvery(0).optEvalWindows(8).optCheckpointEvery(0).optLogEvery(1)
-                .optProgressBar(false).optSeed(7);
+    public static TrainConfig.Builder quickOptions(int steps) {
+        return TrainConfig.builder().set(STEPS, steps).set(BATCH_SIZE, 8)
+                .set(GRAD_ACCUM, 1).set(LEARNING_RATE, 3e-3f).set(WARMUP_STEPS, 5)
+                .set(EVAL_EVERY, 0).set(EVAL_WINDOWS, 8).set(CHECKPOINT_EVERY, 0)
+                .set(LOG_EVERY, 1).set(PROGRESS, false).set(SEED, 7L);
     }
 
     /**
-     * Settings of a few-second run of the training recipe, as a front end would receive them: canonical
-     * name to text. Tests of the front ends spell these in their own option names and compare with {@link
+     * Settings of a few-second run of the training recipe, as a front end would receive them: setting key
+     * to text. Tests of the front ends spell these in their own option names and compare with {@link
      * #recipeSettings}. The weight decay, warmup and start token differ from the defaults, so that a front
      * end dropping them shows.
      */
@@ -82,10 +95,10 @@ public final class TinyModels {
     }
 
     /** {@link #recipeSettingsText} as settings. */
-    public static TrainingSettings recipeSettings(int steps) {
-        TrainingSettings.Builder b = TrainingSettings.builder();
-        recipeSettingsText(steps).forEach((name, text) -> b.optText(name, text, name));
-        return b.build();
+    public static TrainConfig recipeSettings(int steps) {
+        java.util.Map<String, String> text = recipeSettingsText(steps);
+        return SettingBinder.bind(TrainConfig.DEFAULTS, SettingBinder.FrontEnd.CORENLP,
+                name -> text.get(name.substring(SettingBinder.CORENLP_PREFIX.length())));
     }
 
     /** Trains a tiny model for {@code steps} steps into {@code folder}; returns the model file. */

@@ -1,5 +1,7 @@
 package dev.lazyattention.train;
 
+import static dev.lazyattention.train.TrainConfig.CHECKPOINT_EVERY;
+
 import ai.djl.Device;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.lm.LazyLanguageModel;
@@ -29,7 +31,7 @@ public final class TrainingChild {
             }
             Path dir = Path.of(args[1]);
             int steps = Integer.parseInt(args[2]);
-            TrainOptions options = TinyModels.quickOptions(steps).optCheckpointEvery(1).build();
+            TrainConfig options = TinyModels.quickOptions(steps).set(CHECKPOINT_EVERY, 1).build();
             Path checkpoint = dir.resolve(LmTrainer.CHECKPOINT_FILE);
             if (Files.exists(checkpoint)) {
                 try (Checkpoint cp = Checkpoint.load(checkpoint, Device.cpu())) {

@@ -1,5 +1,14 @@
 package dev.lazyattention.train;
 
+import static dev.lazyattention.train.TrainConfig.BATCH_SIZE;
+import static dev.lazyattention.train.TrainConfig.GRAD_ACCUM;
+import static dev.lazyattention.train.TrainConfig.LEARNING_RATE;
+import static dev.lazyattention.train.TrainConfig.PROGRESS;
+import static dev.lazyattention.train.TrainConfig.SEED;
+import static dev.lazyattention.train.TrainConfig.STEPS;
+import static dev.lazyattention.train.TrainConfig.WARMUP_STEPS;
+import static dev.lazyattention.train.TrainConfig.WEIGHT_DECAY;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,8 +56,9 @@ class TrainingRecipeTest {
         BpeTokenizer tokenizer = new BpeTrainer(300).train(corpus.documents());
         LmConfig config = LmConfig.preset("tiny").setVocabSize(tokenizer.vocabSize()).optContextLength(32)
                 .optBiasLength(32).optStartToken(true).build();
-        TrainOptions options = TrainOptions.builder().optSteps(3).optBatchSize(4).optGradientAccumulation(2)
-                .optLearningRate(0.003f).optWarmupSteps(1).optWeightDecay(0.05f).optSeed(11).optProgressBar(false)
+        TrainConfig options = TrainConfig.builder().set(STEPS, 3).set(BATCH_SIZE, 4).set(GRAD_ACCUM, 2)
+                .set(LEARNING_RATE, 0.003f).set(WARMUP_STEPS, 1).set(WEIGHT_DECAY, 0.05f).set(SEED, 11L)
+                .set(PROGRESS, false)
                 .build();
         TrainResult byHand;
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, Device.cpu(), 11)) {
@@ -84,11 +94,10 @@ class TrainingRecipeTest {
     @Test
     void resumeKeepsTheCheckpointsHorizonUnlessMoreStepsAreAsked() throws IOException {
         Path out = dir.resolve("run");
-        TrainingSettings three = TinyModels.recipeSettings(3);
+        TrainConfig three = TinyModels.recipeSettings(3);
         TrainingRecipe.of(three).train(TinyModels.trainCorpus(), null, out).close();
-        TrainingSettings unset = three.toBuilder().unset(TrainingSettings.STEPS).build();
         assertEquals(TrainResult.Outcome.ALREADY_FINISHED,
-                TrainingRecipe.of(unset).resume(out, TinyModels.trainCorpus(), null).outcome());
+                TrainingRecipe.of(three).resume(out, null, TinyModels.trainCorpus(), null).outcome());
         AtomicInteger resumedAt = new AtomicInteger(-1);
         TrainResult five = TrainingRecipe.builder().setSettings(TinyModels.recipeSettings(5))
                 .optListener(new TrainingRecipe.Listener() {
@@ -96,15 +105,15 @@ class TrainingRecipeTest {
                     public void resuming(int step, int steps, Path checkpoint) {
                         resumedAt.set(step);
                     }
-                }).build().resume(out, TinyModels.trainCorpus(), null);
+                }).build().resume(out, 5, TinyModels.trainCorpus(), null);
         assertEquals(3, resumedAt.get());
         assertEquals(TrainResult.Outcome.TRAINED, five.outcome());
         assertEquals(5, five.steps());
         // Fewer steps than the checkpoint's horizon cannot shorten it: the run is finished.
         assertEquals(TrainResult.Outcome.ALREADY_FINISHED,
-                TrainingRecipe.of(TinyModels.recipeSettings(4)).resume(out, TinyModels.trainCorpus(), null).outcome());
+                TrainingRecipe.of(TinyModels.recipeSettings(4)).resume(out, 4, TinyModels.trainCorpus(), null).outcome());
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
-                () -> TrainingRecipe.of(three).resume(dir.resolve("nothing"), TinyModels.trainCorpus(), null));
+                () -> TrainingRecipe.of(three).resume(dir.resolve("nothing"), 3, TinyModels.trainCorpus(), null));
         assertTrue(none.getMessage().contains("does not exist"), none.getMessage());
     }
 

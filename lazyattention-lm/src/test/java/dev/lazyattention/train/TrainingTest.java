@@ -1,5 +1,10 @@
 package dev.lazyattention.train;
 
+import static dev.lazyattention.train.TrainConfig.CHECKPOINT_EVERY;
+import static dev.lazyattention.train.TrainConfig.GRAD_ACCUM;
+import static dev.lazyattention.train.TrainConfig.ON_NAN;
+import static dev.lazyattention.train.TrainConfig.SEQUENCE_LENGTH;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -64,7 +69,7 @@ class TrainingTest {
         double[] uninterrupted = lossCurve("whole", 12);
 
         Path out = dir.resolve("interrupted");
-        TrainOptions options = TinyModels.quickOptions(12).optGradientAccumulation(2).optCheckpointEvery(3).build();
+        TrainConfig options = TinyModels.quickOptions(12).set(GRAD_ACCUM, 2).set(CHECKPOINT_EVERY, 3).build();
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
             TrainResult first = new LmTrainer(options, out)
                     .monitor(new TrainingMonitor() {
@@ -102,7 +107,7 @@ class TrainingTest {
         for (Path p : unrelated) {
             Files.writeString(p, "keep me");
         }
-        TrainOptions options = TinyModels.quickOptions(4).build();
+        TrainConfig options = TinyModels.quickOptions(4).build();
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
             new LmTrainer(options, out).train(lm, train(lm), valid(lm));
         }
@@ -158,7 +163,7 @@ class TrainingTest {
     @Test
     void resumingAFinishedRunSucceedsAndLeavesTheModelUnchanged() throws IOException {
         Path out = dir.resolve("finished");
-        TrainOptions options = TinyModels.quickOptions(3).build();
+        TrainConfig options = TinyModels.quickOptions(3).build();
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
             new LmTrainer(options, out).train(lm, train(lm), valid(lm));
         }
@@ -189,7 +194,7 @@ class TrainingTest {
         Path modelFile = out.resolve(LmTrainer.MODEL_FILE);
         Path checkpointFile = out.resolve(LmTrainer.CHECKPOINT_FILE);
         byte[] afterThree = Files.readAllBytes(modelFile);
-        TrainOptions five = TinyModels.quickOptions(5).build();
+        TrainConfig five = TinyModels.quickOptions(5).build();
         try (Checkpoint atThree = Checkpoint.load(checkpointFile, Device.cpu())) {
             LazyLanguageModel lm = atThree.model();
             assertEquals(TrainResult.Outcome.TRAINED, new LmTrainer(five, out).resume(atThree, train(lm), valid(lm))
@@ -216,7 +221,7 @@ class TrainingTest {
     }
 
     /** Resumes the run in {@code out} from its checkpoint file, as the command line does. */
-    private static TrainResult resumeFromFile(TrainOptions options, Path out) throws IOException {
+    private static TrainResult resumeFromFile(TrainConfig options, Path out) throws IOException {
         try (Checkpoint checkpoint = Checkpoint.load(out.resolve(LmTrainer.CHECKPOINT_FILE), Device.cpu())) {
             LazyLanguageModel lm = checkpoint.model();
             return new LmTrainer(options, out).resume(checkpoint, train(lm), valid(lm));
@@ -241,7 +246,8 @@ class TrainingTest {
     private double[] lossCurve(String name, int steps) throws IOException {
         Path out = dir.resolve(name);
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
-            new LmTrainer(TinyModels.quickOptions(steps).optGradientAccumulation(2).build(), out).train(lm, train(lm), valid(lm));
+            new LmTrainer(TinyModels.quickOptions(steps)
+                    .set(GRAD_ACCUM, 2).build(), out).train(lm, train(lm), valid(lm));
         }
         return trainLosses(out.resolve(LmTrainer.METRICS_FILE));
     }
@@ -261,7 +267,7 @@ class TrainingTest {
     @Test
     void divergenceStopsWithAClearMessageAndKeepsTheLastCheckpoint() throws IOException {
         Path out = dir.resolve("diverge");
-        TrainOptions options = TinyModels.quickOptions(4).optCheckpointEvery(4).build();
+        TrainConfig options = TinyModels.quickOptions(4).set(CHECKPOINT_EVERY, 4).build();
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
             new LmTrainer(options, out).train(lm, train(lm), valid(lm));
         }
@@ -272,7 +278,7 @@ class TrainingTest {
             LazyLanguageModel lm = checkpoint.model();
             poison(lm);
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-                    () -> new LmTrainer(TinyModels.quickOptions(8).optCheckpointEvery(1).build(), out)
+                    () -> new LmTrainer(TinyModels.quickOptions(8).set(CHECKPOINT_EVERY, 1).build(), out)
                             .resume(checkpoint, train(lm), valid(lm)));
             assertTrue(e.getMessage().contains("training diverged at step 5"), e.getMessage());
             assertTrue(e.getMessage().contains(checkpointFile.toString()), e.getMessage());
@@ -288,7 +294,7 @@ class TrainingTest {
         Path out = dir.resolve("skip");
         try (LazyLanguageModel lm = TinyModels.fresh(AttentionVariant.LAZY, 5)) {
             poison(lm);
-            TrainOptions options = TinyModels.quickOptions(3).optNonFinite(TrainOptions.NonFinitePolicy.SKIP).build();
+            TrainConfig options = TinyModels.quickOptions(3).set(ON_NAN, TrainConfig.NonFinitePolicy.SKIP).build();
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> new LmTrainer(options, out).train(lm, train(lm), valid(lm)));
             assertTrue(e.getMessage().contains("NaN"), e.getMessage());
@@ -314,7 +320,8 @@ class TrainingTest {
                     () -> new LmTrainer(TinyModels.quickOptions(0).build(), dir.resolve("zero")).train(lm, train(lm), null));
             assertEquals("steps must be >= 1, got 0", zero.getMessage());
             IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
-                    () -> new LmTrainer(TinyModels.quickOptions(2).optSequenceLength(33).build(), dir.resolve("long"))
+                    () -> new LmTrainer(TinyModels.quickOptions(2)
+                            .set(SEQUENCE_LENGTH, 33).build(), dir.resolve("long"))
                             .train(lm, train(lm), null));
             assertTrue(tooLong.getMessage().contains("longer than the model's context length 32"));
             Files.createDirectories(dir.resolve("taken"));

@@ -2,6 +2,7 @@ package dev.lazyattention.opennlp;
 
 import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.train.TrainConfig;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
 import opennlp.tools.util.ObjectStream;
@@ -33,9 +34,8 @@ final class DocumentTrainer {
         if (documents == null) {
             throw new IllegalArgumentException("documents must not be null");
         }
-        TrainingSettings settings = TrainingSettings.from(params);
-        dev.lazyattention.train.TrainingSettings recipe = settings.recipeSettings().toBuilder()
-                .optLanguage(language.trim()).build();
+        OpenNlpTrainingParameters settings = OpenNlpTrainingParameters.from(params);
+        TrainConfig recipe = settings.recipeSettings().toBuilder().set(TrainConfig.LANGUAGE, language.trim()).build();
         TextCorpus corpus = TextCorpus.of(read(documents), "training documents");
         boolean temporary = settings.outputDir() == null;
         Path out = temporary ? Files.createTempDirectory("lazylm-opennlp-train-") : settings.outputDir();

@@ -155,7 +155,7 @@ public final class LazyAttentionModel extends BaseModel implements AutoCloseable
     }
 
     /**
-     * Trains a tokenizer and a model on {@code documents} the OpenNLP way; see {@link TrainingSettings} for
+     * Trains a tokenizer and a model on {@code documents} the OpenNLP way; see {@link OpenNlpTrainingParameters} for
      * the parameters ({@code Iterations} is the number of optimizer steps, {@code lazylm.*} the model and
      * training options).
      *

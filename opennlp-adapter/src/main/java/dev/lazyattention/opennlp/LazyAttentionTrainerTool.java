@@ -31,7 +31,7 @@ import java.util.Locale;
  * default) a document is a paragraph: text between blank lines, its line breaks kept; with {@code
  * -documents line} every non-blank line is a document. The model sees {@code <|endoftext|>} between
  * documents. The parameters file is an OpenNLP training parameters file ({@code Iterations} and the {@code
- * lazylm.*} names of {@link TrainingSettings}); {@code -iterations} overrides its {@code Iterations}, and
+ * lazylm.*} names of {@link OpenNlpTrainingParameters}); {@code -iterations} overrides its {@code Iterations}, and
  * {@code -threads} its {@code lazylm.threads}. A progress bar is shown on a terminal unless the parameters
  * say {@code lazylm.progress=false}, as everywhere the recipe trains. An unknown argument is refused with the closest known one.
  */
@@ -84,11 +84,11 @@ public final class LazyAttentionTrainerTool extends LazyAttentionCmdLineTool {
         CmdLineUtil.checkOutputFile("output model", params.getModel());
         TrainingParameters training = loadParameters(params.getParams());
         if (params.getIterations() != null) {
-            training.put(TrainingSettings.ITERATIONS, params.getIterations());
+            training.put(OpenNlpTrainingParameters.ITERATIONS, params.getIterations());
         }
         Integer threads = threads(params.getThreads());
         if (threads != null) {
-            training.put(TrainingSettings.THREADS, threads);
+            training.put(OpenNlpTrainingParameters.THREADS, threads);
         }
         List<String> documents = readDocuments(params.getData(), params.getDocuments());
         out.printf(Locale.ROOT, "Training on %d documents from %s%n", documents.size(), params.getData());

@@ -56,7 +56,7 @@ class CmdLineToolsTest {
         Path params = dir.resolve("train.properties");
         Files.writeString(params, String.join("\n", "Iterations=100", "lazylm.preset=tiny", "lazylm.contextLength=32",
                 "lazylm.vocabSize=300", "lazylm.batchSize=4", "lazylm.gradAccum=1", "lazylm.device=cpu",
-                "lazylm.progressBar=false", ""));
+                "lazylm.progress=false", ""));
         return params;
     }
 

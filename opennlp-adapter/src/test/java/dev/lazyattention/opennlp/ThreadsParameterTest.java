@@ -30,16 +30,16 @@ class ThreadsParameterTest {
 
     @Test
     void theTrainingParameterIsReadAndBadCountsAreRefusedNamingIt() {
-        assertNull(TrainingSettings.from(null).threads());
-        assertEquals(2, TrainingSettings.from(with(TrainingSettings.THREADS, "2")).threads());
+        assertNull(OpenNlpTrainingParameters.from(null).threads());
+        assertEquals(2, OpenNlpTrainingParameters.from(with(OpenNlpTrainingParameters.THREADS, "2")).threads());
         for (String bad : new String[] {"0", "-1", "two"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> TrainingSettings.from(with(TrainingSettings.THREADS, bad)));
+                    () -> OpenNlpTrainingParameters.from(with(OpenNlpTrainingParameters.THREADS, bad)));
             assertTrue(e.getMessage().startsWith("lazylm.threads"), e.getMessage());
             assertTrue(e.getMessage().contains(bad), e.getMessage());
         }
         IllegalArgumentException typo = assertThrows(IllegalArgumentException.class,
-                () -> TrainingSettings.from(with("lazylm.thread", "2")));
+                () -> OpenNlpTrainingParameters.from(with("lazylm.thread", "2")));
         assertTrue(typo.getMessage().contains("did you mean lazylm.threads?"), typo.getMessage());
     }
 

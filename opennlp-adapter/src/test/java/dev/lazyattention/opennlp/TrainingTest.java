@@ -8,6 +8,8 @@ import dev.lazyattention.lm.ModelFileFormat;
 import dev.lazyattention.testing.SyntheticCorpus;
 import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.train.LmTrainer;
+import dev.lazyattention.train.Setting;
+import dev.lazyattention.train.TrainConfig;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
 import opennlp.tools.util.ObjectStream;
@@ -40,16 +42,16 @@ class TrainingTest {
     /** A tiny, quick configuration. */
     private TrainingParameters tiny(int steps) {
         TrainingParameters p = new TrainingParameters();
-        p.put(TrainingSettings.ITERATIONS, steps);
-        p.put(TrainingSettings.PRESET, "tiny");
-        p.put(TrainingSettings.CONTEXT_LENGTH, 32);
-        p.put(TrainingSettings.VOCAB_SIZE, 320);
-        p.put(TrainingSettings.BATCH_SIZE, 8);
-        p.put(TrainingSettings.GRAD_ACCUM, 1);
-        p.put(TrainingSettings.LEARNING_RATE, 3e-3);
-        p.put(TrainingSettings.WARMUP_STEPS, 5);
-        p.put(TrainingSettings.SEED, 7);
-        p.put(TrainingSettings.DEVICE, "cpu");
+        p.put(OpenNlpTrainingParameters.ITERATIONS, steps);
+        p.put("lazylm.preset", "tiny");
+        p.put("lazylm.contextLength", 32);
+        p.put("lazylm.vocabSize", 320);
+        p.put("lazylm.batchSize", 8);
+        p.put("lazylm.gradAccum", 1);
+        p.put("lazylm.learningRate", 3e-3);
+        p.put("lazylm.warmupSteps", 5);
+        p.put("lazylm.seed", 7);
+        p.put("lazylm.device", "cpu");
         return p;
     }
 
@@ -57,7 +59,7 @@ class TrainingTest {
     void trainingFromAnObjectStreamLearnsTheText() throws IOException {
         TrainingParameters params = tiny(40);
         Path out = dir.resolve("run");
-        params.put(TrainingSettings.OUTPUT_DIR, out.toString());
+        params.put(OpenNlpTrainingParameters.OUTPUT_DIR, out.toString());
         String heldOut = String.join(" ", SyntheticCorpus.documents(3, 99));
         try (ObjectStream<String> documents = ObjectStreamUtils.createObjectStream(SyntheticCorpus.documents(300, 4));
                 LazyAttentionModel model = LazyAttentionModel.train("en", documents, params)) {
@@ -116,7 +118,7 @@ class TrainingTest {
         "lazylm.gradAccum|two",
         "lazylm.warmupSteps|-3",
         "lazylm.device|tpu",
-        "lazylm.progressBar|maybe",
+        "lazylm.progress|maybe",
         "lazylm.preset|' '",
         "lazylm.vocabulary|512"})
     void aBadParameterIsNamedBeforeAnyDocumentIsRead(String name, String value) {
@@ -134,10 +136,10 @@ class TrainingTest {
     void anOutputDirThatIsAFileIsRefused() throws IOException {
         File file = Files.createFile(dir.resolve("taken")).toFile();
         TrainingParameters params = tiny(2);
-        params.put(TrainingSettings.OUTPUT_DIR, file.toString());
+        params.put(OpenNlpTrainingParameters.OUTPUT_DIR, file.toString());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> LazyAttentionModel.train("en", ObjectStreamUtils.createObjectStream("text"), params));
-        assertTrue(e.getMessage().contains(TrainingSettings.OUTPUT_DIR), e.getMessage());
+        assertTrue(e.getMessage().contains(OpenNlpTrainingParameters.OUTPUT_DIR), e.getMessage());
     }
 
     @Test
@@ -154,11 +156,11 @@ class TrainingTest {
 
     @Test
     void defaultsFollowThePresetAndOpenNlpsIterations() {
-        TrainingSettings defaults = TrainingSettings.from(null);
-        assertEquals(TrainingSettings.DEFAULT_ITERATIONS, defaults.iterations());
+        OpenNlpTrainingParameters defaults = OpenNlpTrainingParameters.from(null);
+        assertEquals(1000, defaults.iterations());
         assertEquals(4096, defaults.vocabSize()); // the small preset's
         TrainingParameters openNlpDefaults = TrainingParameters.defaultParams(); // Algorithm MAXENT, Iterations 100, ...
-        assertEquals(100, TrainingSettings.from(openNlpDefaults).iterations());
+        assertEquals(100, OpenNlpTrainingParameters.from(openNlpDefaults).iterations());
     }
 
     @Test
@@ -167,7 +169,7 @@ class TrainingTest {
         TinyModels.recipeSettingsText(3).forEach((name, value) ->
                 params.put(name.equals("steps") ? "Iterations" : "lazylm." + name, value));
         Path out = dir.resolve("opennlp");
-        params.put(TrainingSettings.OUTPUT_DIR, out.toString());
+        params.put(OpenNlpTrainingParameters.OUTPUT_DIR, out.toString());
         List<String> documents = SyntheticCorpus.documents(80, 6);
         byte[] weights;
         try (LazyAttentionModel model = LazyAttentionModel.train("en", ObjectStreamUtils.createObjectStream(documents),
@@ -175,7 +177,7 @@ class TrainingTest {
             assertEquals("en", model.languageModel().language());
             weights = ModelFile.read(out.resolve(LmTrainer.MODEL_FILE)).get(ModelFileFormat.PARAMETERS);
         }
-        try (TrainedModel direct = TrainingRecipe.of(TinyModels.recipeSettings(3).toBuilder().optLanguage("en").build())
+        try (TrainedModel direct = TrainingRecipe.of(TinyModels.recipeSettings(3).toBuilder().set(TrainConfig.LANGUAGE, "en").build())
                 .train(TextCorpus.of(documents, "documents"), null, dir.resolve("direct"))) {
             assertArrayEquals(ModelFile.read(direct.result().model()).get(ModelFileFormat.PARAMETERS), weights);
         }
@@ -192,34 +194,34 @@ class TrainingTest {
     private void assertRefused(String name, String value, String suggestion) {
         TrainingParameters params = tiny(2);
         params.put(name, value);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingSettings.from(params));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OpenNlpTrainingParameters.from(params));
         assertTrue(e.getMessage().contains(name) && e.getMessage().contains(suggestion), e.getMessage());
     }
 
     @Test
-    void everyDefaultIsTheSettingsTypesOwnAndEarlierNamesStillWork() {
-        assertEquals(dev.lazyattention.train.TrainingSettings.defaults(), TrainingSettings.from(null).recipeSettings());
-        for (dev.lazyattention.train.TrainingSettings.Setting<?> s : dev.lazyattention.train.TrainingSettings.all()) {
-            String expected = s.name().equals("steps") ? "Iterations"
-                    : s.name().equals("language") ? null : "lazylm." + s.name();
-            assertEquals(expected, TrainingSettings.parameter(s), s.name());
+    void everyDefaultIsTheConfigurationsOwnAndStepsHaveBothNames() {
+        assertEquals(TrainConfig.DEFAULTS, OpenNlpTrainingParameters.from(null).recipeSettings());
+        for (Setting<?> s : TrainConfig.SETTINGS) {
+            String expected = s.key().equals("steps") ? "Iterations"
+                    : s.key().equals("language") ? null : "lazylm." + s.key();
+            assertEquals(expected, OpenNlpTrainingParameters.parameter(s), s.key());
         }
-        TrainingParameters old = new TrainingParameters();
-        old.put("lazylm.progressBar", "false");
-        old.put("lazylm.steps", "5");
-        dev.lazyattention.train.TrainingSettings read = TrainingSettings.from(old).recipeSettings();
+        TrainingParameters named = new TrainingParameters();
+        named.put("lazylm.progress", "false");
+        named.put("lazylm.steps", "5");
+        TrainConfig read = OpenNlpTrainingParameters.from(named).recipeSettings();
         assertFalse(read.resolvedProgress());
         assertEquals(5, read.steps());
         TrainingParameters both = new TrainingParameters();
-        both.put("lazylm.progressBar", "false");
-        both.put("lazylm.progress", "true");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingSettings.from(both));
-        assertTrue(e.getMessage().contains("lazylm.progress") && e.getMessage().contains("lazylm.progressBar"),
-                e.getMessage());
+        both.put("Iterations", 5);
+        both.put("lazylm.steps", "6");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OpenNlpTrainingParameters.from(both));
+        assertTrue(e.getMessage().contains("Iterations") && e.getMessage().contains("lazylm.steps"), e.getMessage());
         TrainingParameters agreeing = new TrainingParameters();
         agreeing.put("Iterations", 5);
         agreeing.put("lazylm.steps", "5");
-        assertEquals(5, TrainingSettings.from(agreeing).iterations());
-        assertNull(TrainingSettings.from(null).outputDir());
+        assertEquals(5, OpenNlpTrainingParameters.from(agreeing).iterations());
+        assertNull(OpenNlpTrainingParameters.from(null).outputDir());
     }
 }

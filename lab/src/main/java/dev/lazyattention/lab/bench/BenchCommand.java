@@ -1,5 +1,18 @@
 package dev.lazyattention.lab.bench;
 
+import static dev.lazyattention.train.TrainConfig.ATTENTION;
+import static dev.lazyattention.train.TrainConfig.BATCH_SIZE;
+import static dev.lazyattention.train.TrainConfig.CHECKPOINT_EVERY;
+import static dev.lazyattention.train.TrainConfig.DEVICE;
+import static dev.lazyattention.train.TrainConfig.EVAL_EVERY;
+import static dev.lazyattention.train.TrainConfig.GRAD_ACCUM;
+import static dev.lazyattention.train.TrainConfig.LOG_EVERY;
+import static dev.lazyattention.train.TrainConfig.PRESET;
+import static dev.lazyattention.train.TrainConfig.PROGRESS;
+import static dev.lazyattention.train.TrainConfig.SEED;
+import static dev.lazyattention.train.TrainConfig.STEPS;
+import static dev.lazyattention.train.TrainConfig.VOCAB_SIZE;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -23,7 +36,7 @@ import dev.lazyattention.train.ClosestName;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingMonitor;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.TrainConfig;
 import edu.stanford.nlp.ling.CoreAnnotations;
 import edu.stanford.nlp.pipeline.Annotation;
 import edu.stanford.nlp.pipeline.StanfordCoreNLP;
@@ -68,14 +81,14 @@ public final class BenchCommand implements Callable<Integer> {
     /** Every phase --phases accepts, in the order they run. */
     static final String PHASE_NAMES = "matmul, train, score, generate, chunked, corenlp, leaks, layer, threads";
 
-    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET, paramLabel = "tiny|mini|small|base",
+    @Option(names = "--preset", defaultValue = TrainConfig.DEFAULT_PRESET, paramLabel = "tiny|mini|small|base",
             description = "Model preset (default: ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--steps", defaultValue = "12", paramLabel = "N", description = "Timed training steps per variant (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = {"--batch-size", "--micro-batch"}, defaultValue = "" + TrainingSettings.DEFAULT_BATCH_SIZE,
+    @Option(names = "--batch-size", defaultValue = "" + TrainConfig.DEFAULT_BATCH_SIZE,
             paramLabel = "1|2|4|8|16",
             description = "Windows per forward pass in training; 16 / this many accumulation steps (default: ${DEFAULT-VALUE}).")
     int microBatch;
@@ -321,10 +334,10 @@ public final class BenchCommand implements Callable<Integer> {
      * The timed runs' recipe: the preset with {@code variant}, 16 windows a step as --batch-size windows per
      * forward pass, no validation, no checkpoint but the last, seed 1.
      */
-    private TrainingSettings trainingSettings(AttentionVariant variant, int totalSteps) {
-        return TrainingSettings.builder().optPreset(preset).optAttention(variant).optSteps(totalSteps)
-                .optBatchSize(microBatch).optGradAccum(16 / microBatch).optEvalEvery(0).optCheckpointEvery(0)
-                .optProgress(false).optLogEvery(1000).optSeed(1).optDevice(device.text()).build();
+    private TrainConfig trainingSettings(AttentionVariant variant, int totalSteps) {
+        return TrainConfig.builder().set(PRESET, preset).set(ATTENTION, variant).set(STEPS, totalSteps)
+                .set(BATCH_SIZE, microBatch).set(GRAD_ACCUM, 16 / microBatch).set(EVAL_EVERY, 0)
+                .set(CHECKPOINT_EVERY, 0).set(PROGRESS, false).set(LOG_EVERY, 1000).set(SEED, 1L).set(DEVICE, device.text()).build();
     }
 
     private void score() {
@@ -510,9 +523,9 @@ public final class BenchCommand implements Callable<Integer> {
             Path dir = Files.createTempDirectory("lazyattn-bench");
             try {
                 List<Long> trainSamples = new ArrayList<>();
-                TrainingSettings tiny = TrainingSettings.builder().optPreset("tiny").optSteps(2000).optBatchSize(8)
-                        .optGradAccum(1).optEvalEvery(0).optCheckpointEvery(0).optProgress(false).optLogEvery(1000)
-                        .optSeed(1).optDevice(device.text()).build();
+                TrainConfig tiny = TrainConfig.builder().set(PRESET, "tiny").set(STEPS, 2000).set(BATCH_SIZE, 8)
+                        .set(GRAD_ACCUM, 1).set(EVAL_EVERY, 0).set(CHECKPOINT_EVERY, 0).set(PROGRESS, false)
+                        .set(LOG_EVERY, 1000).set(SEED, 1L).set(DEVICE, device.text()).build();
                 Path model;
                 try (TrainedModel trained = TrainingRecipe.builder().setSettings(tiny).optTokenizer(tokenizer)
                         .optMonitor(new TrainingMonitor() {
@@ -581,7 +594,8 @@ public final class BenchCommand implements Callable<Integer> {
     /** A BPE of the preset's size, at most 4,096 tokens, from the embedded English corpus. */
     private BpeTokenizer syntheticTokenizer() throws Exception {
         int size = LmConfig.preset(preset).build().vocabSize();
-        return TrainingRecipe.of(TrainingSettings.builder().optPreset(preset).optVocabSize(Math.min(size, 4096)).build())
+        return TrainingRecipe.of(TrainConfig.builder().set(PRESET, preset)
+                .set(VOCAB_SIZE, Math.min(size, 4096)).build())
                 .tokenizer(TextCorpus.of(EuroparlEnglish.documents(), "Europarl English"));
     }
 

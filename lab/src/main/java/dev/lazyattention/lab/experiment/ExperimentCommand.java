@@ -19,7 +19,8 @@ import dev.lazyattention.train.LmTrainer;
 import dev.lazyattention.train.TrainResult;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.Setting;
+import dev.lazyattention.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
@@ -38,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 
 /** {@code lazyattn experiment}. */
 @Command(name = "experiment", mixinStandardHelpOptions = true, modelTransformer = ExperimentCommand.Settings.class,
@@ -52,8 +54,8 @@ public final class ExperimentCommand implements Callable<Integer> {
     static final class Settings implements IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            return SettingOptions.addTo(spec, TrainingSettings.defaults(),
-                    SettingOptions.allBut(TrainingSettings.ATTENTION));
+            return SettingOptions.addTo(spec, TrainConfig.DEFAULTS,
+                    SettingOptions.allBut(TrainConfig.ATTENTION));
         }
     }
 
@@ -106,7 +108,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     boolean reportOnly;
 
     /** The settings of every variant's run (the variant sets the attention). */
-    private TrainingSettings settings;
+    private TrainConfig settings;
 
     private int tokenizerVocabSize;
 
@@ -119,7 +121,7 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        settings = experimentSettings(SettingOptions.read(spec, TrainingSettings.defaults()));
+        settings = experimentSettings(SettingOptions.read(spec, TrainConfig.DEFAULTS), s -> SettingOptions.given(spec, s));
         List<Run> list = runs();
         if (!reportOnly) {
             run(list);
@@ -147,16 +149,16 @@ public final class ExperimentCommand implements Callable<Integer> {
     }
 
     /** The experiment's own cadence where none was given: 20 validations with attention statistics, 10 checkpoints. */
-    static TrainingSettings experimentSettings(TrainingSettings given) {
-        TrainingSettings.Builder b = given.toBuilder();
-        if (!given.isSet(TrainingSettings.EVAL_EVERY)) {
-            b.optEvalEvery(Math.max(1, given.steps() / 20));
+    static TrainConfig experimentSettings(TrainConfig given, Predicate<Setting<?>> isGiven) {
+        TrainConfig.Builder b = given.toBuilder();
+        if (!isGiven.test(TrainConfig.EVAL_EVERY)) {
+            b.set(TrainConfig.EVAL_EVERY, Math.max(1, given.steps() / 20));
         }
-        if (!given.isSet(TrainingSettings.CHECKPOINT_EVERY)) {
-            b.optCheckpointEvery(Math.max(1, given.steps() / 10));
+        if (!isGiven.test(TrainConfig.CHECKPOINT_EVERY)) {
+            b.set(TrainConfig.CHECKPOINT_EVERY, Math.max(1, given.steps() / 10));
         }
-        if (!given.isSet(TrainingSettings.VALIDATION_ATTENTION_STATS)) {
-            b.optValidationAttentionStats(true);
+        if (!isGiven.test(TrainConfig.VALIDATION_ATTENTION_STATS)) {
+            b.set(TrainConfig.VALIDATION_ATTENTION_STATS, true);
         }
         return b.build();
     }
@@ -204,7 +206,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                 continue;
             }
             TrainingRecipe recipe = TrainingRecipe.builder()
-                    .setSettings(settings.toBuilder().optAttention(variant).optSeed(run.seed()).build())
+                    .setSettings(settings.toBuilder().set(TrainConfig.ATTENTION, variant).set(TrainConfig.SEED, run.seed()).build())
                     .optTokenizer(tokenizer)
                     .optListener(new TrainingRecipe.Listener() {
                         @Override
@@ -221,7 +223,8 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (Files.exists(dir.resolve(LmTrainer.MODEL_FILE))) {
                 result = null;
             } else if (Files.exists(dir.resolve(LmTrainer.CHECKPOINT_FILE))) {
-                result = recipe.resume(dir, train, valid);
+                result = recipe.resume(dir, SettingOptions.given(spec, TrainConfig.STEPS) ? settings.steps() : null,
+                        train, valid);
             } else {
                 try (TrainedModel trained = recipe.train(tokenizer, trainTokens, validTokens, dir)) {
                     result = trained.result();
@@ -233,7 +236,7 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     private void evaluate(Run run, Path dir, TextCorpus valid, TextCorpus heldOut,
             List<MultipleChoice.Item> piqaItems, TrainResult result) throws IOException {
-        try (LazyLanguageModel lm = LazyLanguageModel.load(dir.resolve(LmTrainer.MODEL_FILE), settings.device())) {
+        try (LazyLanguageModel lm = LazyLanguageModel.load(dir.resolve(LmTrainer.MODEL_FILE), settings.resolvedDevice())) {
             long t = System.nanoTime();
             EvalResult eval = new CorpusEvaluator(lm, ScoringOptions.defaults(lm.config().contextLength())
                     .withAttentionStats(true).withCollapse(true).withBatchSize(4)).evaluate(valid);
@@ -279,9 +282,9 @@ public final class ExperimentCommand implements Callable<Integer> {
         m.put("batchSize", settings.batchSize());
         m.put("gradientAccumulation", settings.gradAccum());
         m.put("learningRate", settings.learningRate());
-        m.put("weightDecay", settings.get(TrainingSettings.WEIGHT_DECAY));
+        m.put("weightDecay", settings.weightDecay());
         m.put("contextLength", settings.config(tokenizerVocabSize).contextLength());
-        m.put("startToken", settings.get(TrainingSettings.START_TOKEN));
+        m.put("startToken", settings.startToken());
         m.put("seed", settings.seed());
         m.put("trainFiles", trainFiles.stream().map(Path::toString).toList());
         m.put("validFiles", validFiles.stream().map(Path::toString).toList());

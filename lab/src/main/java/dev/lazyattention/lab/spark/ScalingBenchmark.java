@@ -8,7 +8,7 @@ import dev.lazyattention.spark.OutputLevel;
 import dev.lazyattention.spark.ScoringConfig;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.TrainConfig;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -56,7 +56,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
     @Option(names = "--model", description = "a .lazylm.zip (default: a fresh model of --preset)")
     Path model;
 
-    @Option(names = "--preset", defaultValue = TrainingSettings.DEFAULT_PRESET, description = "preset of the fresh model")
+    @Option(names = "--preset", defaultValue = TrainConfig.DEFAULT_PRESET, description = "preset of the fresh model")
     String preset;
 
     @Option(names = {"--vocab-size", "--vocab"}, description = "fresh model's BPE vocabulary (default: the preset's)")
@@ -170,10 +170,8 @@ public final class ScalingBenchmark implements Callable<Integer> {
 
     /** The training recipe's tokenizer and fresh model of the preset, on the CPU, without training. */
     private Path freshModel(List<String> texts) throws IOException {
-        TrainingSettings.Builder settings = TrainingSettings.builder().optPreset(preset).optDevice("cpu");
-        if (vocab != null) {
-            settings.optVocabSize(vocab);
-        }
+        TrainConfig.Builder settings = TrainConfig.builder().set(TrainConfig.PRESET, preset)
+                .set(TrainConfig.DEVICE, "cpu").set(TrainConfig.VOCAB_SIZE, vocab);
         TrainingRecipe recipe = TrainingRecipe.of(settings.build());
         BpeTokenizer tokenizer = recipe.tokenizer(TextCorpus.of(texts, input.toString()));
         Path file = Files.createTempFile("scaling-", ".lazylm.zip");

@@ -1,5 +1,11 @@
 package dev.lazyattention.examples.djl;
 
+import static dev.lazyattention.train.TrainConfig.BATCH_SIZE;
+import static dev.lazyattention.train.TrainConfig.GRAD_ACCUM;
+import static dev.lazyattention.train.TrainConfig.PRESET;
+import static dev.lazyattention.train.TrainConfig.PROGRESS;
+import static dev.lazyattention.train.TrainConfig.STEPS;
+
 import ai.djl.inference.Predictor;
 import ai.djl.modality.nlp.generate.CausalLMOutput;
 import ai.djl.modality.nlp.generate.SearchConfig;
@@ -23,7 +29,7 @@ import dev.lazyattention.io.LazyLmCriteria;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.TrainConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,9 +67,9 @@ public final class LanguageModelExample {
         if (!Files.exists(modelFile)) {
             Path run = workDir.resolve("lm-run");      // checkpoints and metrics; a new run needs an empty folder
             deleteTree(run);
-            TrainingSettings settings = TrainingSettings.builder()
-                    .optPreset("tiny").optSteps(150)    // "small" and 1000 steps for a useful model (6.9 M parameters)
-                    .optBatchSize(8).optGradAccum(1).optProgress(false).build();
+            TrainConfig settings = TrainConfig.builder()
+                    .set(PRESET, "tiny").set(STEPS, 150)    // "small" and 1000 steps for a useful model (6.9 M parameters)
+                    .set(BATCH_SIZE, 8).set(GRAD_ACCUM, 1).set(PROGRESS, false).build();
             try (TrainedModel trained = TrainingRecipe.of(settings).train(corpus, valid, run)) {  // BPE, model, training
                 trained.model().save(modelFile);
                 System.out.printf(Locale.ROOT, "trained %d steps in %.1f s: training loss %.3f, validation loss %.3f%n",

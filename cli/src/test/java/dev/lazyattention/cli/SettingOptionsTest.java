@@ -14,7 +14,9 @@ import dev.lazyattention.testing.SyntheticCorpus;
 import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.TrainingSettings;
+import dev.lazyattention.train.Setting;
+import dev.lazyattention.train.SettingBinder;
+import dev.lazyattention.train.TrainConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +27,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
-/** The commands map their options onto the training recipe, with the settings type's names and defaults. */
-class TrainingSettingsOptionsTest {
+/** The commands map their options onto the training configuration, with the table's names and defaults. */
+class SettingOptionsTest {
 
     @TempDir
     Path dir;
@@ -76,42 +78,45 @@ class TrainingSettingsOptionsTest {
 
     @Test
     void everyTrainingCommandStartsFromTheSettingsTypesDefaults() {
-        assertEquals(TrainingSettings.defaults(),
-                SettingOptions.read(parsed("train", "--train", "t.txt", "--out", "o"), TrainingSettings.defaults()));
+        assertEquals(TrainConfig.DEFAULTS,
+                SettingOptions.read(parsed("train", "--train", "t.txt", "--out", "o"), TrainConfig.DEFAULTS));
         CommandSpec train = parsed("train", "--train", "t.txt", "--out", "o");
-        for (TrainingSettings.Setting<?> s : TrainingSettings.all()) {
-            OptionSpec option = train.findOption(SettingOptions.option(s));
-            assertNotNull(option, s.name());
+        for (Setting<?> s : TrainConfig.SETTINGS) {
+            for (String name : SettingBinder.FrontEnd.CLI.names(s)) {
+                assertNotNull(train.findOption(name), name + " is an option of lazyattn train");
+            }
+            OptionSpec option = train.findOption(s.cliOption());
             assertTrue(String.join(" ", option.description()).endsWith("(default: " + s.defaultText() + ")."),
-                    s.name() + ": " + String.join(" ", option.description()));
+                    s.key() + ": " + String.join(" ", option.description()));
         }
         // The demo is the recipe with its own settings, set in one place and shown as its defaults.
         CommandSpec demo = parsed("demo");
         assertEquals(DemoCommand.DEMO, SettingOptions.read(demo, DemoCommand.DEMO));
         assertTrue(String.join(" ", demo.findOption("--steps").description()).endsWith("(default: 600)."));
         // Hand-written options of a setting take the settings type's default.
-        assertEquals(TrainingSettings.PRESET.defaultValue(), parsed("check-device").findOption("--preset").defaultValue());
+        assertEquals(TrainConfig.PRESET.defaultValue(), parsed("check-device").findOption("--preset").defaultValue());
     }
 
     @Test
     void earlierFlagsAreAliasesAndProgressHasBothForms() {
-        TrainingSettings old = SettingOptions.read(parsed("train", "--train", "t", "--out", "o", "--lr", "0.01",
+        TrainConfig old = SettingOptions.read(parsed("train", "--train", "t", "--out", "o", "--lr", "0.01",
                 "--context", "48", "--seq-len", "40", "--warmup", "3", "--hidden", "96", "--no-progress"),
-                TrainingSettings.defaults());
-        TrainingSettings canonical = SettingOptions.read(parsed("train", "--train", "t", "--out", "o",
+                TrainConfig.DEFAULTS);
+        TrainConfig canonical = SettingOptions.read(parsed("train", "--train", "t", "--out", "o",
                 "--learning-rate", "0.01", "--context-length", "48", "--sequence-length", "40", "--warmup-steps", "3",
-                "--hidden-size", "96", "--progress=false"), TrainingSettings.defaults());
+                "--hidden-size", "96", "--progress=false"), TrainConfig.DEFAULTS);
         assertEquals(canonical, old);
         assertEquals(0.01f, old.learningRate());
         assertEquals(48, old.contextLength());
         assertFalse(old.resolvedProgress());
         assertTrue(SettingOptions.read(parsed("train", "--train", "t", "--out", "o", "--progress"),
-                TrainingSettings.defaults()).resolvedProgress());
+                TrainConfig.DEFAULTS).resolvedProgress());
         IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> SettingOptions.read(
-                parsed("train", "--train", "t", "--out", "o", "--progress", "--no-progress"), TrainingSettings.defaults()));
-        assertTrue(both.getMessage().contains("--no-progress and --progress"), both.getMessage());
+                parsed("train", "--train", "t", "--out", "o", "--progress", "--no-progress"), TrainConfig.DEFAULTS));
+        assertTrue(both.getMessage().startsWith("--progress and --no-progress say the same thing and differ"),
+                both.getMessage());
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> SettingOptions.read(
-                parsed("train", "--train", "t", "--out", "o", "--lr", "fast"), TrainingSettings.defaults()));
+                parsed("train", "--train", "t", "--out", "o", "--lr", "fast"), TrainConfig.DEFAULTS));
         assertEquals("--learning-rate=fast: expected a number", bad.getMessage());
     }
 }
