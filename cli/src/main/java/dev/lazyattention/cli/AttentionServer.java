@@ -10,7 +10,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import dev.lazyattention.data.TextCorpus;
-import dev.lazyattention.train.ClosestName;
+import dev.lazyattention.names.ClosestName;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

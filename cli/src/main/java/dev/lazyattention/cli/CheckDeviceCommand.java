@@ -23,7 +23,7 @@ import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.train.TrainResult;
 import dev.lazyattention.train.TrainingRecipe;
 import dev.lazyattention.train.TrainConfig;
-import dev.lazyattention.lm.DeviceChoice;
+import dev.lazyattention.engine.DeviceChoice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,7 +1,7 @@
 package dev.lazyattention.cli;
 
 import ai.djl.Device;
-import dev.lazyattention.lm.DeviceChoice;
+import dev.lazyattention.engine.DeviceChoice;
 import picocli.CommandLine.Option;
 
 /** {@code --device auto|cpu|gpu|gpu:N}, shared by every command that loads a model. */

@@ -1,7 +1,7 @@
 package dev.lazyattention.cli;
 
-import dev.lazyattention.lm.DjlSetup;
-import dev.lazyattention.train.ClosestName;
+import dev.lazyattention.engine.DjlSetup;
+import dev.lazyattention.names.ClosestName;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -1,6 +1,6 @@
 package dev.lazyattention.cli;
 
-import dev.lazyattention.lm.EngineThreads;
+import dev.lazyattention.engine.EngineThreads;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lazyattention.attention.AttentionVariant;
-import dev.lazyattention.lm.DeviceChoice;
+import dev.lazyattention.engine.DeviceChoice;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lazyattention.data.TextCorpus;
-import dev.lazyattention.lm.ModelFile;
-import dev.lazyattention.lm.ModelFileFormat;
+import dev.lazyattention.modelfile.ModelFile;
+import dev.lazyattention.modelfile.ModelFileFormat;
 import dev.lazyattention.testing.SyntheticCorpus;
 import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.train.TrainedModel;

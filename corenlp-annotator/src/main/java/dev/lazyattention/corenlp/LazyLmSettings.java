@@ -1,7 +1,7 @@
 package dev.lazyattention.corenlp;
 
-import dev.lazyattention.lm.EngineThreads;
-import dev.lazyattention.train.ClosestName;
+import dev.lazyattention.engine.EngineThreads;
+import dev.lazyattention.names.ClosestName;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,9 +1,9 @@
 package dev.lazyattention.corenlp;
 
 import dev.lazyattention.data.TextCorpus;
-import dev.lazyattention.lm.DjlSetup;
-import dev.lazyattention.lm.EngineThreads;
-import dev.lazyattention.train.ClosestName;
+import dev.lazyattention.engine.DjlSetup;
+import dev.lazyattention.engine.EngineThreads;
+import dev.lazyattention.names.ClosestName;
 import dev.lazyattention.train.TrainResult;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;

@@ -1,6 +1,6 @@
 package dev.lazyattention.corenlp;
 
-import dev.lazyattention.train.ClosestName;
+import dev.lazyattention.names.ClosestName;
 
 import java.util.Map;
 import java.util.Objects;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lazyattention.lm.EngineThreads;
+import dev.lazyattention.engine.EngineThreads;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Properties;

@@ -50,7 +50,7 @@ class ArchitectureTest {
         "dev.lazyattention.attention..", "dev.lazyattention.util..", "dev.lazyattention.tokenizer..",
         "dev.lazyattention.model..", "dev.lazyattention.lm..", "dev.lazyattention.data..",
         "dev.lazyattention.eval..", "dev.lazyattention.generate..", "dev.lazyattention.train..",
-        "dev.lazyattention.io..",
+        "dev.lazyattention.serving..",
     };
 
     /** Test jars (lazyattention-lm's shared test fixtures) hold test code too; DoNotIncludeTests sees only folders. */
@@ -96,7 +96,7 @@ class ArchitectureTest {
             .layer("eval").definedBy("dev.lazyattention.eval..")
             .layer("generate").definedBy("dev.lazyattention.generate..")
             .layer("train").definedBy("dev.lazyattention.train..")
-            .layer("io").definedBy("dev.lazyattention.io..")
+            .layer("io").definedBy("dev.lazyattention.serving..")
             .layer("corenlp").definedBy("dev.lazyattention.corenlp..")
             .layer("opennlp").definedBy("dev.lazyattention.opennlp..")
             .layer("spark").definedBy("dev.lazyattention.spark..")

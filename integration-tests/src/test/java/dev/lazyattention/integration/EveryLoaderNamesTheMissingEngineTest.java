@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.lm.LazyLanguageModel;
-import dev.lazyattention.lm.ModelFileException;
+import dev.lazyattention.modelfile.ModelFileException;
 import dev.lazyattention.testing.TinyModels;
 import java.io.File;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package dev.lazyattention.integration;
 
 import ai.djl.Device;
 import dev.lazyattention.corenlp.LazyLmAnnotator;
-import dev.lazyattention.io.LazyLmCriteria;
+import dev.lazyattention.serving.LazyLmCriteria;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.opennlp.LazyAttentionModel;
 import edu.stanford.nlp.pipeline.StanfordCoreNLP;

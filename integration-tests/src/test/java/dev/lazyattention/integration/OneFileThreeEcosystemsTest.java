@@ -19,7 +19,7 @@ import dev.lazyattention.corenlp.LazyLmTrainer;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScorer;
-import dev.lazyattention.io.LazyLmCriteria;
+import dev.lazyattention.serving.LazyLmCriteria;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.opennlp.LazyAttentionLanguageModel;
 import dev.lazyattention.opennlp.LazyAttentionModel;

@@ -3,7 +3,7 @@ package dev.lazyattention.lab;
 import dev.lazyattention.cli.Main;
 import dev.lazyattention.lab.bench.BenchCommand;
 import dev.lazyattention.lab.experiment.ExperimentCommand;
-import dev.lazyattention.lm.DjlSetup;
+import dev.lazyattention.engine.DjlSetup;
 
 /**
  * The {@code lazyattn} command with the lab's commands added: every command of {@link Main}, then

@@ -9,7 +9,7 @@ import ai.djl.util.Pair;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.DecoderLayer;
-import dev.lazyattention.model.LazyLm;
+import dev.lazyattention.model.LazyLmBlock;
 import dev.lazyattention.model.LmConfig;
 
 import java.util.HashMap;
@@ -19,7 +19,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The parameters of a {@link LazyLm}, copied once into plain float arrays laid out for decoding one token at a
+ * The parameters of a {@link LazyLmBlock}, copied once into plain float arrays laid out for decoding one token at a
  * time ({@link ArrayDecoder}). Every projection is stored transposed, {@code [in][out]}, one array per row
  * ({@link #rows}), so a matrix-vector product is a sum of rows {@code y[o..] += x[i] * W[i][o..]} that streams
  * the weights once and that HotSpot vectorises ({@link MatVec}). The query, key and value projections share one
@@ -82,7 +82,7 @@ public final class DecoderWeights {
     /** [C][V]. */
     final float[][] head;
 
-    private DecoderWeights(LazyLm lm) {
+    private DecoderWeights(LazyLmBlock lm) {
         config = lm.config();
         hidden = config.hiddenSize();
         heads = config.numHeads();
@@ -154,10 +154,10 @@ public final class DecoderWeights {
      * Copies the weights of a block whose parameters lie on {@code device} (a block that DJL's {@code Criteria}
      * loaded has no {@link LazyLanguageModel} around it).
      *
-     * @throws IllegalArgumentException with {@link #unsupportedReason(LazyLm, Device)} when the model cannot be
+     * @throws IllegalArgumentException with {@link #unsupportedReason(LazyLmBlock, Device)} when the model cannot be
      *     decoded here
      */
-    public static DecoderWeights of(LazyLm block, Device device) {
+    public static DecoderWeights of(LazyLmBlock block, Device device) {
         String reason = unsupportedReason(block, device);
         if (reason != null) {
             throw new IllegalArgumentException("the array decoder cannot run this model: " + reason);
@@ -175,7 +175,7 @@ public final class DecoderWeights {
     }
 
     /** {@link #unsupportedReason(LazyLanguageModel)} for a block whose parameters lie on {@code device}. */
-    public static String unsupportedReason(LazyLm block, Device device) {
+    public static String unsupportedReason(LazyLmBlock block, Device device) {
         AttentionVariant variant = block.config().attention();
         if (!SUPPORTED.contains(variant)) {
             return "attention variant " + variant.id() + " is not implemented by the array decoder";

@@ -9,7 +9,7 @@ import dev.lazyattention.attention.CachedKeyValues;
 import dev.lazyattention.eval.ScoringPass;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScorer;
-import dev.lazyattention.lm.EngineThreads;
+import dev.lazyattention.engine.EngineThreads;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmOutput;
 

@@ -1,6 +1,6 @@
 package dev.lazyattention.lm;
 
-import dev.lazyattention.model.LazyLm;
+import dev.lazyattention.model.LazyLmBlock;
 import dev.lazyattention.model.LmConfig;
 
 import ai.djl.Device;
@@ -16,10 +16,17 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
-import dev.lazyattention.lm.hf.HfFolder;
+import dev.lazyattention.modelfile.hf.HfFolder;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.TokenizerJson;
 import dev.lazyattention.util.Views;
+import dev.lazyattention.engine.DeviceChoice;
+import dev.lazyattention.engine.MissingEngineException;
+import dev.lazyattention.modelfile.ModelContents;
+import dev.lazyattention.modelfile.ModelEntries;
+import dev.lazyattention.modelfile.ModelFile;
+import dev.lazyattention.modelfile.ModelFileException;
+import dev.lazyattention.modelfile.ModelFileFormat;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -37,7 +44,7 @@ import java.util.stream.Stream;
 
 /**
  * A trained (or freshly initialised) Lazy Attention language model: its {@link LmConfig}, its tokenizer and
- * its DJL {@link Model} holding a {@link LazyLm}. This is the object the scorer, the generator, the trainer
+ * its DJL {@link Model} holding a {@link LazyLmBlock}. This is the object the scorer, the generator, the trainer
  * and the CoreNLP and OpenNLP adapters share; it saves to and loads from one {@code .lazylm.zip} file.
  *
  * <p>Thread-safe for inference: any number of threads may score or generate at once. {@link #close()}
@@ -52,12 +59,12 @@ public final class LazyLanguageModel implements AutoCloseable {
     private final LmConfig config;
     private final BpeTokenizer tokenizer;
     private final Model model;
-    private final LazyLm block;
+    private final LazyLmBlock block;
     private final String language;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
-    private LazyLanguageModel(LmConfig config, BpeTokenizer tokenizer, Model model, LazyLm block, String language) {
+    private LazyLanguageModel(LmConfig config, BpeTokenizer tokenizer, Model model, LazyLmBlock block, String language) {
         this.config = config;
         this.tokenizer = tokenizer;
         this.model = model;
@@ -115,7 +122,7 @@ public final class LazyLanguageModel implements AutoCloseable {
     private static LazyLanguageModel allocate(LmConfig config, BpeTokenizer tokenizer, Device device,
             String language, Initializer fill) {
         Model model = Model.newInstance(ModelFileFormat.DJL_MODEL_NAME, device);
-        LazyLm block = new LazyLm(config);
+        LazyLmBlock block = new LazyLmBlock(config);
         if (fill != null) {
             block.setInitializer(fill, parameter -> true);
         }
@@ -157,7 +164,7 @@ public final class LazyLanguageModel implements AutoCloseable {
         String language = checked.language();
         MissingEngineException.check();
         Model model = Model.newInstance(ModelFileFormat.DJL_MODEL_NAME, device);
-        LazyLm block = new LazyLm(config);
+        LazyLmBlock block = new LazyLmBlock(config);
         model.setBlock(block);
         try {
             model.load(new ByteArrayInputStream(entries.get(ModelFileFormat.PARAMETERS)), Map.of());
@@ -303,10 +310,10 @@ public final class LazyLanguageModel implements AutoCloseable {
 
     private static byte[] servingProperties() {
         String s = "# DJL's Criteria loads this file, checked before it is unpacked:\n"
-                + "#   dev.lazyattention.io.LazyLmCriteria.builder(zip).setTypes(String.class, Float.class)\n"
+                + "#   dev.lazyattention.serving.LazyLmCriteria.builder(zip).setTypes(String.class, Float.class)\n"
                 + "option.modelName=" + ModelFileFormat.DJL_MODEL_NAME + "\n"
-                + "blockFactory=dev.lazyattention.io.LazyLmBlockFactory\n"
-                + "translatorFactory=dev.lazyattention.io.LazyLmTranslatorFactory\n";
+                + "blockFactory=dev.lazyattention.serving.LazyLmBlockFactory\n"
+                + "translatorFactory=dev.lazyattention.serving.LazyLmTranslatorFactory\n";
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
@@ -332,7 +339,7 @@ public final class LazyLanguageModel implements AutoCloseable {
         return tokenizer;
     }
 
-    public LazyLm block() {
+    public LazyLmBlock block() {
         return block;
     }
 

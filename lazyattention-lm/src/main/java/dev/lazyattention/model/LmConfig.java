@@ -12,7 +12,7 @@ import dev.lazyattention.attention.LazyAttentionBlock;
 import java.util.Locale;
 
 /**
- * Architecture of a {@link LazyLm}: sizes, attention variant and its options. Immutable; every value is
+ * Architecture of a {@link LazyLmBlock}: sizes, attention variant and its options. Immutable; every value is
  * checked when the record is made, with a message naming the field; {@link #toBuilder()} derives variants.
  * Stored as {@code config.json} in the model file.
  *
@@ -158,7 +158,7 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
     public String toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("format", FORMAT_VERSION);
-        o.addProperty("architecture", "LazyLm");
+        o.addProperty("architecture", "LazyLmBlock");
         GSON.toJsonTree(this).getAsJsonObject().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
         o.addProperty("attention", attention.id());
         if (!startToken) {
@@ -190,8 +190,8 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
                     source + ": format " + format + " is not supported (this library reads 1 to " + FORMAT_VERSION + ")");
         }
         String architecture = stringField(o, "architecture", source);
-        if (!architecture.equals("LazyLm")) {
-            throw new IllegalArgumentException(source + ": architecture '" + architecture + "' is not LazyLm");
+        if (!architecture.equals("LazyLmBlock")) {
+            throw new IllegalArgumentException(source + ": architecture '" + architecture + "' is not LazyLmBlock");
         }
         Builder b = new Builder()
                 .setVocabSize(intField(o, "vocabSize", source))

@@ -6,7 +6,7 @@ import dev.lazyattention.attention.CachedKeyValues;
 import java.util.List;
 
 /**
- * What a {@link LazyLm} forward pass returns.
+ * What a {@link LazyLmBlock} forward pass returns.
  *
  * @param logits [B, T, V] next-token logits (float32)
  * @param hidden [B, T, C] the final normalised hidden states the logits are computed from

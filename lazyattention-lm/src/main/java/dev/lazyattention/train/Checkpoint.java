@@ -5,10 +5,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.lazyattention.lm.ModelEntries;
-import dev.lazyattention.lm.ModelFile;
-import dev.lazyattention.lm.ModelFileException;
-import dev.lazyattention.lm.ModelFileFormat;
+import dev.lazyattention.modelfile.ModelEntries;
+import dev.lazyattention.modelfile.ModelFile;
+import dev.lazyattention.modelfile.ModelFileException;
+import dev.lazyattention.modelfile.ModelFileFormat;
 import dev.lazyattention.lm.LazyLanguageModel;
 
 import java.io.IOException;

@@ -24,9 +24,9 @@ import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScore;
 import dev.lazyattention.eval.SequenceScorer;
-import dev.lazyattention.lm.ModelEntries;
-import dev.lazyattention.lm.ModelFile;
-import dev.lazyattention.lm.ModelFileFormat;
+import dev.lazyattention.modelfile.ModelEntries;
+import dev.lazyattention.modelfile.ModelFile;
+import dev.lazyattention.modelfile.ModelFileFormat;
 import dev.lazyattention.lm.LazyLanguageModel;
 
 import java.io.IOException;

@@ -6,8 +6,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.lazyattention.attention.AttentionVariant;
-import dev.lazyattention.lm.DeviceChoice;
+import dev.lazyattention.engine.DeviceChoice;
 import dev.lazyattention.model.LmConfig;
+import dev.lazyattention.names.ClosestName;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -15,7 +15,7 @@ import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScorer;
 import dev.lazyattention.generate.GenerationOptions;
 import dev.lazyattention.generate.Generator;
-import dev.lazyattention.io.LazyLmCriteria;
+import dev.lazyattention.serving.LazyLmCriteria;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.tokenizer.BpeTokenizer;

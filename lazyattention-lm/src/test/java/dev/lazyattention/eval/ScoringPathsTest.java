@@ -11,7 +11,7 @@ import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.generate.Generation;
 import dev.lazyattention.generate.GenerationOptions;
 import dev.lazyattention.generate.Generator;
-import dev.lazyattention.io.LazyLmCriteria;
+import dev.lazyattention.serving.LazyLmCriteria;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.testing.ReferenceLm;
 import dev.lazyattention.testing.SyntheticCorpus;

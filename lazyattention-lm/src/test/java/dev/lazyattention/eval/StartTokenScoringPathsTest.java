@@ -10,7 +10,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.data.TextCorpus;
-import dev.lazyattention.io.LazyLmCriteria;
+import dev.lazyattention.serving.LazyLmCriteria;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.testing.ReferenceLm;

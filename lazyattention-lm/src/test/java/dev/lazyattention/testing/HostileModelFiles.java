@@ -1,6 +1,6 @@
 package dev.lazyattention.testing;
 
-import dev.lazyattention.lm.ModelFileFormat;
+import dev.lazyattention.modelfile.ModelFileFormat;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;

@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * The language model's forward pass in plain Java float64, written loop by loop from the definitions
- * (docs/design.md §3 and the Javadoc of LazyLm, DecoderLayer, RmsNorm, SwiGlu and LazyAttentionBlock) without
+ * (docs/design.md §3 and the Javadoc of LazyLmBlock, DecoderLayer, RmsNorm, SwiGlu and LazyAttentionBlock) without
  * DJL, from a model's parameters: the independent reference that every scoring path is compared with. One
  * sequence from position 0, no padding, no cache, no windows.
  *

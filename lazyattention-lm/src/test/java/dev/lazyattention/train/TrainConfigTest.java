@@ -13,6 +13,7 @@ import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.testing.TinyModels;
+import dev.lazyattention.names.ClosestName;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;

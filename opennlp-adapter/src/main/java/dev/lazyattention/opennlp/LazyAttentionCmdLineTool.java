@@ -1,7 +1,7 @@
 package dev.lazyattention.opennlp;
 
-import dev.lazyattention.lm.EngineThreads;
-import dev.lazyattention.train.ClosestName;
+import dev.lazyattention.engine.EngineThreads;
+import dev.lazyattention.names.ClosestName;
 import opennlp.tools.cmdline.ArgumentParser;
 import opennlp.tools.cmdline.BasicCmdLineTool;
 import opennlp.tools.cmdline.CmdLineUtil;

@@ -5,7 +5,7 @@ import dev.lazyattention.eval.EvalResult;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.LazyLanguageModel;
-import dev.lazyattention.lm.DjlSetup;
+import dev.lazyattention.engine.DjlSetup;
 import opennlp.tools.cmdline.ArgumentParser.OptionalParameter;
 import opennlp.tools.cmdline.ArgumentParser.ParameterDescription;
 

@@ -1,12 +1,12 @@
 package dev.lazyattention.opennlp;
 
-import dev.lazyattention.lm.ModelContents;
-import dev.lazyattention.lm.ModelEntries;
-import dev.lazyattention.lm.ModelFile;
-import dev.lazyattention.lm.ModelFileException;
-import dev.lazyattention.lm.ModelFileFormat;
+import dev.lazyattention.modelfile.ModelContents;
+import dev.lazyattention.modelfile.ModelEntries;
+import dev.lazyattention.modelfile.ModelFile;
+import dev.lazyattention.modelfile.ModelFileException;
+import dev.lazyattention.modelfile.ModelFileFormat;
 import dev.lazyattention.lm.LazyLanguageModel;
-import dev.lazyattention.lm.DeviceChoice;
+import dev.lazyattention.engine.DeviceChoice;
 import ai.djl.Device;
 import opennlp.tools.util.InvalidFormatException;
 import opennlp.tools.util.ObjectStream;

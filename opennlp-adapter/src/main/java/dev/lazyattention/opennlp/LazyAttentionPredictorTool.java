@@ -1,6 +1,6 @@
 package dev.lazyattention.opennlp;
 
-import dev.lazyattention.lm.DjlSetup;
+import dev.lazyattention.engine.DjlSetup;
 
 import opennlp.tools.cmdline.ArgumentParser.OptionalParameter;
 import opennlp.tools.cmdline.ArgumentParser.ParameterDescription;

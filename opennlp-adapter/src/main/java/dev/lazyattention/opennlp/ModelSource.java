@@ -1,10 +1,10 @@
 package dev.lazyattention.opennlp;
 
-import dev.lazyattention.lm.ModelContents;
-import dev.lazyattention.lm.ModelFile;
-import dev.lazyattention.lm.ModelEntries;
-import dev.lazyattention.lm.ModelFileException;
-import dev.lazyattention.lm.hf.HfFolder;
+import dev.lazyattention.modelfile.ModelContents;
+import dev.lazyattention.modelfile.ModelFile;
+import dev.lazyattention.modelfile.ModelEntries;
+import dev.lazyattention.modelfile.ModelFileException;
+import dev.lazyattention.modelfile.hf.HfFolder;
 import opennlp.tools.util.InvalidFormatException;
 
 import java.io.BufferedInputStream;

@@ -1,9 +1,9 @@
 package dev.lazyattention.opennlp;
 
 import ai.djl.Device;
-import dev.lazyattention.lm.EngineThreads;
+import dev.lazyattention.engine.EngineThreads;
 import dev.lazyattention.model.LmConfig;
-import dev.lazyattention.train.ClosestName;
+import dev.lazyattention.names.ClosestName;
 import dev.lazyattention.train.Setting;
 import dev.lazyattention.train.SettingBinder;
 import dev.lazyattention.train.SettingBinder.FrontEnd;

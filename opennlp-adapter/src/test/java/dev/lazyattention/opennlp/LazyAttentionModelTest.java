@@ -2,10 +2,10 @@ package dev.lazyattention.opennlp;
 
 import ai.djl.Device;
 import dev.lazyattention.attention.AttentionVariant;
-import dev.lazyattention.lm.ModelEntries;
-import dev.lazyattention.lm.ModelFile;
-import dev.lazyattention.lm.ModelFileException;
-import dev.lazyattention.lm.ModelFileFormat;
+import dev.lazyattention.modelfile.ModelEntries;
+import dev.lazyattention.modelfile.ModelFile;
+import dev.lazyattention.modelfile.ModelFileException;
+import dev.lazyattention.modelfile.ModelFileFormat;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.testing.TinyModels;
 import opennlp.tools.util.InvalidFormatException;

@@ -1,9 +1,9 @@
 package dev.lazyattention.spark;
 
 import dev.lazyattention.lm.LazyLanguageModel;
-import dev.lazyattention.lm.DeviceChoice;
-import dev.lazyattention.lm.DjlSetup;
-import dev.lazyattention.lm.EngineThreads;
+import dev.lazyattention.engine.DeviceChoice;
+import dev.lazyattention.engine.DjlSetup;
+import dev.lazyattention.engine.EngineThreads;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

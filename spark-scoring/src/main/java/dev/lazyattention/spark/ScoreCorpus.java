@@ -1,8 +1,8 @@
 package dev.lazyattention.spark;
 
-import dev.lazyattention.lm.DjlSetup;
-import dev.lazyattention.lm.EngineThreads;
-import dev.lazyattention.lm.MissingEngineException;
+import dev.lazyattention.engine.DjlSetup;
+import dev.lazyattention.engine.EngineThreads;
+import dev.lazyattention.engine.MissingEngineException;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

@@ -1,7 +1,7 @@
 package dev.lazyattention.spark;
 
 import dev.lazyattention.eval.ScoringOptions;
-import dev.lazyattention.lm.EngineThreads;
+import dev.lazyattention.engine.EngineThreads;
 
 import java.io.Serializable;
 import java.util.Locale;

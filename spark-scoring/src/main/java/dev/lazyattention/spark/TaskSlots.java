@@ -28,7 +28,7 @@ final class TaskSlots {
 
         /** The default rule's threads per task. */
         int threadsPerTask() {
-            return dev.lazyattention.lm.EngineThreads.defaultThreads(cores, tasks);
+            return dev.lazyattention.engine.EngineThreads.defaultThreads(cores, tasks);
         }
     }
 

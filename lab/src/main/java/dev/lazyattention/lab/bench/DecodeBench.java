@@ -164,7 +164,7 @@ final class DecodeBench {
     /**
      * DJL's {@code TextGenerator} (greedy search) on the model file, with three predictors of the same model:
      * {@code engine}, DJL's plain predictor, which passes the KV cache as NDArrays to the block at every step,
-     * and {@code arrayDecoder} ({@code arrayDecoderTwoThreads}), {@link dev.lazyattention.io.ArrayDecodingPredictor}
+     * and {@code arrayDecoder} ({@code arrayDecoderTwoThreads}), {@link dev.lazyattention.generate.ArrayDecodingPredictor}
      * with one (two) decoder threads, which runs the one-token steps on the array decoder. Each step's predictor
      * call is timed by DJL's own metrics ({@code Preprocess}, {@code Inference}, {@code Postprocess}); the first
      * call (the prompt's) is left out. The search's own work between calls (argmax, concatenation) is not in that
@@ -176,7 +176,7 @@ final class DecodeBench {
                 ai.djl.repository.zoo.Criteria.builder()
                         .setTypes(ai.djl.ndarray.NDList.class, ai.djl.modality.nlp.generate.CausalLMOutput.class)
                         .optModelPath(modelFile)
-                        .optTranslatorFactory(new dev.lazyattention.io.LazyLmTranslatorFactory())
+                        .optTranslatorFactory(new dev.lazyattention.serving.LazyLmTranslatorFactory())
                         .build();
         Map<String, Object> v = new LinkedHashMap<>();
         List<long[]> outputs = new ArrayList<>();
@@ -194,7 +194,7 @@ final class DecodeBench {
                 long[] ids = null;
                 try (ai.djl.inference.Predictor<ai.djl.ndarray.NDList, ai.djl.modality.nlp.generate.CausalLMOutput>
                         predictor = name.equals("engine") ? model.newPredictor()
-                                : dev.lazyattention.io.ArrayDecodingPredictor.of(model,
+                                : dev.lazyattention.generate.ArrayDecodingPredictor.of(model,
                                         name.equals("arrayDecoder") ? 1 : 2)) {
                     for (int r = 0; r <= repetitions; r++) {
                         ai.djl.metric.Metrics metrics = new ai.djl.metric.Metrics();
@@ -228,8 +228,8 @@ final class DecodeBench {
                     Map<String, Object> run = new LinkedHashMap<>();
                     run.put("stepTokensPerSecond", Spread.of(rates).toMap());
                     run.put("wholeSearchSeconds", Spread.of(wall).toMap());
-                    if (predictor instanceof dev.lazyattention.io.ArrayDecodingPredictor) {
-                        var arrays = (dev.lazyattention.io.ArrayDecodingPredictor) predictor;
+                    if (predictor instanceof dev.lazyattention.generate.ArrayDecodingPredictor) {
+                        var arrays = (dev.lazyattention.generate.ArrayDecodingPredictor) predictor;
                         run.put("stepsOnArrays", arrays.arraySteps());
                         run.put("decoderThreads", arrays.decoderThreads());
                         if (arrays.arrayDecoderRefusal() != null) {

@@ -3,7 +3,7 @@ package dev.lazyattention.lab.bench;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.lazyattention.lab.LabMain;
-import dev.lazyattention.lm.EngineThreads;
+import dev.lazyattention.engine.EngineThreads;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -2,10 +2,10 @@ package dev.lazyattention.lab.hf;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
-import dev.lazyattention.lm.DjlSetup;
+import dev.lazyattention.engine.DjlSetup;
 import dev.lazyattention.lm.LazyLanguageModel;
-import dev.lazyattention.lm.hf.HfConfig;
-import dev.lazyattention.lm.hf.HfFolder;
+import dev.lazyattention.modelfile.hf.HfConfig;
+import dev.lazyattention.modelfile.hf.HfFolder;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.BpeTrainer;

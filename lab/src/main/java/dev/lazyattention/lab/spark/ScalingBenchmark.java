@@ -1,7 +1,7 @@
 package dev.lazyattention.lab.spark;
 
 import dev.lazyattention.data.TextCorpus;
-import dev.lazyattention.lm.DjlSetup;
+import dev.lazyattention.engine.DjlSetup;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.spark.LazyLmScoring;
 import dev.lazyattention.spark.OutputLevel;

@@ -4,7 +4,7 @@ import dev.lazyattention.corenlp.LazyLmAnnotations;
 import dev.lazyattention.corenlp.LazyLmAnnotator;
 import dev.lazyattention.corenlp.LazyLmJsonOutputter;
 import dev.lazyattention.corenlp.LazyLmTrainer;
-import dev.lazyattention.lm.DjlSetup;
+import dev.lazyattention.engine.DjlSetup;
 import edu.stanford.nlp.ling.CoreAnnotations;
 import edu.stanford.nlp.ling.CoreLabel;
 import edu.stanford.nlp.pipeline.Annotation;

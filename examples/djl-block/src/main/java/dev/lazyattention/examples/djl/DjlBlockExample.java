@@ -1,6 +1,6 @@
 package dev.lazyattention.examples.djl;
 
-import dev.lazyattention.lm.DjlSetup;
+import dev.lazyattention.engine.DjlSetup;
 
 import java.nio.file.Path;
 

@@ -1,6 +1,6 @@
 package dev.lazyattention.examples.opennlp;
 
-import dev.lazyattention.lm.DjlSetup;
+import dev.lazyattention.engine.DjlSetup;
 import dev.lazyattention.opennlp.LazyAttentionLanguageModel;
 import dev.lazyattention.opennlp.LazyAttentionModel;
 import opennlp.tools.languagemodel.LanguageModel;
