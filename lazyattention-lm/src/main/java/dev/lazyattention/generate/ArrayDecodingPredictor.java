@@ -14,7 +14,6 @@ import ai.djl.nn.Block;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.TranslatorContext;
 import dev.lazyattention.model.LazyLmBlock;
-import dev.lazyattention.serving.LazyLmTranslatorFactory;
 
 /**
  * The step function of DJL's {@code TextGenerator} at the speed of the {@link ArrayDecoder}. DJL's search
@@ -76,7 +75,7 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
     private long arraySteps;
 
     private ArrayDecodingPredictor(Model model, ArrayDecoder decoder, String refusal) {
-        super(model, new LazyLmTranslatorFactory.CausalLmTranslator(), model.getNDManager().getDevice(), false);
+        super(model, new CausalLmTranslator(), model.getNDManager().getDevice(), false);
         this.decoder = decoder;
         this.refusal = refusal;
         Block block = model.getBlock();
@@ -99,8 +98,8 @@ public final class ArrayDecodingPredictor extends Predictor<NDList, CausalLMOutp
     }
 
     /**
-     * A predictor for DJL's {@code TextGenerator} on {@code model} (a model file loaded through {@link
-     * dev.lazyattention.serving.LazyLmCriteria} or {@code Criteria} with {@link LazyLmTranslatorFactory}), with as many decoder threads
+     * A predictor for DJL's {@code TextGenerator} on {@code model} (a model file loaded through the serving
+     * package's {@code LazyLmCriteria}, or DJL's {@code Criteria} with {@code LazyLmTranslatorFactory}), with as many decoder threads
      * as {@link Generator} uses ({@link Generator#defaultDecoderThreads()}).
      */
     public static ArrayDecodingPredictor of(Model model) {

@@ -2,6 +2,7 @@ package dev.lazyattention.serving;
 
 import dev.lazyattention.eval.ScoringPass;
 import dev.lazyattention.eval.ScoringRequest;
+import dev.lazyattention.generate.CausalLmTranslator;
 import dev.lazyattention.modelfile.ModelFileFormat;
 
 import ai.djl.Model;
@@ -69,23 +70,6 @@ public final class LazyLmTranslatorFactory implements TranslatorFactory {
             }
         }
         throw new TranslateException("unsupported types " + input.getName() + " -> " + output.getName());
-    }
-
-    /** Packs the block's generation output into DJL's CausalLMOutput. */
-    static final class CausalLmTranslator implements NoBatchifyTranslator<NDList, CausalLMOutput> {
-
-        @Override
-        public NDList processInput(TranslatorContext ctx, NDList input) {
-            return input;
-        }
-
-        @Override
-        public CausalLMOutput processOutput(TranslatorContext ctx, NDList list) {
-            // The context's manager closes after this call; the generator keeps these arrays longer.
-            list.attach(ctx.getPredictorManager());
-            NDList cache = new NDList(list.subNDList(2));
-            return new CausalLMOutput(list.get(0), list.get(1), cache);
-        }
     }
 
     /**
