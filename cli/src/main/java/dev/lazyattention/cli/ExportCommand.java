@@ -40,7 +40,7 @@ final class ExportCommand implements Callable<Integer> {
             // The trainer's metrics log beside the model file, if any, goes into the model card.
             Path parent = modelFile.toAbsolutePath().getParent();
             Map<String, String> records = HfFolder.lastRecord(parent.resolve(LmTrainer.METRICS_FILE));
-            HfFolder.write(lm, out, type, records);
+            lm.exportFolder(out, type, records);
         }
         System.out.printf(Locale.ROOT, "wrote %s (%s, %,d bytes of tensors) in %.2f s%n", out,
                 HfConfig.torchDtype(type), Files.size(out.resolve(HfFolder.WEIGHTS)),

@@ -142,9 +142,38 @@ public final class LazyLanguageModel implements AutoCloseable {
     /** Loads a model file, or a model folder in Hugging Face's layout ({@link HfFolder}), onto {@code device}. */
     public static LazyLanguageModel load(Path file, Device device) throws IOException {
         if (HfFolder.isFolder(file)) {
-            return HfFolder.load(file, device);
+            return fromFolder(file, device);
         }
         return fromEntries(ModelFile.read(file), file.toString(), device);
+    }
+
+    /** The folder checked whole by {@link HfFolder}, then the model built and its parameters set from it. */
+    private static LazyLanguageModel fromFolder(Path dir, Device device) throws IOException {
+        try (HfFolder.Reader folder = HfFolder.open(dir)) {
+            HfFolder.Parts parts = folder.parts();
+            LazyLanguageModel lm = forParameters(parts.config(), parts.tokenizer(), device, parts.language());
+            try {
+                folder.copyInto(lm.block);
+            } catch (IOException | RuntimeException e) {
+                lm.close();
+                throw e;
+            }
+            return lm;
+        }
+    }
+
+    /**
+     * The verified entries of a model file, or of a {@code .lazylm.zip} holding the model of a folder in Hugging
+     * Face's layout (read on the CPU): what the loaders that work on a model file's entries (DJL's {@code
+     * Criteria}, OpenNLP's {@code BaseModel}) are given. A file's checkpoint-only entries are left out.
+     */
+    public static ModelEntries readEntries(Path fileOrFolder) throws IOException {
+        if (!HfFolder.isFolder(fileOrFolder)) {
+            return ModelFile.read(fileOrFolder).withoutTrainingState();
+        }
+        try (LazyLanguageModel lm = fromFolder(fileOrFolder, Device.cpu())) {
+            return lm.toEntries(Map.of());
+        }
     }
 
     public static LazyLanguageModel load(InputStream in, String source, Device device) throws IOException {
@@ -229,8 +258,16 @@ public final class LazyLanguageModel implements AutoCloseable {
      *     value beyond its range)
      */
     public void exportFolder(Path dir, DataType dtype) throws IOException {
+        exportFolder(dir, dtype, Map.of());
+    }
+
+    /**
+     * As {@link #exportFolder(Path, DataType)}, with {@code records} as the model card's training record
+     * ("steps" to "1000", say), in order.
+     */
+    public void exportFolder(Path dir, DataType dtype, Map<String, String> records) throws IOException {
         withReadLock(() -> {
-            HfFolder.write(this, dir, dtype, Map.of());
+            HfFolder.write(new HfFolder.Parts(config, tokenizer, language), block, dir, dtype, records);
             return null;
         });
     }

@@ -4,7 +4,7 @@ import dev.lazyattention.modelfile.ModelContents;
 import dev.lazyattention.modelfile.ModelEntries;
 import dev.lazyattention.modelfile.ModelFile;
 import dev.lazyattention.modelfile.ModelFileFormat;
-import dev.lazyattention.modelfile.hf.HfFolder;
+import dev.lazyattention.lm.LazyLanguageModel;
 
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.util.Utils;
@@ -70,11 +70,10 @@ public final class LazyLmCriteria {
 
     /**
      * Verifies {@code modelFile} (a {@code .lazylm.zip}, or a model folder in Hugging Face's layout, read as
-     * {@link HfFolder} reads it for every loader) and returns a folder holding exactly its verified entries.
+     * {@link LazyLanguageModel#readEntries} reads it for every loader) and returns a folder holding exactly its verified entries.
      */
     public static Path checkedFolder(Path modelFile) throws IOException {
-        ModelEntries entries = HfFolder.isFolder(modelFile) ? HfFolder.entries(modelFile)
-                : ModelFile.read(modelFile).withoutTrainingState();
+        ModelEntries entries = LazyLanguageModel.readEntries(modelFile);
         ModelContents.check(entries, modelFile.toString());
         String digest = ModelEntries.sha256(entries.checksums().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Path parent = Utils.getCacheDir().resolve(FOLDER);

@@ -1,5 +1,6 @@
 package dev.lazyattention.opennlp;
 
+import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.modelfile.ModelContents;
 import dev.lazyattention.modelfile.ModelFile;
 import dev.lazyattention.modelfile.ModelEntries;
@@ -41,7 +42,7 @@ final class ModelSource {
         if (HfFolder.isFolder(file)) {
             ModelEntries entries;
             try {
-                entries = HfFolder.entries(file);
+                entries = LazyLanguageModel.readEntries(file);
             } catch (ModelFileException e) {
                 throw refusal(e, file.toString());
             }

@@ -1,13 +1,11 @@
 package dev.lazyattention.modelfile.hf;
 
-import dev.lazyattention.lm.LazyLanguageModel;
-import dev.lazyattention.modelfile.ModelEntries;
 import dev.lazyattention.modelfile.ModelFileException;
+import dev.lazyattention.model.LazyLmBlock;
 import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.TokenizerJson;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
@@ -16,6 +14,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 
 import java.io.BufferedOutputStream;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -49,8 +48,12 @@ import java.util.regex.Pattern;
  * key and value), the files resolved inside the folder (a symbolic link out of it is refused), {@code
  * tokenizer.json} sized by its vocabulary, the safetensors header against the file and against the
  * shapes {@code config.json} implies, and the sizes {@code config.json} asks for against the bytes the file
- * holds, and one pass over the data for NaN and infinity. Only then is the model built, and the tensors are
- * streamed into its parameters one at a time, half precision converted to float32 in Java.
+ * holds, and one pass over the data for NaN and infinity. Only then does the caller build the model
+ * ({@link Reader#parts()}), and the tensors are streamed into its parameters one at a time ({@link
+ * Reader#copyInto}), half precision converted to float32 in Java.
+ *
+ * <p>This package knows the network ({@code LazyLmBlock}), not its owner: {@code LazyLanguageModel} calls
+ * here to load, export and read a folder's entries, and nothing here calls back.
  */
 public final class HfFolder {
 
@@ -70,6 +73,13 @@ public final class HfFolder {
 
     private HfFolder() {}
 
+    /**
+     * What a folder holds besides the tensors' values.
+     *
+     * @param language the language code of the model card ({@code und} when it names none)
+     */
+    public record Parts(LmConfig config, BpeTokenizer tokenizer, String language) {}
+
     /** Whether {@code path} is a folder (the loaders read it here, and a file as a {@code .lazylm.zip}). */
     public static boolean isFolder(Path path) {
         return path != null && Files.isDirectory(path);
@@ -78,20 +88,20 @@ public final class HfFolder {
     // ------------------------------------------------------------------ export
 
     /**
-     * Writes {@code lm} into {@code dir} (created if needed; files of these names are replaced, each
-     * atomically, config.json last).
+     * Writes the model of {@code parts} and {@code block} into {@code dir} (created if needed; files of these
+     * names are replaced, each atomically, config.json last).
      *
      * @param dtype float32, float16 or bfloat16 for every tensor but {@code tau}, the distance bias and the sinks,
      *     which stay float32
      * @param records lines for the model card's training record ("steps" to "1000", say), in order; may be empty
      * @throws IllegalStateException naming the tensor if a value is NaN or infinite, or too large for float16
      */
-    public static void write(LazyLanguageModel lm, Path dir, DataType dtype, Map<String, String> records)
+    public static void write(Parts parts, LazyLmBlock block, Path dir, DataType dtype, Map<String, String> records)
             throws IOException {
         HfConfig.torchDtype(dtype); // refuses other types
-        LmConfig config = lm.config();
+        LmConfig config = parts.config();
         Files.createDirectories(dir);
-        Map<String, Parameter> parameters = TensorNames.parameters(lm.block());
+        Map<String, Parameter> parameters = TensorNames.parameters(block);
         NDList tensors = new NDList();
         for (TensorNames.Entry e : TensorNames.of(config)) {
             DataType type = e.alwaysFloat32() ? DataType.FLOAT32 : dtype;
@@ -99,12 +109,12 @@ public final class HfFolder {
             tensors.add(new HostArray(e.name(), e.shape(), type, () -> bytes(e.name(), source, type)));
         }
         writeAtomically(dir.resolve(WEIGHTS), out -> tensors.encode(out, NDList.Encoding.SAFETENSORS));
-        BpeTokenizer tokenizer = lm.tokenizer();
+        BpeTokenizer tokenizer = parts.tokenizer();
         writeAtomically(dir.resolve(TOKENIZER), out -> TokenizerJson.write(tokenizer, out));
         int boundary = tokenizer.endOfTextId();
         writeText(dir.resolve(TOKENIZER_CONFIG), tokenizerConfig(config));
         writeText(dir.resolve(GENERATION_CONFIG), generationConfig(boundary));
-        writeText(dir.resolve(CARD), ModelCard.of(lm, dtype, records));
+        writeText(dir.resolve(CARD), ModelCard.of(parts, block.parameterCount(), dtype, records));
         writeText(dir.resolve(CONFIG), HfConfig.toJson(config, boundary, dtype));
     }
 
@@ -157,11 +167,12 @@ public final class HfFolder {
     // ------------------------------------------------------------------ import
 
     /**
-     * Loads a model folder onto {@code device}.
+     * Opens a model folder and checks all of it; the caller builds the model from {@link Reader#parts()} and
+     * fills it with {@link Reader#copyInto}, then closes the reader.
      *
      * @throws ModelFileException naming the folder, the file, the tensor or key, and the reason
      */
-    public static LazyLanguageModel load(Path dir, Device device) throws IOException {
+    public static Reader open(Path dir) throws IOException {
         String folder = dir.toString();
         if (!Files.isDirectory(dir)) {
             throw new ModelFileException(folder, null, Files.exists(dir) ? "not a folder" : "folder not found");
@@ -186,26 +197,54 @@ public final class HfFolder {
         }
         Path weightsFile = inside(root, folder, WEIGHTS);
         BpeTokenizer tokenizer = tokenizer(inside(root, folder, TOKENIZER), folder, config, read.boundaryId());
-        try (SafetensorsFile weights = SafetensorsFile.open(weightsFile, folder, WEIGHTS)) {
+        SafetensorsFile weights = SafetensorsFile.open(weightsFile, folder, WEIGHTS);
+        try {
             List<TensorNames.Entry> expected = expected(config, read.tied(), weights);
             check(expected, weights, folder);
-            LazyLanguageModel lm = LazyLanguageModel.forParameters(config, tokenizer, device, language(root));
-            try {
-                Map<String, Parameter> parameters = TensorNames.parameters(lm.block());
-                for (TensorNames.Entry e : expected) {
-                    SafetensorsFile.Tensor tensor = weights.tensors().get(e.name());
-                    // A buffer of its own for each parameter: on a CPU the engine keeps it as the tensor's memory.
-                    parameters.get(e.parameter()).getArray().set(weights.read(tensor));
-                    if (read.tied() && e.name().equals("model.embed_tokens.weight")
-                            && !weights.tensors().containsKey("lm_head.weight")) {
-                        parameters.get("head_weight").getArray().set(weights.read(tensor));
-                    }
+            return new Reader(new Parts(config, tokenizer, language(root)), read.tied(), expected, weights);
+        } catch (IOException | RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+    }
+
+    /** A checked folder, its {@code model.safetensors} open until {@link #close()}. */
+    public static final class Reader implements Closeable {
+
+        private final Parts parts;
+        private final boolean tied;
+        private final List<TensorNames.Entry> expected;
+        private final SafetensorsFile weights;
+
+        private Reader(Parts parts, boolean tied, List<TensorNames.Entry> expected, SafetensorsFile weights) {
+            this.parts = parts;
+            this.tied = tied;
+            this.expected = expected;
+            this.weights = weights;
+        }
+
+        /** The configuration, tokenizer and language the model is built from. */
+        public Parts parts() {
+            return parts;
+        }
+
+        /** Sets every parameter of {@code block} (built from {@link #parts()}) from the folder's tensors. */
+        public void copyInto(LazyLmBlock block) throws IOException {
+            Map<String, Parameter> parameters = TensorNames.parameters(block);
+            for (TensorNames.Entry e : expected) {
+                SafetensorsFile.Tensor tensor = weights.tensors().get(e.name());
+                // A buffer of its own for each parameter: on a CPU the engine keeps it as the tensor's memory.
+                parameters.get(e.parameter()).getArray().set(weights.read(tensor));
+                if (tied && e.name().equals("model.embed_tokens.weight")
+                        && !weights.tensors().containsKey("lm_head.weight")) {
+                    parameters.get("head_weight").getArray().set(weights.read(tensor));
                 }
-            } catch (IOException | RuntimeException e) {
-                lm.close();
-                throw e;
             }
-            return lm;
+        }
+
+        @Override
+        public void close() throws IOException {
+            weights.close();
         }
     }
 
@@ -231,17 +270,6 @@ public final class HfFolder {
             // The card is documentation; the model loads without it.
         }
         return "und";
-    }
-
-    /**
-     * The entries of a {@code .lazylm.zip} holding the model of folder {@code dir} (read on the CPU): what the
-     * loaders that work on a model file's entries (DJL's {@code Criteria}, OpenNLP's {@code BaseModel})
-     * are given for a folder.
-     */
-    public static ModelEntries entries(Path dir) throws IOException {
-        try (LazyLanguageModel lm = load(dir, Device.cpu())) {
-            return lm.toEntries(Map.of());
-        }
     }
 
     /** The tensors the folder must hold: the table's, less the head of a tied model that leaves it out. */

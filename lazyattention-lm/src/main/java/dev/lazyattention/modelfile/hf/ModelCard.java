@@ -1,6 +1,5 @@
 package dev.lazyattention.modelfile.hf;
 
-import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
 
 import ai.djl.ndarray.types.DataType;
@@ -13,7 +12,7 @@ final class ModelCard {
 
     private ModelCard() {}
 
-    static String of(LazyLanguageModel lm, DataType dtype, Map<String, String> records) {
+    static String of(HfFolder.Parts lm, long parameterCount, DataType dtype, Map<String, String> records) {
         LmConfig c = lm.config();
         boolean llama = c.attention() == dev.lazyattention.attention.AttentionVariant.SOFTMAX;
         StringBuilder sb = new StringBuilder();
@@ -32,7 +31,7 @@ final class ModelCard {
                 + "a byte-level BPE `tokenizer.json`.\n\n");
         sb.append("| setting | value |\n|---|---|\n");
         row(sb, "attention variant", c.attention().id());
-        row(sb, "parameters", String.format(Locale.ROOT, "%,d", lm.parameterCount()));
+        row(sb, "parameters", String.format(Locale.ROOT, "%,d", parameterCount));
         row(sb, "layers", c.numLayers());
         row(sb, "hidden size", c.hiddenSize());
         row(sb, "heads / key-value heads", c.numHeads() + " / " + c.numKvHeads());
