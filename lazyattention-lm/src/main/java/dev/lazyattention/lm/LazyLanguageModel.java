@@ -299,7 +299,7 @@ public final class LazyLanguageModel implements AutoCloseable {
             ByteArrayOutputStream tok = new ByteArrayOutputStream();
             TokenizerJson.write(tokenizer, tok);
             entries.put(ModelFileFormat.TOKENIZER, tok.toByteArray());
-            entries.put(ModelFileFormat.SERVING, servingProperties());
+            entries.put(ModelFileFormat.SERVING, ModelFileFormat.servingProperties());
             entries.put(ModelFileFormat.PARAMETERS, parameterBytes());
             entries.putAll(extra);
             return ModelEntries.of(entries);
@@ -343,15 +343,6 @@ public final class LazyLanguageModel implements AutoCloseable {
         sb.append("Language=").append(language).append('\n');
         sb.append("Timestamp=").append(System.currentTimeMillis()).append('\n');
         return sb.toString().getBytes(StandardCharsets.ISO_8859_1);
-    }
-
-    private static byte[] servingProperties() {
-        String s = "# DJL's Criteria loads this file, checked before it is unpacked:\n"
-                + "#   dev.lazyattention.serving.LazyLmCriteria.builder(zip).setTypes(String.class, Float.class)\n"
-                + "option.modelName=" + ModelFileFormat.DJL_MODEL_NAME + "\n"
-                + "blockFactory=dev.lazyattention.serving.LazyLmBlockFactory\n"
-                + "translatorFactory=dev.lazyattention.serving.LazyLmTranslatorFactory\n";
-        return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private void checkFinite() {

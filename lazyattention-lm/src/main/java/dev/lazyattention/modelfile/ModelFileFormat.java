@@ -1,5 +1,6 @@
 package dev.lazyattention.modelfile;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 
@@ -8,7 +9,9 @@ import java.util.Set;
  * DJL reads {@code serving.properties} and the parameters; {@code manifest.properties} is a plain Java
  * properties manifest (format version, component, language, time) that OpenNLP's model reader also
  * understands; every reader checks the SHA-256 of each entry listed in {@code checksums.sha256}. The file
- * names no class of any adapter: each adapter maps the entries by their type itself.
+ * names no class of any adapter: each adapter maps the entries by their type itself. The classes it names
+ * for DJL (package {@code dev.lazyattention.serving}) are written here only, and a test of that package
+ * holds these names to its classes.
  */
 public final class ModelFileFormat {
 
@@ -29,6 +32,12 @@ public final class ModelFileFormat {
 
     /** DJL model name; the parameter file is {@code <name>-0000.params}. */
     public static final String DJL_MODEL_NAME = "lazylm";
+    /** The block factory {@code serving.properties} names for DJL's {@code Criteria}. */
+    public static final String BLOCK_FACTORY = "dev.lazyattention.serving.LazyLmBlockFactory";
+    /** The translator factory {@code serving.properties} names for DJL's {@code Criteria}. */
+    public static final String TRANSLATOR_FACTORY = "dev.lazyattention.serving.LazyLmTranslatorFactory";
+    /** The entry point that checks a model file before DJL unpacks it, named in a comment of {@code serving.properties}. */
+    public static final String CRITERIA = "dev.lazyattention.serving.LazyLmCriteria";
 
     /** Entries every model file has, in the order they are written. */
     public static final List<String> REQUIRED = List.of(MANIFEST, CONFIG, TOKENIZER, SERVING, PARAMETERS);
@@ -53,4 +62,14 @@ public final class ModelFileFormat {
     static final long MAX_FILE = Integer.MAX_VALUE - 8;
 
     private ModelFileFormat() {}
+
+    /** The content of {@code serving.properties}: DJL's model name and the factories it builds the model with. */
+    public static byte[] servingProperties() {
+        String s = "# DJL's Criteria loads this file, checked before it is unpacked:\n"
+                + "#   " + CRITERIA + ".builder(zip).setTypes(String.class, Float.class)\n"
+                + "option.modelName=" + DJL_MODEL_NAME + "\n"
+                + "blockFactory=" + BLOCK_FACTORY + "\n"
+                + "translatorFactory=" + TRANSLATOR_FACTORY + "\n";
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
 }
