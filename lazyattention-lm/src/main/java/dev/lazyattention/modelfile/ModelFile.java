@@ -137,9 +137,9 @@ public final class ModelFile {
     }
 
     /**
-     * Reads and verifies a model file that was unpacked into a folder (by {@code
-     * dev.lazyattention.serving.LazyLmCriteria}, or by DJL's {@code Criteria} given the zip itself). The folder must
-     * hold the model's entries and nothing else, as the zip must.
+     * Reads and verifies a model file that was unpacked into a folder (by the serving layer's LazyLmCriteria, or
+     * by DJL's {@code Criteria} given the zip itself). The folder must hold the model's entries and nothing else,
+     * as the zip must.
      */
     public static ModelEntries readDirectory(Path folder) throws IOException {
         String name = folder.toString();
