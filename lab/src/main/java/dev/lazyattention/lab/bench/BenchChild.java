@@ -1,6 +1,5 @@
 package dev.lazyattention.lab.bench;
 
-import dev.lazyattention.lab.LabMain;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
@@ -13,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One measurement of {@code lazyattn bench} in a fresh JVM: this JVM's launcher and class path run {@link
- * LabMain} with the given arguments (a {@code bench --child --json ...} line), and the child's JSON object is
+ * BenchCommand#main} with the given arguments (a {@code bench --child --json ...} line), and the child's JSON object is
  * the result. A fresh JVM per run keeps one variant's warm-up (the native heap's growth, the JIT) out of
  * another's timing.
  */
@@ -31,7 +30,7 @@ final class BenchChild {
     static JsonObject run(List<String> benchArguments, String what) throws IOException, InterruptedException {
         List<String> command = ThreadsBench.java();
         command.add("-Dorg.slf4j.simpleLogger.log.ai.djl.pytorch.engine.PtEngine=info");
-        command.add(LabMain.class.getName());
+        command.add(BenchCommand.class.getName());
         command.addAll(benchArguments);
         Path err = Files.createTempFile("lazyattn-bench-child", ".log");
         try {

@@ -18,6 +18,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.cli.DeviceOption;
+import dev.lazyattention.cli.Main;
 import dev.lazyattention.cli.EuroparlEnglish;
 import dev.lazyattention.cli.Json;
 import dev.lazyattention.cli.ThreadsOption;
@@ -27,6 +28,7 @@ import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScore;
 import dev.lazyattention.eval.SequenceScorer;
+import dev.lazyattention.engine.DjlSetup;
 import dev.lazyattention.engine.EngineThreads;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
@@ -77,6 +79,15 @@ import java.util.concurrent.Callable;
             "leaks: resident memory over 2,000 training steps and 10,000 annotated sentences.",
             "threads: train and score in child JVMs at each of --thread-counts, idle and beside a busy JVM."})
 public final class BenchCommand implements Callable<Integer> {
+
+    /**
+     * Entry point of the bench's child JVMs, which take {@code bench ...} arguments: the command line with this
+     * command alone, so that the bench needs nothing from the package that assembles the lab's commands.
+     */
+    public static void main(String[] args) {
+        DjlSetup.offline();
+        System.exit(Main.commandLine(BenchCommand.class).execute(args));
+    }
 
     /** Every phase --phases accepts, in the order they run. */
     static final String PHASE_NAMES = "matmul, train, score, generate, chunked, corenlp, leaks, layer, threads";

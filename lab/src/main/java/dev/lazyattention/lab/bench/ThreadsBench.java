@@ -2,7 +2,6 @@ package dev.lazyattention.lab.bench;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.lazyattention.lab.LabMain;
 import dev.lazyattention.engine.EngineThreads;
 
 import java.io.IOException;
@@ -103,7 +102,7 @@ final class ThreadsBench {
     private Child child(int threads) throws IOException, InterruptedException {
         List<String> command = java();
         command.add("-Dorg.slf4j.simpleLogger.log.ai.djl.pytorch.engine.PtEngine=info");
-        command.add(LabMain.class.getName());
+        command.add(BenchCommand.class.getName());
         command.addAll(List.of("bench", "--child", "--repeat", "1", "--phases", "train,score", "--variants", "lazy", "--json",
                 "--preset", preset, "--steps", Integer.toString(steps), "--batch-size", Integer.toString(microBatch),
                 "--threads", Integer.toString(threads)));
