@@ -16,6 +16,8 @@ import java.util.List;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Train, evaluate and run Lazy Attention language models (arXiv 2601.00919) on the JVM.",
+        footer = {"", "Experiments and benchmarks come from the lab module, which the lazyattn script runs for them: "
+                + "lazyattn experiment --help, lazyattn bench --help."},
         subcommands = {
             TrainCommand.class,
             EvalCommand.class,
