@@ -116,9 +116,10 @@ class HelpTextTest {
         CommandLine cli = Main.commandLine();
         cli.setUsageHelpWidth(400);   // one line per command, as it would read unwrapped
         String usage = cli.getUsageMessage(CommandLine.Help.Ansi.OFF);
-        String list = usage.substring(usage.indexOf("Commands:") + "Commands:".length());
+        String list = usage.substring(usage.indexOf("Commands:") + "Commands:".length()).strip();
+        list = list.split("\\R\\s*\\R", 2)[0]; // the footer follows a blank line
         Map<String, String> summaries = new LinkedHashMap<>();
-        for (String line : list.strip().split("\\R")) {
+        for (String line : list.split("\\R")) {
             String[] nameAndText = line.strip().split("\\s+", 2);
             summaries.put(nameAndText[0], nameAndText.length > 1 ? nameAndText[1] : "");
         }
