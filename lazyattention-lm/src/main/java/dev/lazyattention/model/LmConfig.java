@@ -154,11 +154,14 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
         return (long) vocabSize * c * 2 + perLayer * numLayers + c;
     }
 
+    /** The architecture's name in {@code config.json}: a name of the file format, not of a Java class. */
+    public static final String ARCHITECTURE = "LazyLm";
+
     /** The configuration as the JSON object of {@code config.json}: each component under its name. */
     public String toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("format", FORMAT_VERSION);
-        o.addProperty("architecture", "LazyLmBlock");
+        o.addProperty("architecture", ARCHITECTURE);
         GSON.toJsonTree(this).getAsJsonObject().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
         o.addProperty("attention", attention.id());
         if (!startToken) {
@@ -190,8 +193,8 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
                     source + ": format " + format + " is not supported (this library reads 1 to " + FORMAT_VERSION + ")");
         }
         String architecture = stringField(o, "architecture", source);
-        if (!architecture.equals("LazyLmBlock")) {
-            throw new IllegalArgumentException(source + ": architecture '" + architecture + "' is not LazyLmBlock");
+        if (!architecture.equals(ARCHITECTURE)) {
+            throw new IllegalArgumentException(source + ": architecture '" + architecture + "' is not " + ARCHITECTURE);
         }
         Builder b = new Builder()
                 .setVocabSize(intField(o, "vocabSize", source))

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class StartTokenConfigTest {
 
     /** A config.json as the format-1 writer wrote it before the setting existed, typed out. */
-    private static final String EARLIER = "{\n  \"format\": 1,\n  \"architecture\": \"LazyLmBlock\",\n  \"vocabSize\": 512,\n"
+    private static final String EARLIER = "{\n  \"format\": 1,\n  \"architecture\": \"LazyLm\",\n  \"vocabSize\": 512,\n"
             + "  \"numLayers\": 2,\n  \"hiddenSize\": 64,\n  \"numHeads\": 4,\n  \"numKvHeads\": 2,\n"
             + "  \"mlpHiddenSize\": 176,\n  \"contextLength\": 64,\n  \"attention\": \"softmax\",\n"
             + "  \"biasLength\": 64,\n  \"ropeBase\": 10000.0,\n  \"tauInit\": -1.0,\n  \"biasInitStd\": 0.001,\n"

@@ -131,4 +131,16 @@ class ExperimentClaimsTest {
         String claims = ExperimentReport.claims(List.of(run(AttentionVariant.LAZY, 0, 0.0, 2.0, 0.5), s1, s2));
         assertTrue(line(claims, "1. ").contains("Heads with a sink per seed: softmax 38% / 25%."), claims);
     }
+
+    @Test
+    void aRivalCloserToSoftmaxThanTheSeedsVaryIsNeitherLessNorMoreCollapsed() {
+        // softmax 0.50 and 0.54 (range 0.04, mean 0.52); gated 0.50: 0.02 below, within the range.
+        // bias_only 0.40: 0.12 below, beyond it.
+        String claims = ExperimentReport.claims(List.of(collapsing(AttentionVariant.LAZY, 42, 0.5, 2.0, 0.3),
+                collapsing(AttentionVariant.SOFTMAX, 42, 0, 2.0, 0.50), collapsing(AttentionVariant.SOFTMAX, 7, 0, 2.0, 0.54),
+                collapsing(AttentionVariant.GATED, 42, 0, 2.0, 0.50), collapsing(AttentionVariant.BIAS_ONLY, 42, 0, 2.0, 0.40)));
+        assertTrue(claims.contains("| gated | untested | no (0.0%) | yes (+0.00%) | within the seed range (0.500 against 0.520) |"),
+                claims);
+        assertTrue(claims.contains("| bias_only | untested | no (0.0%) | yes (+0.00%) | yes (0.400 against 0.520) |"), claims);
+    }
 }
