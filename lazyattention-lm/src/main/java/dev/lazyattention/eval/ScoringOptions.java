@@ -72,7 +72,7 @@ public record ScoringOptions(int windowLength, int stride, int batchSize, boolea
     }
 
     public ScoringOptions withTopK(int k) {
-        return new ScoringOptions(windowLength, stride, batchSize, attentionStats, k, queryChunk);
+        return new ScoringOptions(windowLength, stride, batchSize, attentionStats, k, queryChunk, collapse);
     }
 
     /** Also the representational collapse of every window per layer ({@link CollapseStats}). */
@@ -82,6 +82,6 @@ public record ScoringOptions(int windowLength, int stride, int batchSize, boolea
 
     /** Attention for at most this many queries at a time (0: all at once); same results, less memory. */
     public ScoringOptions withQueryChunk(int chunk) {
-        return new ScoringOptions(windowLength, stride, batchSize, attentionStats, topK, chunk);
+        return new ScoringOptions(windowLength, stride, batchSize, attentionStats, topK, chunk, collapse);
     }
 }

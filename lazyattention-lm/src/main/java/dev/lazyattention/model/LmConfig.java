@@ -6,14 +6,17 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.attention.LazyAttentionBlock;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
 import java.util.Locale;
 
 /**
  * Architecture of a {@link LazyLmBlock}: sizes, attention variant and its options. Immutable; every value is
- * checked when the record is made, with a message naming the field; {@link #toBuilder()} derives variants.
+ * checked when the record is made, with a message naming the field; {@code with*} copies derive variants.
  * Stored as {@code config.json} in the model file.
  *
  * <p>Presets: {@code tiny} (tests, trains in seconds, about 158 K parameters), {@code mini} (short CPU
@@ -102,37 +105,102 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
         }
     }
 
-    /** A named preset ({@code tiny}, {@code mini}, {@code small}, {@code base}). */
-    public static Builder preset(String name) {
-        String key = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-        switch (key) {
-            case "tiny":
-                return new Builder().setVocabSize(512).optNumLayers(2).optHiddenSize(64).optNumHeads(4).optNumKvHeads(2)
-                        .optMlpHiddenSize(176).optContextLength(64).optBiasLength(64);
-            case "mini":
-                return new Builder().setVocabSize(1024).optNumLayers(4).optHiddenSize(128).optNumHeads(4).optNumKvHeads(2)
-                        .optMlpHiddenSize(352).optContextLength(128).optBiasLength(128);
-            case "small":
-                return new Builder().setVocabSize(4096).optNumLayers(6).optHiddenSize(256).optNumHeads(8).optNumKvHeads(8)
-                        .optMlpHiddenSize(688).optContextLength(256).optBiasLength(256);
-            case "base":
-                return new Builder().setVocabSize(16384).optNumLayers(12).optHiddenSize(768).optNumHeads(12).optNumKvHeads(12)
-                        .optMlpHiddenSize(2048).optContextLength(1024).optBiasLength(1024);
-            default:
-                throw new IllegalArgumentException(
-                        "Unknown preset '" + name + "'; expected one of tiny, mini, small, base");
-        }
+    /**
+     * A named preset ({@code tiny}, {@code mini}, {@code small}, {@code base}); the {@code with*} copies vary one
+     * component each, checked as a whole.
+     */
+    public static LmConfig preset(String name) {
+        return switch (name == null ? "" : name.trim().toLowerCase(Locale.ROOT)) {
+            case "tiny" -> sized(512, 2, 64, 4, 2, 64);
+            case "mini" -> sized(1024, 4, 128, 4, 2, 128);
+            case "small" -> sized(4096, 6, 256, 8, 8, 256);
+            case "base" -> sized(16384, 12, 768, 12, 12, 1024);
+            default -> throw new IllegalArgumentException(
+                    "Unknown preset '" + name + "'; expected one of tiny, mini, small, base");
+        };
     }
 
-    public static Builder builder() {
-        return new Builder();
+    /** Lazy attention with these sizes, the default MLP width and initialisation, and no start token. */
+    private static LmConfig sized(int vocab, int layers, int hidden, int heads, int kvHeads, int context) {
+        return new LmConfig(vocab, layers, hidden, heads, kvHeads, defaultMlpHiddenSize(hidden), context,
+                AttentionVariant.LAZY, context, 10000, -1f, 1e-3f, 1e-5f, false);
     }
 
-    public Builder toBuilder() {
-        return new Builder().setVocabSize(vocabSize).optNumLayers(numLayers).optHiddenSize(hiddenSize).optNumHeads(numHeads)
-                .optNumKvHeads(numKvHeads).optMlpHiddenSize(mlpHiddenSize).optContextLength(contextLength)
-                .optAttention(attention).optBiasLength(biasLength).optRopeBase(ropeBase).optTauInit(tauInit)
-                .optBiasInitStd(biasInitStd).optNormEpsilon(normEpsilon).optStartToken(startToken);
+    /** The SwiGLU width that keeps the MLP's parameters at 8 hidden^2: 8/3 of it, a multiple of 16. */
+    public static int defaultMlpHiddenSize(int hiddenSize) {
+        return (hiddenSize * 8 / 3 + 15) / 16 * 16;
+    }
+
+    public LmConfig withVocabSize(int v) {
+        return new LmConfig(v, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength, attention,
+                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
+    }
+
+    public LmConfig withNumLayers(int v) {
+        return new LmConfig(vocabSize, v, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength, attention,
+                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
+    }
+
+    public LmConfig withHiddenSize(int v) {
+        return new LmConfig(vocabSize, numLayers, v, numHeads, numKvHeads, mlpHiddenSize, contextLength,
+                attention, biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
+    }
+
+    public LmConfig withNumHeads(int v) {
+        return new LmConfig(vocabSize, numLayers, hiddenSize, v, numKvHeads, mlpHiddenSize, contextLength, attention,
+                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
+    }
+
+    /** Key/value heads for grouped-query attention, dividing numHeads. */
+    public LmConfig withNumKvHeads(int v) {
+        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, v, mlpHiddenSize, contextLength, attention,
+                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
+    }
+
+    public LmConfig withMlpHiddenSize(int v) {
+        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, v, contextLength, attention,
+                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
+    }
+
+    public LmConfig withContextLength(int v) {
+        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, v, attention,
+                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
+    }
+
+    public LmConfig withAttention(AttentionVariant v) {
+        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength, v,
+                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
+    }
+
+    public LmConfig withBiasLength(int v) {
+        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
+                attention, v, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
+    }
+
+    public LmConfig withRopeBase(double v) {
+        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
+                attention, biasLength, v, tauInit, biasInitStd, normEpsilon, startToken);
+    }
+
+    public LmConfig withTauInit(float v) {
+        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
+                attention, biasLength, ropeBase, v, biasInitStd, normEpsilon, startToken);
+    }
+
+    public LmConfig withBiasInitStd(float v) {
+        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
+                attention, biasLength, ropeBase, tauInit, v, normEpsilon, startToken);
+    }
+
+    public LmConfig withNormEpsilon(float v) {
+        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
+                attention, biasLength, ropeBase, tauInit, biasInitStd, v, startToken);
+    }
+
+    /** Inputs begin with the end-of-text token at position 0 of every window. */
+    public LmConfig withStartToken(boolean v) {
+        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
+                attention, biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, v);
     }
 
     public int headDim() {
@@ -171,7 +239,7 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
     }
 
     /**
-     * Reads {@code config.json}.
+     * Reads {@code config.json}: every component by its name, {@code startToken} false when absent.
      *
      * @param source names the file in error messages
      * @throws IllegalArgumentException naming the source and the bad field
@@ -179,81 +247,58 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
     public static LmConfig fromJson(String json, String source) {
         JsonObject o;
         try {
-            JsonElement e = JsonParser.parseString(json);
-            if (!e.isJsonObject()) {
-                throw new IllegalArgumentException(source + ": expected a JSON object");
-            }
-            o = e.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException(source + ": not valid JSON (" + e.getMessage() + ")", e);
+            o = JsonParser.parseString(json).getAsJsonObject();
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new IllegalArgumentException(source + ": not a JSON object (" + e.getMessage() + ")", e);
         }
-        int format = intField(o, "format", source);
+        int format = (int) read(o, "format", int.class, source);
         if (format < 1 || format > FORMAT_VERSION) {
             throw new IllegalArgumentException(
                     source + ": format " + format + " is not supported (this library reads 1 to " + FORMAT_VERSION + ")");
         }
-        String architecture = stringField(o, "architecture", source);
-        if (!architecture.equals(ARCHITECTURE)) {
-            throw new IllegalArgumentException(source + ": architecture '" + architecture + "' is not " + ARCHITECTURE);
+        if (!ARCHITECTURE.equals(read(o, "architecture", String.class, source))) {
+            throw new IllegalArgumentException(source + ": architecture '" + o.get("architecture").getAsString()
+                    + "' is not " + ARCHITECTURE);
         }
-        Builder b = new Builder()
-                .setVocabSize(intField(o, "vocabSize", source))
-                .optNumLayers(intField(o, "numLayers", source))
-                .optHiddenSize(intField(o, "hiddenSize", source))
-                .optNumHeads(intField(o, "numHeads", source))
-                .optNumKvHeads(intField(o, "numKvHeads", source))
-                .optMlpHiddenSize(intField(o, "mlpHiddenSize", source))
-                .optContextLength(intField(o, "contextLength", source))
-                .optBiasLength(intField(o, "biasLength", source))
-                .optRopeBase(numberField(o, "ropeBase", source))
-                .optTauInit((float) numberField(o, "tauInit", source))
-                .optBiasInitStd((float) numberField(o, "biasInitStd", source))
-                .optNormEpsilon((float) numberField(o, "normEpsilon", source));
-        JsonElement start = o.get("startToken"); // absent: off
-        if (start != null && !start.isJsonNull()) {
-            if (!start.isJsonPrimitive() || !start.getAsJsonPrimitive().isBoolean()) {
-                throw new IllegalArgumentException(source + ": field 'startToken' must be true or false");
-            }
-            b.optStartToken(start.getAsBoolean());
+        RecordComponent[] components = LmConfig.class.getRecordComponents();
+        Object[] values = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            types[i] = components[i].getType();
+            String name = components[i].getName();
+            values[i] = name.equals("startToken") && !o.has(name) ? false : read(o, name, types[i], source);
         }
         try {
-            b.optAttention(AttentionVariant.parse(stringField(o, "attention", source)));
-            return b.build();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+            return LmConfig.class.getDeclaredConstructor(types).newInstance(values);
+        } catch (InvocationTargetException e) {
+            throw new IllegalArgumentException(source + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
         }
     }
 
-    private static JsonElement field(JsonObject o, String name, String source) {
+    /** One field of a {@code config.json}, strictly of its type: no text for a number, no 64.5 for an int. */
+    private static Object read(JsonObject o, String name, Class<?> type, String source) {
         JsonElement e = o.get(name);
         if (e == null || e.isJsonNull()) {
             throw new IllegalArgumentException(source + ": missing field '" + name + "'");
         }
-        return e;
-    }
-
-    private static int intField(JsonObject o, String name, String source) {
-        double v = numberField(o, name, source);
-        if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(source + ": field '" + name + "' must be an integer, got " + v);
+        JsonPrimitive p = e.isJsonPrimitive() ? e.getAsJsonPrimitive() : null;
+        if (p != null && (type == boolean.class ? p.isBoolean() : type.isPrimitive() ? p.isNumber() : p.isString())) {
+            double number = p.isNumber() ? p.getAsDouble() : 0;
+            if (type == int.class && (number != Math.rint(number) || Math.abs(number) > Integer.MAX_VALUE)) {
+                throw new IllegalArgumentException(source + ": field '" + name + "' must be an integer, got " + e);
+            }
+            try {
+                return type == int.class ? (Object) (int) number : type == double.class ? (Object) number
+                        : type == float.class ? (Object) (float) number : type == boolean.class ? (Object) p.getAsBoolean()
+                        : type == AttentionVariant.class ? AttentionVariant.parse(p.getAsString()) : p.getAsString();
+            } catch (IllegalArgumentException x) {
+                throw new IllegalArgumentException(source + ": field '" + name + "': " + x.getMessage(), x);
+            }
         }
-        return (int) v;
-    }
-
-    private static double numberField(JsonObject o, String name, String source) {
-        try {
-            return field(o, name, source).getAsDouble();
-        } catch (NumberFormatException | UnsupportedOperationException | IllegalStateException e) {
-            throw new IllegalArgumentException(source + ": field '" + name + "' must be a number", e);
-        }
-    }
-
-    private static String stringField(JsonObject o, String name, String source) {
-        JsonElement e = field(o, name, source);
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-            throw new IllegalArgumentException(source + ": field '" + name + "' must be a string");
-        }
-        return e.getAsString();
+        throw new IllegalArgumentException(source + ": field '" + name + "' must be "
+                + (type == boolean.class ? "true or false" : type.isPrimitive() ? "a number" : "a string") + ", got " + e);
     }
 
     @Override
@@ -262,108 +307,5 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
                 "LmConfig(%s, layers=%d, hidden=%d, heads=%d/%d kv, mlp=%d, context=%d, vocab=%d, Lb=%d%s)",
                 attention.id(), numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
                 vocabSize, biasLength, startToken ? ", start token" : "");
-    }
-
-    /** Builder of {@link LmConfig}; {@link #build()} checks every field against its limits. */
-    public static final class Builder {
-        private int vocabSize = 512;
-        private int numLayers = 2;
-        private int hiddenSize = 64;
-        private int numHeads = 4;
-        private int numKvHeads = -1;
-        private int mlpHiddenSize = -1;
-        private int contextLength = 64;
-        private AttentionVariant attention = AttentionVariant.LAZY;
-        private int biasLength = -1;
-        private double ropeBase = 10000;
-        private float tauInit = -1f;
-        private float biasInitStd = 1e-3f;
-        private float normEpsilon = 1e-5f;
-        private boolean startToken;
-
-        private Builder() {}
-
-        public Builder setVocabSize(int v) {
-            vocabSize = v;
-            return this;
-        }
-
-        public Builder optNumLayers(int v) {
-            numLayers = v;
-            return this;
-        }
-
-        public Builder optHiddenSize(int v) {
-            hiddenSize = v;
-            return this;
-        }
-
-        public Builder optNumHeads(int v) {
-            numHeads = v;
-            return this;
-        }
-
-        /** Key/value heads for grouped-query attention (default: numHeads). */
-        public Builder optNumKvHeads(int v) {
-            numKvHeads = v;
-            return this;
-        }
-
-        /** Width of the SwiGLU layer (default: 8/3 of hiddenSize rounded up to a multiple of 16). */
-        public Builder optMlpHiddenSize(int v) {
-            mlpHiddenSize = v;
-            return this;
-        }
-
-        /** Longest window the model sees, at most {@link LmConfig#CONTEXT_LIMIT}. */
-        public Builder optContextLength(int v) {
-            contextLength = v;
-            return this;
-        }
-
-        public Builder optAttention(AttentionVariant v) {
-            attention = v;
-            return this;
-        }
-
-        /** Distances with a learned bias (default: the context length). */
-        public Builder optBiasLength(int v) {
-            biasLength = v;
-            return this;
-        }
-
-        public Builder optRopeBase(double v) {
-            ropeBase = v;
-            return this;
-        }
-
-        public Builder optTauInit(float v) {
-            tauInit = v;
-            return this;
-        }
-
-        public Builder optBiasInitStd(float v) {
-            biasInitStd = v;
-            return this;
-        }
-
-        public Builder optNormEpsilon(float v) {
-            normEpsilon = v;
-            return this;
-        }
-
-        /** Inputs begin with the end-of-text token at position 0 of every window (default: off). */
-        public Builder optStartToken(boolean v) {
-            startToken = v;
-            return this;
-        }
-
-        /** @throws IllegalArgumentException naming the field, its value and the limit */
-        public LmConfig build() {
-            return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads == -1 ? numHeads : numKvHeads,
-                    mlpHiddenSize == -1 ? (hiddenSize * 8 / 3 + 15) / 16 * 16 : mlpHiddenSize, contextLength, attention,
-                    biasLength == -1 ? contextLength : biasLength, ropeBase, tauInit, biasInitStd, normEpsilon,
-                    startToken);
-        }
     }
 }

@@ -120,6 +120,7 @@ public final class ModelFile {
             }
             byte[] config = raw.get(ModelFileFormat.CONFIG);
             if (config != null) {
+                checkOne(raw, ModelFileFormat.CONFIG, name); // a corrupt config is named as such, not parsed
                 parameterLimit = Math.min(ModelFileFormat.MAX_FILE,
                         parameterBytesLimit(new String(config, StandardCharsets.UTF_8), name));
             }
@@ -266,24 +267,21 @@ public final class ModelFile {
         }
     }
 
+    /** Refuses {@code entry} when the checksums list a different SHA-256 for it; the rest is left to verify. */
+    private static void checkOne(Map<String, byte[]> raw, String entry, String file) throws ModelFileException {
+        byte[] checksumBytes = raw.get(ModelFileFormat.CHECKSUMS);
+        String want = checksumBytes == null ? null : checksums(checksumBytes, file).get(entry);
+        if (want != null && !want.equals(ModelEntries.sha256(raw.get(entry)))) {
+            throw new ModelFileException(file, entry, "SHA-256 mismatch: the entry is corrupt");
+        }
+    }
+
     private static ModelEntries verify(Map<String, byte[]> raw, String file) throws ModelFileException {
         byte[] checksumBytes = raw.remove(ModelFileFormat.CHECKSUMS);
         if (checksumBytes == null) {
             throw new ModelFileException(file, ModelFileFormat.CHECKSUMS, "missing: cannot verify the file");
         }
-        Map<String, String> expected = new HashMap<>();
-        String[] lines = new String(checksumBytes, StandardCharsets.UTF_8).split("\n");
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].strip();
-            if (line.isEmpty()) {
-                continue;
-            }
-            String[] parts = line.split("\\s+", 2);
-            if (parts.length != 2 || !parts[0].matches("[0-9a-f]{64}")) {
-                throw new ModelFileException(file, ModelFileFormat.CHECKSUMS, "line " + (i + 1) + " is not '<sha256>  <name>'");
-            }
-            expected.put(parts[1].startsWith("*") ? parts[1].substring(1) : parts[1], parts[0]);
-        }
+        Map<String, String> expected = checksums(checksumBytes, file);
         for (Map.Entry<String, byte[]> e : raw.entrySet()) {
             String want = expected.get(e.getKey());
             if (want == null) {
@@ -303,5 +301,23 @@ public final class ModelFile {
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(file, null, e.getMessage(), e);
         }
+    }
+
+    /** The {@code <sha256>  <name>} lines of the checksums entry, by entry name. */
+    private static Map<String, String> checksums(byte[] checksumBytes, String file) throws ModelFileException {
+        Map<String, String> expected = new HashMap<>();
+        String[] lines = new String(checksumBytes, StandardCharsets.UTF_8).split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] parts = line.split("\\s+", 2);
+            if (parts.length != 2 || !parts[0].matches("[0-9a-f]{64}")) {
+                throw new ModelFileException(file, ModelFileFormat.CHECKSUMS, "line " + (i + 1) + " is not '<sha256>  <name>'");
+            }
+            expected.put(parts[1].startsWith("*") ? parts[1].substring(1) : parts[1], parts[0]);
+        }
+        return expected;
     }
 }

@@ -175,7 +175,7 @@ public record TrainConfig(String preset, AttentionVariant attention, Integer voc
         LmConfig config;
         try {
             // With the preset's vocabulary: the tokenizer fixes the real one, which changes no other check.
-            config = architecture(preset, attention, LmConfig.preset(preset).build().vocabSize(), numLayers,
+            config = architecture(preset, attention, LmConfig.preset(preset).vocabSize(), numLayers,
                     hiddenSize, numHeads, numKvHeads, contextLength, biasLength, startToken);
         } catch (IllegalArgumentException e) {
             throw new InvalidSetting(PRESET, " " + preset + " with the settings given: " + e.getMessage());
@@ -215,7 +215,7 @@ public record TrainConfig(String preset, AttentionVariant attention, Integer voc
 
     /** The tokenizer size to train: {@link #vocabSize()} or the preset's. */
     public int resolvedVocabSize() {
-        return vocabSize != null ? vocabSize : LmConfig.preset(preset).build().vocabSize();
+        return vocabSize != null ? vocabSize : LmConfig.preset(preset).vocabSize();
     }
 
     /** Whether a progress bar is shown: {@link #progress()} if set, else when the JVM has a terminal. */
@@ -252,27 +252,16 @@ public record TrainConfig(String preset, AttentionVariant attention, Integer voc
     private static LmConfig architecture(String preset, AttentionVariant attention, int vocabSize, Integer numLayers,
             Integer hiddenSize, Integer numHeads, Integer numKvHeads, Integer contextLength, Integer biasLength,
             boolean startToken) {
-        LmConfig.Builder b = LmConfig.preset(preset).setVocabSize(vocabSize).optAttention(attention)
-                .optStartToken(startToken);
-        if (numLayers != null) {
-            b.optNumLayers(numLayers);
-        }
-        if (numHeads != null) {
-            b.optNumHeads(numHeads);
-        }
-        if (hiddenSize != null) {
-            b.optHiddenSize(hiddenSize).optMlpHiddenSize(-1);
-        }
-        if (numKvHeads != null) {
-            b.optNumKvHeads(numKvHeads);
-        }
-        if (contextLength != null) {
-            b.optContextLength(contextLength).optBiasLength(contextLength);
-        }
-        if (biasLength != null) {
-            b.optBiasLength(biasLength);
-        }
-        return b.build();
+        LmConfig p = LmConfig.preset(preset);
+        int hidden = or(hiddenSize, p.hiddenSize());
+        int context = or(contextLength, p.contextLength());
+        return new LmConfig(vocabSize, or(numLayers, p.numLayers()), hidden, or(numHeads, p.numHeads()),
+                or(numKvHeads, p.numKvHeads()), LmConfig.defaultMlpHiddenSize(hidden), context, attention,
+                or(biasLength, context), p.ropeBase(), p.tauInit(), p.biasInitStd(), p.normEpsilon(), startToken);
+    }
+
+    private static int or(Integer value, int presets) {
+        return value != null ? value : presets;
     }
 
     /** The configuration as a JSON object, one field per component by its name; unset computed ones left out. */

@@ -39,7 +39,7 @@ class ArrayDecoderTest {
     }
 
     private static LmConfig config(AttentionVariant variant, int kvHeads, int context) {
-        return TinyModels.config(variant).toBuilder().optNumKvHeads(kvHeads).optContextLength(context).build();
+        return TinyModels.config(variant).withNumKvHeads(kvHeads).withContextLength(context);
     }
 
     @ParameterizedTest

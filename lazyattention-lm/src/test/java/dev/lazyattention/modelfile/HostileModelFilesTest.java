@@ -300,10 +300,10 @@ class HostileModelFilesTest {
         }
         // And so are the presets.
         for (String preset : new String[] {"tiny", "mini", "small", "base"}) {
-            LmConfig c = LmConfig.preset(preset).build();
+            LmConfig c = LmConfig.preset(preset);
             assertEquals(c, LmConfig.fromJson(c.toJson(), preset));
         }
-        assertEquals(1024, LmConfig.preset("base").build().contextLength());
+        assertEquals(1024, LmConfig.preset("base").contextLength());
     }
 
     /** Position of the first float of the embedding's data. */

@@ -53,8 +53,8 @@ public final class TinyModels {
 
     /** The tiny preset with this tokenizer's vocabulary and the given variant. */
     public static LmConfig config(AttentionVariant variant) {
-        return LmConfig.preset("tiny").setVocabSize(tokenizer().vocabSize()).optContextLength(32).optBiasLength(16)
-                .optAttention(variant).build();
+        return LmConfig.preset("tiny").withVocabSize(tokenizer().vocabSize()).withContextLength(32).withBiasLength(16)
+                .withAttention(variant);
     }
 
     /** An untrained tiny model on the CPU. */

@@ -127,8 +127,8 @@ class TrainConfigTest {
     void theArchitectureIsThePresetWithTheOverrides() {
         TrainConfig tiny = builder().set(PRESET, "tiny").set(CONTEXT_LENGTH, 32)
                 .set(ATTENTION, AttentionVariant.SOFTMAX).build();
-        assertEquals(LmConfig.preset("tiny").setVocabSize(300).optContextLength(32).optBiasLength(32)
-                .optAttention(AttentionVariant.SOFTMAX).build(), tiny.config(300));
+        assertEquals(LmConfig.preset("tiny").withVocabSize(300).withContextLength(32).withBiasLength(32)
+                .withAttention(AttentionVariant.SOFTMAX), tiny.config(300));
         LmConfig wide = builder().set(PRESET, "tiny").set(HIDDEN_SIZE, 96).set(BIAS_LENGTH, 8).build().config(300);
         assertEquals(96, wide.hiddenSize());
         assertEquals((96 * 8 / 3 + 15) / 16 * 16, wide.mlpHiddenSize(), "the MLP width follows the hidden size");

@@ -352,7 +352,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void score() {
-        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
+        LmConfig config = LmConfig.preset(preset).withVocabSize(tokenizer.vocabSize());
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             List<ScoringRequest> requests = new ArrayList<>();
             int[] tokens = randomTokens(64 * config.contextLength(), 3);
@@ -388,7 +388,7 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("libtorchIntraOpThreads", DecodeBench.libtorch("getNumThreads", new Class<?>[0]));
         v.put("arrayDecoderThreads", "1 in arrayTokensPerSecond, 2 in arrayTwoThreadsTokensPerSecond (generate uses as many as libtorch was given, at most one per query head)");
-        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
+        LmConfig config = LmConfig.preset(preset).withVocabSize(tokenizer.vocabSize());
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             int[] prompt = randomTokens(config.contextLength() - DecodeBench.STEPS, 5);
             v.put(preset, bench.engineAgainstArrays(lm, prompt));
@@ -423,8 +423,8 @@ public final class BenchCommand implements Callable<Integer> {
     /** One 4096-token document, attention whole against 512 queries at a time, --repeat times each. */
     private void chunked() {
         int length = 4096;
-        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).optContextLength(length)
-                .optBiasLength(256).build();
+        LmConfig config = LmConfig.preset(preset).withVocabSize(tokenizer.vocabSize()).withContextLength(length)
+                .withBiasLength(256);
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             ScoringRequest request = new ScoringRequest(randomTokens(length, 9), 1);
             ScoringOptions whole = new ScoringOptions(length, length / 2, 1, false, 0);
@@ -470,7 +470,7 @@ public final class BenchCommand implements Callable<Integer> {
      * the speedup is the median of each turn's ratio.
      */
     private void corenlp() throws Exception {
-        LmConfig config = LmConfig.preset(preset).setVocabSize(tokenizer.vocabSize()).build();
+        LmConfig config = LmConfig.preset(preset).withVocabSize(tokenizer.vocabSize());
         Path dir = Files.createTempDirectory("lazyattn-bench");
         try {
             Path model = dir.resolve("model.lazylm.zip");
@@ -604,7 +604,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** A BPE of the preset's size, at most 4,096 tokens, from the embedded English corpus. */
     private BpeTokenizer syntheticTokenizer() throws Exception {
-        int size = LmConfig.preset(preset).build().vocabSize();
+        int size = LmConfig.preset(preset).vocabSize();
         return TrainingRecipe.of(TrainConfig.builder().set(PRESET, preset)
                 .set(VOCAB_SIZE, Math.min(size, 4096)).build())
                 .tokenizer(TextCorpus.of(EuroparlEnglish.documents(), "Europarl English"));

@@ -61,7 +61,7 @@ public final class FolderBenchmark {
 
     private static void small(Path dir) throws IOException {
         BpeTokenizer tokenizer = tokenizer(4096);
-        LmConfig config = LmConfig.preset("small").build();
+        LmConfig config = LmConfig.preset("small");
         Path zip = dir.resolve("small.lazylm.zip");
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, Device.cpu(), 1)) {
             lm.save(zip);
@@ -87,8 +87,8 @@ public final class FolderBenchmark {
     }
 
     private static void writeLarge(Path dir) throws IOException {
-        LmConfig config = LmConfig.builder().setVocabSize(4096).optNumLayers(10).optHiddenSize(1024).optNumHeads(16)
-                .optMlpHiddenSize(2816).optContextLength(1024).build();
+        LmConfig config = LmConfig.preset("small").withVocabSize(4096).withNumLayers(10).withHiddenSize(1024)
+                .withNumHeads(16).withNumKvHeads(16).withMlpHiddenSize(2816).withContextLength(1024).withBiasLength(1024);
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer(4096), Device.cpu(), 1)) {
             long start = System.nanoTime();
             lm.exportFolder(dir, DataType.FLOAT32);

@@ -189,30 +189,20 @@ public final class HfConfig {
         }
         boolean start = flag(o, "start_token", startDefault);
         boolean tied = flag(o, "tie_word_embeddings", false);
-        LmConfig.Builder b = LmConfig.builder()
-                .setVocabSize(integer(o, "vocab_size", null))
-                .optNumLayers(integer(o, "num_hidden_layers", null))
-                .optHiddenSize(hidden)
-                .optNumHeads(heads)
-                .optNumKvHeads(integer(o, "num_key_value_heads", heads))
-                .optMlpHiddenSize(integer(o, "intermediate_size", null))
-                .optContextLength(integer(o, "max_position_embeddings", null))
-                .optRopeBase(number(o, "rope_theta", 10000.0))
-                .optNormEpsilon((float) number(o, "rms_norm_eps", 1e-6))
-                .optAttention(variant)
-                .optStartToken(start);
-        if (o.has("distance_bias_length")) {
-            b.optBiasLength(integer(o, "distance_bias_length", null));
-        }
-        if (o.has("tau_init")) {
-            b.optTauInit((float) number(o, "tau_init", null));
-        }
-        if (o.has("bias_init_std")) {
-            b.optBiasInitStd((float) number(o, "bias_init_std", null));
-        }
+        int vocab = integer(o, "vocab_size", null);
+        int layers = integer(o, "num_hidden_layers", null);
+        int kvHeads = integer(o, "num_key_value_heads", heads);
+        int mlp = integer(o, "intermediate_size", null);
+        int context = integer(o, "max_position_embeddings", null);
+        int biasLength = integer(o, "distance_bias_length", context);
+        double ropeBase = number(o, "rope_theta", 10000.0);
+        float tauInit = (float) number(o, "tau_init", -1.0);
+        float biasInitStd = (float) number(o, "bias_init_std", 1e-3);
+        float normEpsilon = (float) number(o, "rms_norm_eps", 1e-6);
         LmConfig config;
         try {
-            config = b.build();
+            config = new LmConfig(vocab, layers, hidden, heads, kvHeads, mlp, context, variant, biasLength, ropeBase,
+                    tauInit, biasInitStd, normEpsilon, start);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(inHfKeys(e.getMessage()), e);
         }

@@ -52,9 +52,8 @@ final class HfTesting {
 
     /** {@code config} with the settings a llama folder does not carry at their defaults. */
     static LmConfig withoutLazySettings(LmConfig config) {
-        LmConfig.Builder defaults = LmConfig.builder();
-        LmConfig d = defaults.build();
-        return config.toBuilder().optBiasLength(config.contextLength()).optTauInit(d.tauInit())
-                .optBiasInitStd(d.biasInitStd()).build();
+        LmConfig d = LmConfig.preset("tiny");
+        return config.withBiasLength(config.contextLength()).withTauInit(d.tauInit())
+                .withBiasInitStd(d.biasInitStd());
     }
 }

@@ -21,15 +21,15 @@ import org.junit.jupiter.api.Test;
 class TensorNamesTest {
 
     /** GQA, a bias length unlike the context, an MLP width unlike the others: every symbol has its own value. */
-    static final LmConfig CONFIG = LmConfig.builder().setVocabSize(300).optNumLayers(1).optHiddenSize(48)
-            .optNumHeads(4).optNumKvHeads(2).optMlpHiddenSize(80).optContextLength(32).optBiasLength(16).build();
+    static final LmConfig CONFIG = LmConfig.preset("tiny").withVocabSize(300).withNumLayers(1).withHiddenSize(48)
+            .withNumHeads(4).withNumKvHeads(2).withMlpHiddenSize(80).withContextLength(32).withBiasLength(16);
 
     @Test
     void theCodesTableIsTheDesignsTable() throws IOException {
         Map<String, Shape> design = designTable(Files.readString(Path.of("..", "docs", "design.md")));
         Map<String, Shape> code = new LinkedHashMap<>();
         for (AttentionVariant variant : AttentionVariant.values()) {
-            for (TensorNames.Entry e : TensorNames.of(CONFIG.toBuilder().optAttention(variant).build())) {
+            for (TensorNames.Entry e : TensorNames.of(CONFIG.withAttention(variant))) {
                 code.put(e.name().replace("layers.0.", "layers.N."), e.shape());
             }
         }
@@ -39,7 +39,7 @@ class TensorNamesTest {
     @Test
     void everyParameterOfEveryVariantHasATensor() {
         for (AttentionVariant variant : AttentionVariant.values()) {
-            LmConfig config = CONFIG.toBuilder().optAttention(variant).build();
+            LmConfig config = CONFIG.withAttention(variant);
             List<String> names = new ArrayList<>();
             TensorNames.of(config).forEach(e -> names.add(e.parameter()));
             dev.lazyattention.model.LazyLmBlock block = new dev.lazyattention.model.LazyLmBlock(config);
