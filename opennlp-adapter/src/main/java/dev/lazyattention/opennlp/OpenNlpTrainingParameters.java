@@ -1,8 +1,6 @@
 package dev.lazyattention.opennlp;
 
-import ai.djl.Device;
 import dev.lazyattention.engine.EngineThreads;
-import dev.lazyattention.model.LmConfig;
 import dev.lazyattention.names.ClosestName;
 import dev.lazyattention.train.Setting;
 import dev.lazyattention.train.SettingBinder;
@@ -42,7 +40,7 @@ import java.util.Set;
 public final class OpenNlpTrainingParameters {
 
     /** OpenNLP's iteration count: the number of optimizer steps. */
-    public static final String ITERATIONS = TrainingParameters.ITERATIONS_PARAM;
+    public static final String ITERATIONS = SettingBinder.ITERATIONS;
     /** Namespace of this model's parameters. */
     public static final String NAMESPACE = "lazylm";
     public static final String OUTPUT_DIR = "lazylm.outputDir";
@@ -109,28 +107,6 @@ public final class OpenNlpTrainingParameters {
     /** The recipe's settings these parameters give (defaults for those not given). */
     public TrainConfig recipeSettings() {
         return recipe;
-    }
-
-    /** The architecture for a tokenizer of {@code vocabularySize} tokens. */
-    LmConfig config(int vocabularySize) {
-        return recipe.config(vocabularySize);
-    }
-
-    public int iterations() {
-        return recipe.steps();
-    }
-
-    /** The tokenizer size: {@code lazylm.vocabSize} or the preset's. */
-    public int vocabSize() {
-        return recipe.resolvedVocabSize();
-    }
-
-    public long seed() {
-        return recipe.seed();
-    }
-
-    public Device device() {
-        return recipe.resolvedDevice();
     }
 
     /** {@code lazylm.threads}, or null for the default rule. */

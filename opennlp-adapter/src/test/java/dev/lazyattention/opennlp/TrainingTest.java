@@ -9,6 +9,7 @@ import dev.lazyattention.testing.SyntheticCorpus;
 import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.train.LmTrainer;
 import dev.lazyattention.train.Setting;
+import dev.lazyattention.train.SettingBinder;
 import dev.lazyattention.train.TrainConfig;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
@@ -155,12 +156,18 @@ class TrainingTest {
     }
 
     @Test
+    void theStepsAreOpenNlpsOwnIterationsParameter() {
+        assertEquals(TrainingParameters.ITERATIONS_PARAM, OpenNlpTrainingParameters.ITERATIONS);
+        assertEquals(SettingBinder.OPENNLP_PREFIX, OpenNlpTrainingParameters.NAMESPACE + ".");
+    }
+
+    @Test
     void defaultsFollowThePresetAndOpenNlpsIterations() {
         OpenNlpTrainingParameters defaults = OpenNlpTrainingParameters.from(null);
-        assertEquals(1000, defaults.iterations());
-        assertEquals(4096, defaults.vocabSize()); // the small preset's
+        assertEquals(1000, defaults.recipeSettings().steps());
+        assertEquals(4096, defaults.recipeSettings().resolvedVocabSize()); // the small preset's
         TrainingParameters openNlpDefaults = TrainingParameters.defaultParams(); // Algorithm MAXENT, Iterations 100, ...
-        assertEquals(100, OpenNlpTrainingParameters.from(openNlpDefaults).iterations());
+        assertEquals(100, OpenNlpTrainingParameters.from(openNlpDefaults).recipeSettings().steps());
     }
 
     @Test
@@ -221,7 +228,7 @@ class TrainingTest {
         TrainingParameters agreeing = new TrainingParameters();
         agreeing.put("Iterations", 5);
         agreeing.put("lazylm.steps", "5");
-        assertEquals(5, OpenNlpTrainingParameters.from(agreeing).iterations());
+        assertEquals(5, OpenNlpTrainingParameters.from(agreeing).recipeSettings().steps());
         assertNull(OpenNlpTrainingParameters.from(null).outputDir());
     }
 }
