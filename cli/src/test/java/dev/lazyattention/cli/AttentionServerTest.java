@@ -314,17 +314,17 @@ class AttentionServerTest {
 
     @Test
     void theCommandRefusesAMissingModelAndABadPort() {
-        CliTest.Run missing = CliTest.run("serve", "--model", "no-such.lazylm.zip", "--port", "0");
+        CommandRun missing = CliTest.run("serve", "--model", "no-such.lazylm.zip", "--port", "0");
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("no-such.lazylm.zip"), missing.err());
-        CliTest.Run port = CliTest.run("serve", "--model", "x.lazylm.zip", "--port", "70000");
+        CommandRun port = CliTest.run("serve", "--model", "x.lazylm.zip", "--port", "70000");
         assertEquals(1, port.code());
         assertTrue(port.err().contains("--port"), port.err());
     }
 
     @Test
     void theHelpNamesEveryOptionAndThatThePageIsLocalByDefault() {
-        CliTest.Run help = CliTest.run("serve", "--help");
+        CommandRun help = CliTest.run("serve", "--help");
         assertEquals(0, help.code(), help.err());
         for (String option : new String[] {"--model=FILE", "--compare=FILE", "--port=N", "--host=ADDRESS",
                 "--max-concurrent=N", "--device=", "--threads="}) {

@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.lazyattention.testing.SyntheticCorpus;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,36 +30,19 @@ class CliTest {
     static Path validFile;
     static Path model;
 
-    /** Exit code, standard output and standard error of one command. */
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
+    /** Runs {@code lazyattn args} in this JVM with empty standard input. */
+    static CommandRun run(String... args) {
         return runWithInput("", args);
     }
 
     /** {@link #run} with {@code input} as standard input. */
-    static Run runWithInput(String input, String... args) {
+    static CommandRun runWithInput(String input, String... args) {
         return runWithInputBytes(input.getBytes(StandardCharsets.UTF_8), args);
     }
 
     /** {@link #run} with {@code input} as the bytes of standard input. */
-    static Run runWithInputBytes(byte[] input, String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        InputStream oldIn = System.in;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setIn(new ByteArrayInputStream(input));
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setIn(oldIn);
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CommandRun runWithInputBytes(byte[] input, String... args) {
+        return CommandRun.of(Main::run, input, args);
     }
 
     @BeforeAll
@@ -72,7 +51,7 @@ class CliTest {
         validFile = dir.resolve("valid.txt");
         Files.writeString(trainFile, String.join("\n\n", SyntheticCorpus.documents(300, 1)));
         Files.writeString(validFile, String.join("\n\n", SyntheticCorpus.documents(20, 2)));
-        Run r = run("train", "--train", trainFile.toString(), "--valid", validFile.toString(), "--preset", "tiny",
+        CommandRun r = run("train", "--train", trainFile.toString(), "--valid", validFile.toString(), "--preset", "tiny",
                 "--context", "32", "--vocab-size", "320", "--steps", "12", "--batch-size", "8", "--eval-every", "6",
                 "--out", dir.resolve("run").toString(), "--no-progress");
         assertEquals(0, r.code(), r.err());
@@ -83,7 +62,7 @@ class CliTest {
 
     @Test
     void evalPrintsOneJsonObjectWithTheMetricNamesOfTheDesign() {
-        Run r = run("eval", "--model", model.toString(), "--json", validFile.toString());
+        CommandRun r = run("eval", "--model", model.toString(), "--json", validFile.toString());
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         for (String key : List.of("loss", "perplexity", "bitsPerByte", "sparsity", "sparsityPerLayer", "sinkMass",
@@ -96,7 +75,7 @@ class CliTest {
 
     @Test
     void evalJsonCarriesTheCollapseOfEveryLayer() {
-        Run r = run("eval", "--model", model.toString(), "--json", validFile.toString());
+        CommandRun r = run("eval", "--model", model.toString(), "--json", validFile.toString());
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         for (String key : List.of("meanCosine", "effectiveRank")) {
@@ -116,12 +95,12 @@ class CliTest {
 
     @Test
     void generateInspectAndChooseWork() throws IOException {
-        Run g = run("generate", "--model", model.toString(), "--prompt", "The quick fox", "--max-tokens", "10",
+        CommandRun g = run("generate", "--model", model.toString(), "--prompt", "The quick fox", "--max-tokens", "10",
                 "--seed", "3");
         assertEquals(0, g.code(), g.err());
         assertTrue(g.out().startsWith("The quick fox"), g.out());
 
-        Run i = run("inspect", "--model", model.toString());
+        CommandRun i = run("inspect", "--model", model.toString());
         assertEquals(0, i.code(), i.err());
         assertTrue(i.out().contains("tau layer 0") && i.out().contains("tau layer 1"), i.out());
 
@@ -130,7 +109,7 @@ class CliTest {
                 + "{\"goal\": \"The old farmer\", \"sol1\": \"xxj qqp.\", \"sol2\": \"helps the child.\"}\n");
         Path labels = dir.resolve("labels.lst");
         Files.writeString(labels, "0\n1\n");
-        Run c = run("choose", "--model", model.toString(), "--items", items.toString(), "--labels", labels.toString(),
+        CommandRun c = run("choose", "--model", model.toString(), "--items", items.toString(), "--labels", labels.toString(),
                 "--json");
         assertEquals(0, c.code(), c.err());
         JsonObject o = JsonParser.parseString(c.out()).getAsJsonObject();
@@ -153,7 +132,7 @@ class CliTest {
         Path stray = crashed.resolve(".model.lazylm.zip.123.tmp");
         Files.writeString(stray, "half a model");
 
-        Run r = run("train", "--train", trainFile.toString(), "--out", crashed.toString(), "--resume", "--no-progress");
+        CommandRun r = run("train", "--train", trainFile.toString(), "--out", crashed.toString(), "--resume", "--no-progress");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("checkpoint at step 12 of 12") && r.out().contains("wrote it from the checkpoint"),
                 r.out());
@@ -161,7 +140,7 @@ class CliTest {
         assertFalse(Files.exists(stray), "stray temporary file removed");
         byte[] written = Files.readAllBytes(copy);
 
-        Run again = run("train", "--train", trainFile.toString(), "--out", crashed.toString(), "--resume",
+        CommandRun again = run("train", "--train", trainFile.toString(), "--out", crashed.toString(), "--resume",
                 "--no-progress");
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("Training already finished: the checkpoint is at step 12 of 12"), again.out());
@@ -176,7 +155,7 @@ class CliTest {
     @ParameterizedTest
     @MethodSource("commands")
     void everyCommandHasHelp(String command) {
-        Run r = run(command, "--help");
+        CommandRun r = run(command, "--help");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("Usage: lazyattn " + command), r.out());
     }
@@ -216,7 +195,7 @@ class CliTest {
         assertFails(run("train", "--train", trainFile.toString(), "--out", dir.resolve("fresh").toString(), "--resume"),
                 "does not exist");
 
-        Run unknown = run("train", "--train", trainFile.toString(), "--out", out.toString(), "--no-such-option");
+        CommandRun unknown = run("train", "--train", trainFile.toString(), "--out", out.toString(), "--no-such-option");
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().contains("Unknown option: '--no-such-option'"), unknown.err());
     }
@@ -224,7 +203,7 @@ class CliTest {
     @Test
     void checkDeviceRunsItsWholeComparisonAndRefusesAMissingGpu() {
         // On a CPU-only machine the comparison can only run against the CPU itself: every number must match.
-        Run r = run("check-device", "--device", "cpu", "--model", model.toString(), "--sequences", "2",
+        CommandRun r = run("check-device", "--device", "cpu", "--model", model.toString(), "--sequences", "2",
                 "--train-steps", "2", "--json");
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
@@ -239,8 +218,8 @@ class CliTest {
     @Test
     void everyCommandThatReadsTextTakesFileOrDashAndRefusesAnEmptyInputAlike() throws IOException {
         String text = Files.readString(validFile);
-        Run fromFile = run("eval", "--model", model.toString(), "--json", "--no-attention-stats", validFile.toString());
-        Run fromStandardInput = runWithInput(text, "eval", "--model", model.toString(), "--json", "--no-attention-stats",
+        CommandRun fromFile = run("eval", "--model", model.toString(), "--json", "--no-attention-stats", validFile.toString());
+        CommandRun fromStandardInput = runWithInput(text, "eval", "--model", model.toString(), "--json", "--no-attention-stats",
                 "-");
         assertEquals(0, fromStandardInput.code(), fromStandardInput.err());
         assertEquals(JsonParser.parseString(fromFile.out()), JsonParser.parseString(fromStandardInput.out()));
@@ -248,9 +227,9 @@ class CliTest {
         String sentence = "The quick fox sees the dog. The old farmer helps the child.";
         Path one = dir.resolve("one.txt");
         Files.writeString(one, sentence);
-        Run positional = run("annotate", "--model", model.toString(), "--compact", one.toString());
+        CommandRun positional = run("annotate", "--model", model.toString(), "--compact", one.toString());
         assertEquals(0, positional.code(), positional.err());
-        for (Run same : List.of(run("annotate", "--model", model.toString(), "--compact", "--file", one.toString()),
+        for (CommandRun same : List.of(run("annotate", "--model", model.toString(), "--compact", "--file", one.toString()),
                 runWithInput(sentence, "annotate", "--model", model.toString(), "--compact", "-"),
                 runWithInput(sentence, "annotate", "--model", model.toString(), "--compact"))) {
             assertEquals(0, same.code(), same.err());
@@ -276,37 +255,37 @@ class CliTest {
         assertFails(run("eval", "--model", model.toString(), latin1.toString()),
                 "latin1.txt: not valid UTF-8 text: byte 0xE9 at byte offset 3 (line 1) is not UTF-8");
         assertFails(run("annotate", "--model", model.toString(), latin1.toString()), "byte 0xE9 at byte offset 3");
-        Run piped = runWithInputBytes(new byte[] {'o', 'k', '\n', (byte) 0xFF}, "annotate", "--model", model.toString());
+        CommandRun piped = runWithInputBytes(new byte[] {'o', 'k', '\n', (byte) 0xFF}, "annotate", "--model", model.toString());
         assertFails(piped, "standard input: not valid UTF-8 text: byte 0xFF at byte offset 3 (line 2)");
     }
 
     @Test
     void usageErrorsNameTheMisspeltOptionAndTheInputOrder() {
-        Run misspelt = run("eval", "--modle", model.toString(), validFile.toString());
+        CommandRun misspelt = run("eval", "--modle", model.toString(), validFile.toString());
         assertEquals(2, misspelt.code(), misspelt.err());
         assertTrue(misspelt.err().contains("Unknown option: '--modle'") && misspelt.err().contains("Did you mean --model?"),
                 misspelt.err());
-        Run annotate = run("annotate", "--modle=" + model, validFile.toString());
+        CommandRun annotate = run("annotate", "--modle=" + model, validFile.toString());
         assertEquals(2, annotate.code(), annotate.err());
         assertTrue(annotate.err().contains("Did you mean --model?"), annotate.err());
 
-        Run order = run("train", "--valid", validFile.toString(), trainFile.toString(), "--out", dir.resolve("o").toString());
+        CommandRun order = run("train", "--valid", validFile.toString(), trainFile.toString(), "--out", dir.resolve("o").toString());
         assertEquals(2, order.code(), order.err());
         assertTrue(order.err().contains("put the training FILE... before --valid"), order.err());
-        Run none = run("train", "--out", dir.resolve("o").toString());
+        CommandRun none = run("train", "--out", dir.resolve("o").toString());
         assertEquals(2, none.code(), none.err());
         assertTrue(none.err().contains("Missing training text: give FILE..."), none.err());
-        Run twice = run("annotate", "--model", model.toString(), "--file", validFile.toString(), validFile.toString());
+        CommandRun twice = run("annotate", "--model", model.toString(), "--file", validFile.toString(), validFile.toString());
         assertEquals(2, twice.code(), twice.err());
 
-        Run missingModel = run("annotate", "--model", dir.resolve("nope.lazylm.zip").toString(), validFile.toString());
+        CommandRun missingModel = run("annotate", "--model", dir.resolve("nope.lazylm.zip").toString(), validFile.toString());
         assertFails(missingModel, "--model=" + dir.resolve("nope.lazylm.zip") + ": ");
         assertTrue(missingModel.err().contains("nope.lazylm.zip: file not found"), missingModel.err());
     }
 
     @Test
     void trainingWithoutValidationSaysSoInsteadOfANaNLoss() {
-        Run r = run("train", trainFile.toString(), "--preset", "tiny", "--context", "32", "--vocab-size", "320",
+        CommandRun r = run("train", trainFile.toString(), "--preset", "tiny", "--context", "32", "--vocab-size", "320",
                 "--steps", "2", "--batch-size", "4", "--out", dir.resolve("unvalidated").toString(), "--no-progress");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("no validation files (--valid FILE... gives a held-out loss)"), r.out());
@@ -336,7 +315,7 @@ class CliTest {
     void annotateRefusesAFileOverMaxCharsBeforeReadingItAndWritesNothing() throws IOException {
         Path big = dir.resolve("big.txt");
         Files.writeString(big, textOf(1001, false));
-        Run r = run("annotate", "--model", model.toString(), "--file", big.toString(), "--max-chars", "1000");
+        CommandRun r = run("annotate", "--model", model.toString(), "--file", big.toString(), "--max-chars", "1000");
         assertFails(r, "big.txt: 1001 bytes, more than annotate's limit of 1000 characters");
         assertTrue(r.err().contains("--max-chars"), r.err());
         assertEquals("", r.out(), "no partial JSON");
@@ -345,14 +324,14 @@ class CliTest {
         try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz))) {
             o.write(textOf(1001, false).getBytes(StandardCharsets.UTF_8));
         }
-        Run z = run("annotate", "--model", model.toString(), "--file", gz.toString(), "--max-chars", "1000");
+        CommandRun z = run("annotate", "--model", model.toString(), "--file", gz.toString(), "--max-chars", "1000");
         assertFails(z, "bytes compressed, more than annotate's limit of 1000 characters");
         assertEquals("", z.out(), "no partial JSON");
     }
 
     @Test
     void annotateRefusesStandardInputOverMaxChars() {
-        Run r = runWithInput(textOf(1001, false), "annotate", "--model", model.toString(), "--max-chars", "1000");
+        CommandRun r = runWithInput(textOf(1001, false), "annotate", "--model", model.toString(), "--max-chars", "1000");
         assertFails(r, "standard input: more than annotate's limit of 1000 characters");
         assertTrue(r.err().contains("--max-chars"), r.err());
         assertEquals("", r.out(), "no partial JSON");
@@ -364,16 +343,16 @@ class CliTest {
         Path atLimit = dir.resolve("at-limit.txt");
         Files.writeString(atLimit, textOf(1000, true));
         assertTrue(Files.size(atLimit) > 1000, "multi-byte characters");
-        Run f = run("annotate", "--model", model.toString(), "--file", atLimit.toString(), "--max-chars", "1000",
+        CommandRun f = run("annotate", "--model", model.toString(), "--file", atLimit.toString(), "--max-chars", "1000",
                 "--compact");
         assertScored(f);
-        Run s = runWithInput(textOf(1000, false), "annotate", "--model", model.toString(), "--max-chars", "1000",
+        CommandRun s = runWithInput(textOf(1000, false), "annotate", "--model", model.toString(), "--max-chars", "1000",
                 "--compact");
         assertScored(s);
     }
 
     /** A successful annotate whose document got a log-probability, not the NaN (null) of an unscored text. */
-    private static void assertScored(Run r) {
+    private static void assertScored(CommandRun r) {
         assertEquals(0, r.code(), r.err());
         JsonObject lazylm = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonObject("lazylm");
         assertFalse(lazylm.get("logProb").isJsonNull(), r.out());
@@ -381,7 +360,7 @@ class CliTest {
         assertFalse(r.err().contains("values are NaN"), r.err());
     }
 
-    private static void assertFails(Run r, String message) {
+    private static void assertFails(CommandRun r, String message) {
         assertEquals(1, r.code(), "exit code; stderr: " + r.err());
         assertTrue(r.err().contains(message), "expected '" + message + "' in: " + r.err());
     }

@@ -28,7 +28,7 @@ class ExportImportCommandTest {
             lm.save(model, "en");
         }
         Path folder = dir.resolve("hf");
-        CliTest.Run export = CliTest.run("export", "--model", model.toString(), "--out", folder.toString(),
+        CommandRun export = CliTest.run("export", "--model", model.toString(), "--out", folder.toString(),
                 "--dtype", "bfloat16");
         assertEquals(0, export.code(), export.err());
         JsonObject config = JsonParser.parseString(Files.readString(folder.resolve("config.json"))).getAsJsonObject();
@@ -36,7 +36,7 @@ class ExportImportCommandTest {
         assertTrue(Files.readString(folder.resolve("README.md")).contains("language: en"));
 
         Path back = dir.resolve("back.lazylm.zip");
-        CliTest.Run imported = CliTest.run("import", folder.toString(), "--out", back.toString());
+        CommandRun imported = CliTest.run("import", folder.toString(), "--out", back.toString());
         assertEquals(0, imported.code(), imported.err());
         try (LazyLanguageModel a = LazyLanguageModel.load(model, Device.cpu());
                 LazyLanguageModel b = LazyLanguageModel.load(back, Device.cpu())) {
@@ -49,11 +49,11 @@ class ExportImportCommandTest {
 
     @Test
     void anUnknownDtypeAndAMissingFolderAreRefusedByName() {
-        CliTest.Run dtype = CliTest.run("export", "--model", dir.resolve("none.lazylm.zip").toString(), "--out",
+        CommandRun dtype = CliTest.run("export", "--model", dir.resolve("none.lazylm.zip").toString(), "--out",
                 dir.resolve("x").toString(), "--dtype", "int8");
         assertEquals(1, dtype.code());
         assertTrue(dtype.err().contains("dtype 'int8' is not one of float32, float16, bfloat16"), dtype.err());
-        CliTest.Run missing = CliTest.run("import", dir.resolve("nothing").toString(), "--out",
+        CommandRun missing = CliTest.run("import", dir.resolve("nothing").toString(), "--out",
                 dir.resolve("y.lazylm.zip").toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("nothing"), missing.err());

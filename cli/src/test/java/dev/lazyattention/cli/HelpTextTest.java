@@ -20,9 +20,10 @@ import picocli.CommandLine.Model.OptionSpec;
 /**
  * {@code lazyattn --help} and every command's help as a user reads them: picocli prints each element of a
  * description as its own line and shows a command's first element alone in the command list, so every
- * element must be whole sentences; and an option's help names every value the option accepts.
+ * element must be whole sentences; and an option's help names every value the option accepts. The lab's
+ * tests run the same checks on the command line with its commands ({@link #commandLine}).
  */
-class HelpTextTest {
+public class HelpTextTest {
 
     /**
      * How a description line may start: a capital, a digit, an option or a quote, or a labelled item of a
@@ -31,12 +32,16 @@ class HelpTextTest {
     private static final Pattern WHOLE_START = Pattern.compile("^([A-Z0-9\"'(<-]|[a-z][a-z0-9_-]*: ).*", Pattern.DOTALL);
 
     /** The real command line, help and subcommands as {@code lazyattn} builds them. */
-    private static CommandSpec lazyattn() {
-        return Main.commandLine().getCommandSpec();
+    protected CommandLine commandLine() {
+        return Main.commandLine();
+    }
+
+    private CommandSpec lazyattn() {
+        return commandLine().getCommandSpec();
     }
 
     /** Every command, {@code lazyattn} itself first, in the order the help lists them. */
-    private static List<CommandSpec> commands() {
+    private List<CommandSpec> commands() {
         List<CommandSpec> all = new ArrayList<>();
         all.add(lazyattn());
         for (CommandLine sub : all.get(0).subcommands().values()) {
@@ -75,7 +80,7 @@ class HelpTextTest {
     }
 
     @Test
-    void theCheckRefusesADescriptionCutMidSentence() {
+    public void theCheckRefusesADescriptionCutMidSentence() {
         assertEquals(null, cutDescription(new String[] {"Measure speed (numbers, never pass/fail).", "The phases:",
                 "matmul: float32 FLOP/s.", "0 for greedy."}));
         assertTrue(cutDescription(new String[] {"Measure speed; numbers, never", "pass/fail."}) != null);
@@ -88,7 +93,7 @@ class HelpTextTest {
     }
 
     @Test
-    void everyCommandAndOptionDescriptionIsWholeSentences() {
+    public void everyCommandAndOptionDescriptionIsWholeSentences() {
         List<String> problems = new ArrayList<>();
         for (CommandSpec command : commands()) {
             String name = command.qualifiedName();
@@ -112,8 +117,8 @@ class HelpTextTest {
     }
 
     @Test
-    void theCommandListShowsAWholeSentenceForEveryCommand() {
-        CommandLine cli = Main.commandLine();
+    public void theCommandListShowsAWholeSentenceForEveryCommand() {
+        CommandLine cli = commandLine();
         cli.setUsageHelpWidth(400);   // one line per command, as it would read unwrapped
         String usage = cli.getUsageMessage(CommandLine.Help.Ansi.OFF);
         String list = usage.substring(usage.indexOf("Commands:") + "Commands:".length()).strip();
@@ -134,7 +139,7 @@ class HelpTextTest {
     }
 
     @Test
-    void everyOptionThatTakesAValueNamesIt() {
+    public void everyOptionThatTakesAValueNamesIt() {
         List<String> unnamed = new ArrayList<>();
         for (CommandSpec command : commands()) {
             for (OptionSpec option : command.options()) {
@@ -175,7 +180,7 @@ class HelpTextTest {
     }
 
     @Test
-    void optionHelpNamesEveryAcceptedForm() {
+    public void optionHelpNamesEveryAcceptedForm() {
         assertTrue(deviceForms().contains("gpu:N"), deviceForms().toString());
         Map<String, List<String>> forms = acceptedForms();
         List<String> missing = new ArrayList<>();

@@ -49,7 +49,7 @@ class SettingOptionsTest {
         Files.writeString(corpus, String.join("\n\n", SyntheticCorpus.documents(80, 6)));
         Path out = dir.resolve("cli");
         // The settings of TinyModels.recipeSettings(3), some under their earlier flags.
-        CliTest.Run r = CliTest.run("train", "--train", corpus.toString(), "--out", out.toString(), "--preset", "tiny",
+        CommandRun r = CliTest.run("train", "--train", corpus.toString(), "--out", out.toString(), "--preset", "tiny",
                 "--vocab-size", "300", "--context", "32", "--start-token", "--steps", "3", "--batch-size", "4", "--grad-accum", "2",
                 "--lr", "0.003", "--warmup", "1", "--weight-decay", "0.05", "--seed", "11", "--device", "cpu",
                 "--no-progress");
@@ -66,13 +66,13 @@ class SettingOptionsTest {
 
     @Test
     void aMisspeltOptionIsRefusedWithTheClosestOne() {
-        CliTest.Run train = CliTest.run("train", "--train", "t.txt", "--out", dir.toString(), "--lerning-rate", "0.1");
+        CommandRun train = CliTest.run("train", "--train", "t.txt", "--out", dir.toString(), "--lerning-rate", "0.1");
         assertEquals(2, train.code());
         assertTrue(train.err().contains("Unknown option") && train.err().contains("'--lerning-rate'")
                 && train.err().contains("Did you mean --learning-rate?"), train.err());
-        CliTest.Run warmup = CliTest.run("train", "--train", "t.txt", "--out", dir.toString(), "--warmup-step=3");
+        CommandRun warmup = CliTest.run("train", "--train", "t.txt", "--out", dir.toString(), "--warmup-step=3");
         assertTrue(warmup.err().contains("Did you mean --warmup-steps?"), warmup.err());
-        CliTest.Run demo = CliTest.run("demo", "--sed", "3");
+        CommandRun demo = CliTest.run("demo", "--sed", "3");
         assertTrue(demo.err().contains("Did you mean --seed?"), demo.err());
     }
 

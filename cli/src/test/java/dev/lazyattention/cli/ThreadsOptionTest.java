@@ -13,11 +13,11 @@ class ThreadsOptionTest {
     @ValueSource(strings = {"train", "eval", "generate", "choose", "inspect", "demo", "check-device", "annotate",
         "serve"})
     void everyModelCommandTakesThreadsAndRefusesBadCounts(String command) {
-        CliTest.Run help = CliTest.run(command, "--help");
+        CommandRun help = CliTest.run(command, "--help");
         assertEquals(0, help.code(), help.err());
         assertTrue(help.out().contains("--threads=N"), help.out());
         for (String bad : new String[] {"0", "-3", "two", "1.5"}) {
-            CliTest.Run r = CliTest.run(command, "--threads", bad);
+            CommandRun r = CliTest.run(command, "--threads", bad);
             assertEquals(2, r.code(), command + " --threads " + bad + ": " + r.err());
             String first = r.err().lines().findFirst().orElse("");
             assertTrue(first.startsWith("--threads"), "the message names the option: " + first);

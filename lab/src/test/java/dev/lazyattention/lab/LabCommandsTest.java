@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lazyattention.attention.AttentionVariant;
+import dev.lazyattention.cli.CommandRun;
 import dev.lazyattention.cli.Main;
 import dev.lazyattention.cli.SettingOptions;
 import dev.lazyattention.lab.bench.BenchCommand;
@@ -46,7 +47,7 @@ class LabCommandsTest {
         List<String> expected = new ArrayList<>(product.subList(0, product.size() - 1));
         expected.addAll(List.of("experiment", "bench", "help"));
         assertEquals(expected, lab);
-        LabRun help = LabRun.of("--help");
+        CommandRun help = LabRun.of("--help");
         assertEquals(0, help.code(), help.err());
         assertTrue(Pattern.compile("(?m)^\\s+experiment\\s+\\S").matcher(help.out()).find(), help.out());
         assertTrue(Pattern.compile("(?m)^\\s+bench\\s+\\S").matcher(help.out()).find(), help.out());
@@ -55,11 +56,11 @@ class LabCommandsTest {
     @ParameterizedTest
     @ValueSource(strings = {"experiment", "bench"})
     void takesThreadsAndRefusesBadCounts(String command) {
-        LabRun help = LabRun.of(command, "--help");
+        CommandRun help = LabRun.of(command, "--help");
         assertEquals(0, help.code(), help.err());
         assertTrue(help.out().contains("--threads=N"), help.out());
         for (String bad : new String[] {"0", "-3", "two", "1.5"}) {
-            LabRun r = LabRun.of(command, "--threads", bad);
+            CommandRun r = LabRun.of(command, "--threads", bad);
             assertEquals(2, r.code(), command + " --threads " + bad + ": " + r.err());
             String first = r.err().lines().findFirst().orElse("");
             assertTrue(first.startsWith("--threads") && first.contains(bad), first);
@@ -68,20 +69,28 @@ class LabCommandsTest {
 
     @Test
     void aMisspeltOptionIsRefusedWithTheClosestOne() {
-        LabRun experiment = LabRun.of("experiment", "--out", "o", "--grad-acum", "2");
+        CommandRun experiment = LabRun.of("experiment", "--out", "o", "--grad-acum", "2");
         assertEquals(2, experiment.code());
         assertTrue(experiment.err().contains("Did you mean --grad-accum?"), experiment.err());
-        LabRun bench = LabRun.of("bench", "--batch-sise", "8");
+        CommandRun bench = LabRun.of("bench", "--batch-sise", "8");
         assertEquals(2, bench.code());
         assertTrue(bench.err().contains("Did you mean --batch-size?"), bench.err());
     }
 
     @Test
     void benchRefusesAPhaseItDoesNotHave() {
-        LabRun run = LabRun.of("bench", "--phases", "matmull");
+        CommandRun run = LabRun.of("bench", "--phases", "matmull");
         assertEquals(1, run.code(), run.err());
         assertTrue(run.err().contains("lazyattn bench: ")
                 && run.err().contains("unknown phase 'matmull'; did you mean matmul?"), run.err());
+    }
+
+    @Test
+    void benchRefusesToDecodeWithAContextNoLongerThanItsDecodeSteps() {
+        CommandRun run = LabRun.of("bench", "--preset", "tiny", "--phases", "generate");
+        assertEquals(1, run.code(), run.err());
+        assertTrue(run.err().contains("--phases generate decodes 64 tokens after a prompt, so it needs a context "
+                + "longer than that; --preset tiny has 64"), run.err());
     }
 
     @Test

@@ -168,6 +168,12 @@ public final class BenchCommand implements Callable<Integer> {
                         + ClosestName.closest(p, known) + "? (known: " + PHASE_NAMES + ")");
             }
         }
+        int context = LmConfig.preset(preset).contextLength();
+        if (phase("generate") && context <= DecodeBench.STEPS) {
+            throw new IllegalArgumentException("--phases generate decodes " + DecodeBench.STEPS + " tokens after a "
+                    + "prompt, so it needs a context longer than that; --preset " + preset + " has " + context
+                    + " (mini, small and base have more)");
+        }
         if (phases.stream().anyMatch(p -> !List.of("matmul", "threads", "layer").contains(p))) {
             tokenizer = syntheticTokenizer();
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.lazyattention.cli.CommandRun;
 import dev.lazyattention.lab.LabRun;
 import dev.lazyattention.testing.SyntheticCorpus;
 import java.awt.image.BufferedImage;
@@ -42,7 +43,7 @@ class ExperimentCommandTest {
                 + "{\"goal\": \"The old farmer\", \"sol1\": \"qqj.\", \"sol2\": \"helps the child.\", \"label\": 1}\n");
         Path labels = dir.resolve("labels.lst");
         Files.writeString(labels, "0\n1\n");
-        LabRun r = LabRun.of("experiment", "--train", files[0].toString(), "--valid", files[1].toString(),
+        CommandRun r = LabRun.of("experiment", "--train", files[0].toString(), "--valid", files[1].toString(),
                 "--preset", "tiny", "--steps", "4", "--out", out.toString(), "--piqa", items.toString(),
                 "--piqa-labels", labels.toString(), "--no-progress");
         assertEquals(0, r.code(), r.err());
@@ -101,17 +102,17 @@ class ExperimentCommandTest {
     void badInputIsRefusedBeforeAnyTraining() throws IOException {
         Path[] files = corpus();
         Path out = dir.resolve("bad");
-        LabRun unknown = LabRun.of("experiment", "--train", files[0].toString(), "--valid", files[1].toString(),
+        CommandRun unknown = LabRun.of("experiment", "--train", files[0].toString(), "--valid", files[1].toString(),
                 "--variants", "lazy,sparse", "--out", out.toString());
         assertEquals(1, unknown.code());
         assertTrue(unknown.err().contains("Unknown attention variant 'sparse'"), unknown.err());
-        LabRun missing = LabRun.of("experiment", "--train", dir.resolve("nope.txt").toString(), "--valid",
+        CommandRun missing = LabRun.of("experiment", "--train", dir.resolve("nope.txt").toString(), "--valid",
                 files[1].toString(), "--out", out.toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("nope.txt: file not found"), missing.err());
         Path blocker = dir.resolve("blocker");
         Files.writeString(blocker, "a file where a folder should be");
-        LabRun unwritable = LabRun.of("experiment", "--train", files[0].toString(), "--valid",
+        CommandRun unwritable = LabRun.of("experiment", "--train", files[0].toString(), "--valid",
                 files[1].toString(), "--preset", "tiny", "--out", blocker.resolve("sub").toString());
         assertEquals(1, unwritable.code());
         assertTrue(unwritable.err().contains("is not a writable folder"), unwritable.err());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.lazyattention.cli.CommandRun;
 import dev.lazyattention.lab.LabRun;
 import dev.lazyattention.testing.SyntheticCorpus;
 import java.io.IOException;
@@ -31,7 +32,7 @@ class ExperimentSeedsTest {
         Files.writeString(train, String.join("\n\n", SyntheticCorpus.documents(200, 1)));
         Files.writeString(valid, String.join("\n\n", SyntheticCorpus.documents(20, 2)));
         Path out = dir.resolve("exp");
-        LabRun r = LabRun.of("experiment", "--train", train.toString(), "--valid", valid.toString(),
+        CommandRun r = LabRun.of("experiment", "--train", train.toString(), "--valid", valid.toString(),
                 "--held-out", valid.toString(), "--variants", "lazy,softmax", "--repeat-seeds", "77",
                 "--preset", "tiny", "--steps", "3", "--seed", "5", "--out", out.toString(), "--no-progress");
         assertEquals(0, r.code(), r.err());
@@ -63,7 +64,7 @@ class ExperimentSeedsTest {
     void theExperimentsOwnSeedIsNotARepeat() throws IOException {
         Path train = dir.resolve("t.txt");
         Files.writeString(train, "some text\n");
-        LabRun r = LabRun.of("experiment", "--train", train.toString(), "--valid", train.toString(),
+        CommandRun r = LabRun.of("experiment", "--train", train.toString(), "--valid", train.toString(),
                 "--repeat-seeds", "1234", "--seed", "1234", "--out", dir.resolve("o").toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("--repeat-seeds 1234 is the experiment's own --seed"), r.err());
