@@ -58,26 +58,6 @@ public final class TextInputs {
         return all;
     }
 
-    /**
-     * The training files of {@code train} and {@code experiment}: {@code FILE...} and {@code --train FILE...},
-     * at least one, and standard input at most once among them and the validation files.
-     */
-    public static List<Path> trainingFiles(CommandSpec spec, List<Path> positional, List<Path> train, List<Path> valid) {
-        boolean none = (positional == null || positional.isEmpty()) && (train == null || train.isEmpty());
-        if (none && valid != null && valid.size() > 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "Missing training text: --valid takes every"
-                    + " file after it, so " + valid + " are all validation files; put the training FILE... before"
-                    + " --valid (or give them with --train FILE...)");
-        }
-        List<Path> files = files(spec, positional, train, "--train", true, "training text");
-        if (valid != null && files.stream().anyMatch(TextInputs::isStandardInput)
-                && valid.stream().anyMatch(TextInputs::isStandardInput)) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "- (standard input) is given for both training and validation text");
-        }
-        return files;
-    }
-
     /** The documents of the files (paragraphs), standard input read for {@code -}. */
     public static TextCorpus corpus(List<Path> files, InputStream standardInput) throws IOException {
         if (files.stream().noneMatch(TextInputs::isStandardInput)) {

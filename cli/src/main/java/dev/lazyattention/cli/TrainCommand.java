@@ -14,7 +14,6 @@ import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
@@ -45,19 +44,8 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
-    @Parameters(arity = "0..*", paramLabel = "FILE",
-            description = "Training text files (.txt or .txt.gz); - reads standard input.")
-    List<Path> files;
-
-    @Option(names = "--train", arity = "1..*", paramLabel = "FILE", description = "Training text files, as FILE...")
-    List<Path> trainFiles;
-
-    @Option(names = "--valid", arity = "1..*", paramLabel = "FILE",
-            description = "Validation text files (after FILE...: --valid takes the files that follow it).")
-    List<Path> validFiles;
-
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
-    Path out;
+    @Mixin
+    TrainingFiles input = new TrainingFiles();
 
     @Option(names = "--resume", description = "Continue from DIR/checkpoint.lazylm.zip with its options "
             + "(--steps may raise the total); if training had finished, writes a missing or stale model file from it.")
@@ -71,15 +59,15 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig settings = SettingOptions.read(spec, TrainConfig.DEFAULTS);
         if (!resume) {
             for (String name : new String[] {LmTrainer.CHECKPOINT_FILE, LmTrainer.MODEL_FILE}) {
-                if (Files.exists(out.resolve(name))) {
-                    throw new IllegalArgumentException("--out " + out + " already holds " + name
+                if (Files.exists(input.out().resolve(name))) {
+                    throw new IllegalArgumentException("--out " + input.out() + " already holds " + name
                             + "; add --resume to continue it or choose another folder");
                 }
             }
         }
-        List<Path> trainInputs = TextInputs.trainingFiles(spec, files, trainFiles, validFiles);
+        List<Path> trainInputs = input.train();
         TextCorpus train = TextInputs.corpus(trainInputs, System.in);
-        TextCorpus valid = validFiles == null ? null : TextInputs.corpus(validFiles, System.in);
+        TextCorpus valid = input.valid() == null ? null : TextInputs.corpus(input.valid(), System.in);
         System.out.printf(Locale.ROOT, "Corpus: %s, %d documents, %.1f MB%n", train.description(),
                 train.documents().size(), train.bytes() / 1e6);
         TrainingRecipe recipe = TrainingRecipe.builder().setSettings(settings)
@@ -87,10 +75,10 @@ final class TrainCommand implements Callable<Integer> {
                 .optListener(new Report()).build();
         TrainResult result;
         if (resume) {
-            result = recipe.resume(out, SettingOptions.given(spec, TrainConfig.STEPS) ? settings.steps() : null, train,
+            result = recipe.resume(input.out(), SettingOptions.given(spec, TrainConfig.STEPS) ? settings.steps() : null, train,
                     valid);
         } else {
-            try (TrainedModel trained = recipe.train(train, valid, out)) {
+            try (TrainedModel trained = recipe.train(train, valid, input.out())) {
                 result = trained.result();
             }
         }

@@ -6,6 +6,7 @@ import dev.lazyattention.cli.Json;
 import dev.lazyattention.cli.SettingOptions;
 import dev.lazyattention.cli.TextInputs;
 import dev.lazyattention.cli.ThreadsOption;
+import dev.lazyattention.cli.TrainingFiles;
 import dev.lazyattention.eval.CorpusEvaluator;
 import dev.lazyattention.eval.EvalResult;
 import dev.lazyattention.eval.MultipleChoice;
@@ -26,7 +27,6 @@ import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -65,19 +65,8 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
-    @Parameters(arity = "0..*", paramLabel = "FILE",
-            description = "Training text files (.txt or .txt.gz); - reads standard input.")
-    List<Path> files;
-
-    @Option(names = "--train", arity = "1..*", paramLabel = "FILE", description = "Training text files, as FILE...")
-    List<Path> trainFiles;
-
-    @Option(names = "--valid", arity = "1..*", paramLabel = "FILE",
-            description = "Validation text files (after FILE...: --valid takes the files that follow it).")
-    List<Path> validFiles;
-
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
-    Path out;
+    @Mixin
+    TrainingFiles input = new TrainingFiles();
 
     @Option(names = "--variants", defaultValue = "lazy,softmax,bias_only,elastic_only,off_by_one,gated", split = ",",
             paramLabel = "VARIANT", description = "Variants to compare, any of lazy, softmax, bias_only, elastic_only, "
@@ -126,8 +115,8 @@ public final class ExperimentCommand implements Callable<Integer> {
         if (!reportOnly) {
             run(list);
         }
-        ExperimentReport.write(out, list);
-        System.out.println("Report: " + out.resolve("report.md"));
+        ExperimentReport.write(input.out(), list);
+        System.out.println("Report: " + input.out().resolve("report.md"));
         return 0;
     }
 
@@ -164,7 +153,8 @@ public final class ExperimentCommand implements Callable<Integer> {
     }
 
     private void run(List<Run> list) throws Exception {
-        trainFiles = TextInputs.trainingFiles(spec, files, trainFiles, validFiles);
+        List<Path> trainFiles = input.train();
+        List<Path> validFiles = input.valid();
         if (validFiles == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "Missing validation text: give --valid FILE... (unless --report-only is given)");
@@ -176,10 +166,10 @@ public final class ExperimentCommand implements Callable<Integer> {
         TextCorpus train = TextInputs.corpus(trainFiles, System.in);
         TextCorpus valid = TextInputs.corpus(validFiles, System.in);
         TextCorpus heldOut = heldOutFiles == null ? null : TextInputs.corpus(heldOutFiles, System.in);
-        writableFolder(out);
+        writableFolder(input.out());
 
         // One tokenizer for every variant, kept so that an interrupted experiment continues with it.
-        Path tokenizerFile = out.resolve(TrainingRecipe.TOKENIZER_FILE);
+        Path tokenizerFile = input.out().resolve(TrainingRecipe.TOKENIZER_FILE);
         BpeTokenizer tokenizer;
         if (Files.exists(tokenizerFile)) {
             tokenizer = TokenizerJson.load(tokenizerFile);
@@ -195,11 +185,11 @@ public final class ExperimentCommand implements Callable<Integer> {
         int[] trainTokens = train.tokens(tokenizer);
         int[] validTokens = valid.tokens(tokenizer);
         tokenizerVocabSize = tokenizer.vocabSize();
-        writeSetup(train, valid, trainTokens.length, validTokens.length);
+        writeSetup(trainFiles, validFiles, train, valid, trainTokens.length, validTokens.length);
 
         for (Run run : list) {
             AttentionVariant variant = run.variant();
-            Path dir = out.resolve(run.id());
+            Path dir = input.out().resolve(run.id());
             Path evalFile = dir.resolve(ExperimentReport.EVAL_FILE);
             if (Files.exists(evalFile)) {
                 System.out.println(run.id() + ": already done");
@@ -275,7 +265,8 @@ public final class ExperimentCommand implements Callable<Integer> {
         }
     }
 
-    private void writeSetup(TextCorpus train, TextCorpus valid, int trainTokens, int validTokens) throws IOException {
+    private void writeSetup(List<Path> trainFiles, List<Path> validFiles, TextCorpus train, TextCorpus valid,
+            int trainTokens, int validTokens) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("preset", settings.preset());
         m.put("steps", settings.steps());
@@ -294,7 +285,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         m.put("validTokens", validTokens);
         m.put("heldOutFiles", heldOutFiles == null ? List.of() : heldOutFiles.stream().map(Path::toString).toList());
         m.put("machine", Machine.describe());
-        Files.writeString(out.resolve(ExperimentReport.SETUP_FILE), Json.of(m), StandardCharsets.UTF_8);
+        Files.writeString(input.out().resolve(ExperimentReport.SETUP_FILE), Json.of(m), StandardCharsets.UTF_8);
         JsonParser.parseString(Json.of(m)); // stays valid JSON
     }
 
