@@ -388,6 +388,12 @@ final class ExperimentReport {
                 names(setup.getAsJsonArray("trainFiles")), setup.get("trainBytes").getAsDouble() / 1e6,
                 setup.get("trainTokens").getAsLong(), names(setup.getAsJsonArray("validFiles")),
                 setup.get("validBytes").getAsDouble() / 1e6, setup.get("validTokens").getAsLong()));
+        if (setup.has("numHeads")) {
+            md.append(String.format(Locale.ROOT, "- Model: %d layers of %d heads of %d (%d key/value heads), hidden size %d%n",
+                    setup.get("numLayers").getAsInt(), setup.get("numHeads").getAsInt(),
+                    setup.get("hiddenSize").getAsInt() / setup.get("numHeads").getAsInt(),
+                    setup.get("numKvHeads").getAsInt(), setup.get("hiddenSize").getAsInt()));
+        }
         JsonArray heldOutFiles = setup.has("heldOutFiles") ? setup.getAsJsonArray("heldOutFiles") : new JsonArray();
         if (!heldOutFiles.isEmpty()) {
             md.append("- Held out (never trained or validated on): ").append(names(heldOutFiles)).append('\n');

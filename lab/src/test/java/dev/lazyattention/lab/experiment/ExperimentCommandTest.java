@@ -68,6 +68,7 @@ class ExperimentCommandTest {
         for (String picture : ExperimentReport.PICTURES) {
             assertTrue(report.contains("](" + picture + ")"), "report links " + picture);
         }
+        assertTrue(report.contains("- Model: 2 layers of 4 heads of 16 (2 key/value heads), hidden size 64\n"), report);
         assertTrue(report.contains("| meanCosine per layer |") && report.contains("Roy and Vetterli"), report);
         assertTrue(report.contains(" off_by_one: ") && report.contains(" gated: ") && report.contains("implicit zero key"), report);
 
