@@ -106,8 +106,9 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
     }
 
     /**
-     * A named preset ({@code tiny}, {@code mini}, {@code small}, {@code base}); the {@code with*} copies vary one
-     * component each, checked as a whole.
+     * A named preset ({@code tiny}, {@code mini}, {@code small}, {@code base}). The {@code with*} copies change
+     * one component each and are checked like any new configuration, so sizes that depend on each other (heads
+     * dividing the hidden size, key/value heads dividing the heads) change in an order where each step is valid.
      */
     public static LmConfig preset(String name) {
         return switch (name == null ? "" : name.trim().toLowerCase(Locale.ROOT)) {
