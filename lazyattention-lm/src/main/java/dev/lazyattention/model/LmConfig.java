@@ -52,6 +52,11 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
      */
     public static final int CONTEXT_LIMIT = LazyAttentionBlock.DEFAULT_MAX_POSITIONS;
 
+    /** The presets' RoPE base, initial {@code tau} and initial distance-bias spread. */
+    public static final double DEFAULT_ROPE_BASE = 10000;
+    public static final float DEFAULT_TAU_INIT = -1f;
+    public static final float DEFAULT_BIAS_INIT_STD = 1e-3f;
+
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     /** @throws IllegalArgumentException naming the field, its value and the limit */
@@ -124,7 +129,8 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
     /** Lazy attention with these sizes, the default MLP width and initialisation, and no start token. */
     private static LmConfig sized(int vocab, int layers, int hidden, int heads, int kvHeads, int context) {
         return new LmConfig(vocab, layers, hidden, heads, kvHeads, defaultMlpHiddenSize(hidden), context,
-                AttentionVariant.LAZY, context, 10000, -1f, 1e-3f, 1e-5f, false);
+                AttentionVariant.LAZY, context, DEFAULT_ROPE_BASE, DEFAULT_TAU_INIT, DEFAULT_BIAS_INIT_STD, 1e-5f,
+                false);
     }
 
     /** The SwiGLU width that keeps the MLP's parameters at 8 hidden^2: 8/3 of it, a multiple of 16. */

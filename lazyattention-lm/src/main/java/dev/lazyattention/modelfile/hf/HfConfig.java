@@ -195,9 +195,9 @@ public final class HfConfig {
         int mlp = integer(o, "intermediate_size", null);
         int context = integer(o, "max_position_embeddings", null);
         int biasLength = integer(o, "distance_bias_length", context);
-        double ropeBase = number(o, "rope_theta", 10000.0);
-        float tauInit = (float) number(o, "tau_init", -1.0);
-        float biasInitStd = (float) number(o, "bias_init_std", 1e-3);
+        double ropeBase = number(o, "rope_theta", LmConfig.DEFAULT_ROPE_BASE);
+        float tauInit = (float) number(o, "tau_init", (double) LmConfig.DEFAULT_TAU_INIT);
+        float biasInitStd = (float) number(o, "bias_init_std", (double) LmConfig.DEFAULT_BIAS_INIT_STD);
         float normEpsilon = (float) number(o, "rms_norm_eps", 1e-6);
         LmConfig config;
         try {
