@@ -6,8 +6,10 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.ToIntFunction;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
-/** Exit code, standard output and standard error of one command line run in this JVM. */
+/** Exit code, standard output and standard error of one command line run in this JVM; and a parse alone. */
 public record CommandRun(int code, String out, String err) {
 
     /**
@@ -32,5 +34,14 @@ public record CommandRun(int code, String out, String err) {
             System.setOut(oldOut);
             System.setErr(oldErr);
         }
+    }
+
+    /** The spec of {@code command} after {@code cli} parsed {@code command args} (nothing runs). */
+    public static CommandSpec parsed(CommandLine cli, String command, String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = command;
+        System.arraycopy(args, 0, all, 1, args.length);
+        cli.parseArgs(all);
+        return cli.getSubcommands().get(command).getCommandSpec();
     }
 }

@@ -35,12 +35,7 @@ class SettingOptionsTest {
 
     /** The command's spec after parsing {@code args}, as {@code lazyattn} parses them (nothing runs). */
     private static CommandSpec parsed(String command, String... args) {
-        CommandLine cli = new CommandLine(new Main());
-        String[] all = new String[args.length + 1];
-        all[0] = command;
-        System.arraycopy(args, 0, all, 1, args.length);
-        cli.parseArgs(all);
-        return cli.getSubcommands().get(command).getCommandSpec();
+        return CommandRun.parsed(new CommandLine(new Main()), command, args);
     }
 
     @Test

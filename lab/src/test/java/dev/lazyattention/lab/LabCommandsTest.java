@@ -30,12 +30,7 @@ import picocli.CommandLine.Model.OptionSpec;
 class LabCommandsTest {
 
     private static CommandSpec parsed(String command, String... args) {
-        CommandLine cli = Main.commandLine(ExperimentCommand.class, BenchCommand.class);
-        String[] all = new String[args.length + 1];
-        all[0] = command;
-        System.arraycopy(args, 0, all, 1, args.length);
-        cli.parseArgs(all);
-        return cli.getSubcommands().get(command).getCommandSpec();
+        return CommandRun.parsed(Main.commandLine(ExperimentCommand.class, BenchCommand.class), command, args);
     }
 
     @Test
