@@ -72,6 +72,50 @@ class ExperimentClaimsTest {
         assertTrue(line.endsWith("Lazy attention keeps sinks in some heads: the claim does not hold here."), line);
     }
 
+    /** A run of {@code variant} under {@code seed} (a repeat when it is not 42). */
+    private static ExperimentReport.Run seeded(AttentionVariant variant, long seed, double sinkRate, double sinkMass,
+            double bitsPerByte) {
+        ExperimentReport.Run r = run(variant, sinkRate, sinkMass, bitsPerByte, variant == AttentionVariant.LAZY ? 0.8 : 0);
+        return new ExperimentReport.Run(new ExperimentCommand.Run(variant, seed, seed != 42), r.eval(), List.of(), null);
+    }
+
+    @Test
+    void theSinkVerdictRestsOnEverySeedOfSoftmaxAndLazy() {
+        // Softmax sinks in 17, 3 and 4 of 32 heads: a mean of exactly 25%, one seed far above, two below.
+        String holds = line(ExperimentReport.claims(List.of(seeded(AttentionVariant.LAZY, 42, 0, 0.0011, 1.95),
+                seeded(AttentionVariant.SOFTMAX, 42, 17 / 32.0, 0.30, 1.97),
+                seeded(AttentionVariant.LAZY, 7, 0, 0.0012, 1.95), seeded(AttentionVariant.SOFTMAX, 7, 3 / 32.0, 0.13, 1.97),
+                seeded(AttentionVariant.LAZY, 8, 0, 0.0009, 1.95), seeded(AttentionVariant.SOFTMAX, 8, 4 / 32.0, 0.17, 1.97))),
+                "1. ");
+        assertTrue(holds.contains("Heads with a sink per seed: lazy 0% / 0% / 0%, softmax 53% / 9% / 13%; mean weight "
+                + "on the first token per seed: lazy 0.0011 / 0.0012 / 0.0009, softmax 0.3000 / 0.1300 / 0.1700."), holds);
+        assertTrue(holds.endsWith("Softmax has sinks (25% of its heads on average over its 3 seeds) and lazy attention "
+                + "has none with any seed: the claim holds here. How many heads sink depends on the seed: 9% with the "
+                + "fewest."), holds);
+        // The same first seed with two sinkless ones: too few on average to test the claim.
+        String untested = line(ExperimentReport.claims(List.of(seeded(AttentionVariant.LAZY, 42, 0, 0.001, 1.95),
+                seeded(AttentionVariant.SOFTMAX, 42, 17 / 32.0, 0.30, 1.97), seeded(AttentionVariant.LAZY, 7, 0, 0.001, 1.95),
+                seeded(AttentionVariant.SOFTMAX, 7, 0, 0.07, 1.97), seeded(AttentionVariant.LAZY, 8, 0, 0.001, 1.95),
+                seeded(AttentionVariant.SOFTMAX, 8, 0, 0.07, 1.97))), "1. ");
+        assertTrue(untested.endsWith("Softmax formed a sink in only 18% of its heads on average over its 3 seeds (fewer "
+                + "than 25%), so this run does not test the claim."), untested);
+        // A sink in one lazy seed fails the claim, however the first seed did.
+        String fails = line(ExperimentReport.claims(List.of(seeded(AttentionVariant.LAZY, 42, 0, 0.001, 1.95),
+                seeded(AttentionVariant.SOFTMAX, 42, 0.5, 0.30, 1.97), seeded(AttentionVariant.LAZY, 7, 0.1, 0.2, 1.95),
+                seeded(AttentionVariant.SOFTMAX, 7, 0.5, 0.3, 1.97))), "1. ");
+        assertTrue(fails.endsWith("Lazy attention keeps sinks in some heads: the claim does not hold here."), fails);
+    }
+
+    @Test
+    void qualityWithSeedsComparesTheMeans() {
+        String claims = ExperimentReport.claims(List.of(seeded(AttentionVariant.LAZY, 42, 0, 0.001, 2.00),
+                seeded(AttentionVariant.SOFTMAX, 42, 0.5, 0.3, 2.10), seeded(AttentionVariant.LAZY, 7, 0, 0.001, 2.20),
+                seeded(AttentionVariant.SOFTMAX, 7, 0.5, 0.3, 2.10)));
+        // Lazy 2.00 / 2.20 (mean 2.10) against softmax 2.10 / 2.10: equal on average, though seed 42 alone is -4.8%.
+        assertTrue(line(claims, "3. ").contains("On the validation text (mean of 2 and 2 seeds): 2.1000 (lazy) against "
+                + "2.1000 (softmax), +0.00%: holds."), claims);
+    }
+
     @Test
     void qualityIsJudgedAgainstSoftmaxWithinTwoPercent() {
         String claims = ExperimentReport.claims(List.of(run(AttentionVariant.LAZY, 0, 0.01, 2.10, 0.40),
@@ -129,7 +173,8 @@ class ExperimentClaimsTest {
         ExperimentReport.Run s2 = new ExperimentReport.Run(new ExperimentCommand.Run(AttentionVariant.SOFTMAX, 7, true),
                 run(AttentionVariant.SOFTMAX, 0.25, 0.2, 2.0, 0).eval(), List.of(), null);
         String claims = ExperimentReport.claims(List.of(run(AttentionVariant.LAZY, 0, 0.0, 2.0, 0.5), s1, s2));
-        assertTrue(line(claims, "1. ").contains("Heads with a sink per seed: softmax 38% / 25%."), claims);
+        assertTrue(line(claims, "1. ").contains("Heads with a sink per seed: softmax 38% / 25%; mean weight on the "
+                + "first token per seed: softmax 0.2000 / 0.2000."), claims);
     }
 
     @Test

@@ -56,7 +56,7 @@ class ExperimentSeedsTest {
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("**Seeds.** Validation text: lazy: ") && report.contains("Held-out text: lazy: ")
                 && report.contains("(seed 77)"), report);
-        assertTrue(report.contains("On the held-out text:"), report);
+        assertTrue(report.contains("On the held-out text (mean of 2 and 2 seeds): "), report);
         assertTrue(report.contains("| lazy-seed77 |"), report);
     }
 
