@@ -57,10 +57,11 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig settings = SettingOptions.read(spec, TrainConfig.DEFAULTS);
+        Path out = input.out();
         if (!resume) {
             for (String name : new String[] {LmTrainer.CHECKPOINT_FILE, LmTrainer.MODEL_FILE}) {
-                if (Files.exists(input.out().resolve(name))) {
-                    throw new IllegalArgumentException("--out " + input.out() + " already holds " + name
+                if (Files.exists(out.resolve(name))) {
+                    throw new IllegalArgumentException("--out " + out + " already holds " + name
                             + "; add --resume to continue it or choose another folder");
                 }
             }
@@ -75,10 +76,10 @@ final class TrainCommand implements Callable<Integer> {
                 .optListener(new Report()).build();
         TrainResult result;
         if (resume) {
-            result = recipe.resume(input.out(), SettingOptions.given(spec, TrainConfig.STEPS) ? settings.steps() : null, train,
+            result = recipe.resume(out, SettingOptions.given(spec, TrainConfig.STEPS) ? settings.steps() : null, train,
                     valid);
         } else {
-            try (TrainedModel trained = recipe.train(train, valid, input.out())) {
+            try (TrainedModel trained = recipe.train(train, valid, out)) {
                 result = trained.result();
             }
         }

@@ -263,9 +263,9 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
             throw new IllegalArgumentException(
                     source + ": format " + format + " is not supported (this library reads 1 to " + FORMAT_VERSION + ")");
         }
-        if (!ARCHITECTURE.equals(read(o, "architecture", String.class, source))) {
-            throw new IllegalArgumentException(source + ": architecture '" + o.get("architecture").getAsString()
-                    + "' is not " + ARCHITECTURE);
+        Object architecture = read(o, "architecture", String.class, source);
+        if (!ARCHITECTURE.equals(architecture)) {
+            throw new IllegalArgumentException(source + ": architecture '" + architecture + "' is not " + ARCHITECTURE);
         }
         RecordComponent[] components = LmConfig.class.getRecordComponents();
         Object[] values = new Object[components.length];

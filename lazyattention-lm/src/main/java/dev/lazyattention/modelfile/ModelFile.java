@@ -271,7 +271,14 @@ public final class ModelFile {
     private static void checkOne(Map<String, byte[]> raw, String entry, String file) throws ModelFileException {
         byte[] checksumBytes = raw.get(ModelFileFormat.CHECKSUMS);
         String want = checksumBytes == null ? null : checksums(checksumBytes, file).get(entry);
-        if (want != null && !want.equals(ModelEntries.sha256(raw.get(entry)))) {
+        if (want != null) {
+            matches(want, entry, raw.get(entry), file);
+        }
+    }
+
+    /** Refuses {@code bytes} of {@code entry} whose SHA-256 is not {@code sha256}. */
+    private static void matches(String sha256, String entry, byte[] bytes, String file) throws ModelFileException {
+        if (!sha256.equals(ModelEntries.sha256(bytes))) {
             throw new ModelFileException(file, entry, "SHA-256 mismatch: the entry is corrupt");
         }
     }
@@ -287,9 +294,7 @@ public final class ModelFile {
             if (want == null) {
                 throw new ModelFileException(file, e.getKey(), "has no checksum in " + ModelFileFormat.CHECKSUMS);
             }
-            if (!want.equals(ModelEntries.sha256(e.getValue()))) {
-                throw new ModelFileException(file, e.getKey(), "SHA-256 mismatch: the entry is corrupt");
-            }
+            matches(want, e.getKey(), e.getValue(), file);
         }
         for (String name : expected.keySet()) {
             if (!raw.containsKey(name)) {

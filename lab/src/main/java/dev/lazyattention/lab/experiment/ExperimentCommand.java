@@ -156,6 +156,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     private void run(List<Run> list) throws Exception {
         List<Path> trainFiles = input.train();
         List<Path> validFiles = input.valid();
+        Path out = input.out();
         if (validFiles == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "Missing validation text: give --valid FILE... (unless --report-only is given)");
@@ -167,10 +168,10 @@ public final class ExperimentCommand implements Callable<Integer> {
         TextCorpus train = TextInputs.corpus(trainFiles, System.in);
         TextCorpus valid = TextInputs.corpus(validFiles, System.in);
         TextCorpus heldOut = heldOutFiles == null ? null : TextInputs.corpus(heldOutFiles, System.in);
-        writableFolder(input.out());
+        writableFolder(out);
 
         // One tokenizer for every variant, kept so that an interrupted experiment continues with it.
-        Path tokenizerFile = input.out().resolve(TrainingRecipe.TOKENIZER_FILE);
+        Path tokenizerFile = out.resolve(TrainingRecipe.TOKENIZER_FILE);
         BpeTokenizer tokenizer;
         if (Files.exists(tokenizerFile)) {
             tokenizer = TokenizerJson.load(tokenizerFile);
@@ -190,7 +191,7 @@ public final class ExperimentCommand implements Callable<Integer> {
 
         for (Run run : list) {
             AttentionVariant variant = run.variant();
-            Path dir = input.out().resolve(run.id());
+            Path dir = out.resolve(run.id());
             Path evalFile = dir.resolve(ExperimentReport.EVAL_FILE);
             if (Files.exists(evalFile)) {
                 System.out.println(run.id() + ": already done");
