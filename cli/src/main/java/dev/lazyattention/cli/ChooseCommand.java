@@ -45,7 +45,7 @@ final class ChooseCommand implements Callable<Integer> {
         List<MultipleChoice.Item> list = MultipleChoice.read(items, labels);
         try (LazyLanguageModel lm = LazyLanguageModel.load(modelFile, device.resolve())) {
             MultipleChoice.Result r = MultipleChoice.evaluate(lm, list,
-                    ScoringOptions.defaults(lm.config().contextLength()).withBatchSize(16));
+                    ScoringOptions.defaults(lm.config().contextLength()));
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("items", r.items());

@@ -28,6 +28,8 @@ import dev.lazyattention.train.TrainResult;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
 import dev.lazyattention.train.TrainConfig;
+import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.SettingOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
@@ -67,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
     static final class Settings implements IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            return SettingOptions.addTo(spec, DEMO, List.of(TrainConfig.STEPS, TrainConfig.ATTENTION,
+            return SettingOptions.addTo(spec, FrontEnd.CLI, DEMO.toBuilder(), List.of(TrainConfig.STEPS, TrainConfig.ATTENTION,
                     TrainConfig.SEED, TrainConfig.START_TOKEN, TrainConfig.DEVICE,
                     TrainConfig.PROGRESS));
         }
@@ -84,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig settings = SettingOptions.read(spec, DEMO);
+        TrainConfig settings = SettingOptions.read(spec, FrontEnd.CLI, DEMO.toBuilder());
         long started = System.nanoTime();
         List<String> documents = EuroparlEnglish.documents();
         List<String> trainDocs = new ArrayList<>();

@@ -2,10 +2,16 @@ package dev.lazyattention.cli;
 
 import dev.lazyattention.eval.CorpusEvaluator;
 import dev.lazyattention.eval.EvalResult;
+import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.SettingOptions;
+import dev.lazyattention.settings.SettingTable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,37 +24,35 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code lazyattn eval}. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(name = "eval", mixinStandardHelpOptions = true, modelTransformer = EvalCommand.Settings.class,
         description = {"Score text files: loss, perplexity, bits per byte, attention diagnostics.",
             "Diagnostics: sparsity (overall and per layer), sinkMass, sinkRate, survivingMass.",
             "Collapse per layer: meanCosine, effectiveRank (and of the final normalised state).",
             "Long documents are scored in sliding windows; nothing is truncated."})
 final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "FILE|DIR",
-            description = "A .lazylm.zip model file, or a model folder in Hugging Face's layout.")
-    Path modelFile;
+    /** Adds an option for the scoring settings eval takes besides --device and --threads. */
+    static final class Settings implements IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            return SettingOptions.addTo(spec, FrontEnd.CLI, defaults(), List.of(ScoringConfig.MODEL, ScoringConfig.WINDOW,
+                    ScoringConfig.STRIDE, ScoringConfig.BATCH_SIZE, ScoringConfig.ATTENTION_STATS));
+        }
+    }
+
+    /** Eval's defaults: the scoring table's, with the attention and collapse diagnostics on. */
+    static SettingTable<ScoringConfig>.Builder defaults() {
+        return ScoringConfig.SETTINGS.builder().set(ScoringConfig.ATTENTION_STATS, true);
+    }
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Text files (.txt or .txt.gz); - reads standard input.")
     List<Path> files;
 
     @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    CommandSpec spec;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
-
-    @Option(names = "--window", paramLabel = "N", description = "Window length (default: the context length).")
-    Integer window;
-
-    @Option(names = "--stride", paramLabel = "N", description = "Window stride (default: half the window).")
-    Integer stride;
-
-    @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--no-attention-stats", description = "Skip the attention and collapse diagnostics (faster).")
-    boolean noAttentionStats;
 
     @Mixin
     DeviceOption device = new DeviceOption();
@@ -59,10 +63,11 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TextCorpus corpus = TextInputs.corpus(TextInputs.files(spec, files, null, null, true, "text"), System.in);
+        ScoringConfig config = SettingOptions.read(spec, FrontEnd.CLI, defaults());
+        Path modelFile = Path.of(config.model());
         try (LazyLanguageModel lm = LazyLanguageModel.load(modelFile, device.resolve())) {
-            int w = window == null ? lm.config().contextLength() : window;
-            ScoringOptions options = new ScoringOptions(w, stride == null ? Math.max(1, w / 2) : stride, batchSize,
-                    !noAttentionStats, 0).withCollapse(!noAttentionStats);
+            ScoringOptions options = config.options(lm.config().contextLength(), "--window")
+                    .withCollapse(config.attentionStats());
             EvalResult result = new CorpusEvaluator(lm, options).evaluate(corpus);
             Map<String, Object> m = result.toMap();
             if (json) {

@@ -9,6 +9,8 @@ import dev.lazyattention.train.TrainResult;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
 import dev.lazyattention.train.TrainConfig;
+import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.SettingOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
@@ -34,7 +36,7 @@ final class TrainCommand implements Callable<Integer> {
     static final class Settings implements IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            return SettingOptions.addTo(spec, TrainConfig.DEFAULTS, TrainConfig.SETTINGS);
+            return SettingOptions.addTo(spec, FrontEnd.CLI, TrainConfig.builder(), TrainConfig.SETTINGS.settings());
         }
     }
 
@@ -56,7 +58,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig settings = SettingOptions.read(spec, TrainConfig.DEFAULTS);
+        TrainConfig settings = SettingOptions.read(spec, FrontEnd.CLI, TrainConfig.builder());
         Path out = input.out();
         if (!resume) {
             for (String name : new String[] {LmTrainer.CHECKPOINT_FILE, LmTrainer.MODEL_FILE}) {
@@ -76,7 +78,7 @@ final class TrainCommand implements Callable<Integer> {
                 .optListener(new Report()).build();
         TrainResult result;
         if (resume) {
-            result = recipe.resume(out, SettingOptions.given(spec, TrainConfig.STEPS) ? settings.steps() : null, train,
+            result = recipe.resume(out, SettingOptions.given(spec, FrontEnd.CLI, TrainConfig.SETTINGS, TrainConfig.STEPS) ? settings.steps() : null, train,
                     valid);
         } else {
             try (TrainedModel trained = recipe.train(train, valid, out)) {

@@ -175,7 +175,7 @@ class CliTest {
         assertFails(run("train", "--train", trainFile.toString(), "--preset", "huge", "--out", out.toString()),
                 "Unknown preset 'huge'");
         assertFails(run("train", "--train", trainFile.toString(), "--attention", "sparse", "--out", out.toString()),
-                "Unknown attention variant 'sparse'");
+                "--attention=sparse: expected one of lazy, softmax");
         assertFails(run("train", "--train", trainFile.toString(), "--steps", "0", "--out", out.toString()),
                 "--steps must be >= 1");
         assertFalse(Files.exists(out.resolve("model.lazylm.zip")), "nothing half-written");
@@ -187,7 +187,7 @@ class CliTest {
                 new String(Files.readAllBytes(model), StandardCharsets.ISO_8859_1), "the earlier model is untouched");
 
         assertFails(run("eval", "--model", model.toString(), "--window", "999", validFile.toString()),
-                "longer than the model's context length 32");
+                "--window=999: must be in [2, 32], the model's context length");
         assertFails(run("generate", "--model", model.toString(), "--prompt", "The dog sees the cat. ".repeat(30)),
                 "must fit the model's context of 32 tokens");
         assertFails(run("eval", "--model", dir.resolve("nope.lazylm.zip").toString(), validFile.toString()),

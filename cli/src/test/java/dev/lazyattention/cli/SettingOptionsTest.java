@@ -8,15 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lazyattention.data.TextCorpus;
+import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.modelfile.ModelFile;
 import dev.lazyattention.modelfile.ModelFileFormat;
 import dev.lazyattention.testing.SyntheticCorpus;
 import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.Setting;
-import dev.lazyattention.train.SettingBinder;
+import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.Setting;
 import dev.lazyattention.train.TrainConfig;
+import dev.lazyattention.settings.SettingOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +38,11 @@ class SettingOptionsTest {
     /** The command's spec after parsing {@code args}, as {@code lazyattn} parses them (nothing runs). */
     private static CommandSpec parsed(String command, String... args) {
         return CommandRun.parsed(new CommandLine(new Main()), command, args);
+    }
+
+    /** The training settings of a parsed command line. */
+    private static TrainConfig train(CommandSpec spec) {
+        return SettingOptions.read(spec, FrontEnd.CLI, TrainConfig.builder());
     }
 
     @Test
@@ -74,44 +81,59 @@ class SettingOptionsTest {
     @Test
     void everyTrainingCommandStartsFromTheSettingsTypesDefaults() {
         assertEquals(TrainConfig.DEFAULTS,
-                SettingOptions.read(parsed("train", "--train", "t.txt", "--out", "o"), TrainConfig.DEFAULTS));
+                train(parsed("train", "--train", "t.txt", "--out", "o")));
         CommandSpec train = parsed("train", "--train", "t.txt", "--out", "o");
         for (Setting<?> s : TrainConfig.SETTINGS) {
-            for (String name : SettingBinder.FrontEnd.CLI.names(s)) {
+            for (String name : TrainConfig.SETTINGS.names(FrontEnd.CLI, s)) {
                 assertNotNull(train.findOption(name), name + " is an option of lazyattn train");
             }
-            OptionSpec option = train.findOption(s.cliOption());
+            OptionSpec option = train.findOption(TrainConfig.SETTINGS.name(FrontEnd.CLI, s));
             assertTrue(String.join(" ", option.description()).endsWith("(default: " + s.defaultText() + ")."),
                     s.key() + ": " + String.join(" ", option.description()));
         }
         // The demo is the recipe with its own settings, set in one place and shown as its defaults.
         CommandSpec demo = parsed("demo");
-        assertEquals(DemoCommand.DEMO, SettingOptions.read(demo, DemoCommand.DEMO));
+        assertEquals(DemoCommand.DEMO, SettingOptions.read(demo, FrontEnd.CLI, DemoCommand.DEMO.toBuilder()));
         assertTrue(String.join(" ", demo.findOption("--steps").description()).endsWith("(default: 600)."));
         // Hand-written options of a setting take the settings type's default.
         assertEquals(TrainConfig.PRESET.defaultValue(), parsed("check-device").findOption("--preset").defaultValue());
     }
 
     @Test
+    void evalTakesTheScoringTablesCliColumnWithItsDiagnosticsOn() {
+        CommandSpec eval = parsed("eval", "--model", "m.lazylm.zip", "t.txt");
+        for (String name : ScoringConfig.SETTINGS.names(FrontEnd.CLI)) {
+            assertNotNull(eval.findOption(name), name + " is an option of lazyattn eval");
+        }
+        ScoringConfig config = SettingOptions.read(eval, FrontEnd.CLI, EvalCommand.defaults());
+        assertEquals(ScoringConfig.of("m.lazylm.zip").with(ScoringConfig.ATTENTION_STATS, true), config);
+        assertEquals(16, config.batchSize(), "the table's batch");
+        assertTrue(String.join(" ", eval.findOption("--attention-stats").description()).endsWith("(default: true)."));
+        ScoringConfig given = SettingOptions.read(parsed("eval", "--model", "m", "--no-attention-stats", "--window",
+                "48", "--stride", "12", "--batch-size", "2", "--device", "cpu", "t.txt"), FrontEnd.CLI,
+                EvalCommand.defaults());
+        assertEquals(List.of(false, 48, 12, 2, "cpu"), List.of(given.attentionStats(), given.window(), given.stride(),
+                given.batchSize(), given.device()), "--device comes from the shared option, under the table's name");
+    }
+
+    @Test
     void earlierFlagsAreAliasesAndProgressHasBothForms() {
-        TrainConfig old = SettingOptions.read(parsed("train", "--train", "t", "--out", "o", "--lr", "0.01",
-                "--context", "48", "--seq-len", "40", "--warmup", "3", "--hidden", "96", "--no-progress"),
-                TrainConfig.DEFAULTS);
-        TrainConfig canonical = SettingOptions.read(parsed("train", "--train", "t", "--out", "o",
+        TrainConfig old = train(parsed("train", "--train", "t", "--out", "o", "--lr", "0.01",
+                "--context", "48", "--seq-len", "40", "--warmup", "3", "--hidden", "96", "--no-progress"));
+        TrainConfig canonical = train(parsed("train", "--train", "t", "--out", "o",
                 "--learning-rate", "0.01", "--context-length", "48", "--sequence-length", "40", "--warmup-steps", "3",
-                "--hidden-size", "96", "--progress=false"), TrainConfig.DEFAULTS);
+                "--hidden-size", "96", "--progress=false"));
         assertEquals(canonical, old);
         assertEquals(0.01f, old.learningRate());
         assertEquals(48, old.contextLength());
         assertFalse(old.resolvedProgress());
-        assertTrue(SettingOptions.read(parsed("train", "--train", "t", "--out", "o", "--progress"),
-                TrainConfig.DEFAULTS).resolvedProgress());
-        IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> SettingOptions.read(
-                parsed("train", "--train", "t", "--out", "o", "--progress", "--no-progress"), TrainConfig.DEFAULTS));
+        assertTrue(train(parsed("train", "--train", "t", "--out", "o", "--progress")).resolvedProgress());
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+                () -> train(parsed("train", "--train", "t", "--out", "o", "--progress", "--no-progress")));
         assertTrue(both.getMessage().startsWith("--progress and --no-progress say the same thing and differ"),
                 both.getMessage());
-        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> SettingOptions.read(
-                parsed("train", "--train", "t", "--out", "o", "--lr", "fast"), TrainConfig.DEFAULTS));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> train(parsed("train", "--train", "t", "--out", "o", "--lr", "fast")));
         assertEquals("--learning-rate=fast: expected a number", bad.getMessage());
     }
 }

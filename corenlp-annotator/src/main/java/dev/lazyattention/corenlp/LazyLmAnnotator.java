@@ -1,12 +1,12 @@
 package dev.lazyattention.corenlp;
 
 import dev.lazyattention.eval.AttentionStats;
+import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScore;
 import dev.lazyattention.eval.SequenceScorer;
 import ai.djl.Device;
-import dev.lazyattention.engine.DeviceChoice;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.engine.MissingEngineException;
 import dev.lazyattention.tokenizer.BpeTokenizer;
@@ -126,17 +126,16 @@ public class LazyLmAnnotator implements Annotator {
         LazyLmSettings parsed = new LazyLmSettings(name, props);
         parsed.applyThreads(parsed.pipelineThreads);
         LazyLanguageModel loaded = loadModel(parsed);
-        int context = loaded.config().contextLength();
-        int window = parsed.maxLength == null ? context : parsed.maxLength;
-        if (window < 2 || window > context) {
-            throw new LazyLmConfigurationException(parsed.key("maxLength") + "=" + window
-                    + ": must be in [2, " + context + "], the model's context length");
+        ScoringOptions options;
+        try {
+            options = parsed.config.options(loaded.config().contextLength(), parsed.key("maxLength"));
+        } catch (IllegalArgumentException e) {
+            throw new LazyLmConfigurationException(e.getMessage(), e);
         }
         settings = parsed;
         model = loaded;
-        scorer = new SequenceScorer(loaded, new ScoringOptions(window, Math.max(1, window / 2), parsed.batchSize,
-                parsed.attentionStats, parsed.topK));
-        pool = parsed.threads > 1 ? SHARED_THREADS : null;
+        scorer = new SequenceScorer(loaded, options);
+        pool = parsed.config.nthreads() > 1 ? SHARED_THREADS : null;
         configured = true;
     }
 
@@ -169,17 +168,17 @@ public class LazyLmAnnotator implements Annotator {
     static LazyLanguageModel loadModel(LazyLmSettings settings) {
         Device device;
         try {
-            device = DeviceChoice.resolve(settings.device, settings.key("device"));
+            device = settings.config.resolvedDevice(settings.key("device"));
         } catch (IllegalArgumentException | MissingEngineException e) {
             throw new LazyLmConfigurationException(e.getMessage(), e);
         }
         try {
-            return ModelCache.get(settings.model, device);
+            return ModelCache.get(settings.config.model(), device);
         } catch (MissingEngineException e) {
             throw new LazyLmConfigurationException(e.getMessage(), e); // the engine's message, not the file's
         } catch (UncheckedIOException | IllegalArgumentException e) {
             Throwable reason = e instanceof UncheckedIOException ? e.getCause() : e;
-            throw new LazyLmConfigurationException(settings.key("model") + "=" + settings.model + ": "
+            throw new LazyLmConfigurationException(settings.key("model") + "=" + settings.config.model() + ": "
                     + reason.getMessage(), reason);
         }
     }
@@ -216,14 +215,14 @@ public class LazyLmAnnotator implements Annotator {
             sentences = List.of();
         }
         DocumentText text = DocumentText.of(annotation, sentences);
-        if (text.documentLength() > settings.maxDocumentChars) {
+        if (text.documentLength() > settings.config.maxDocumentChars()) {
             LOG.warn("lazylm: document of " + text.documentLength() + " characters exceeds "
-                    + settings.key("maxDocumentChars") + "=" + settings.maxDocumentChars + "; values are NaN");
+                    + settings.key("maxDocumentChars") + "=" + settings.config.maxDocumentChars() + "; values are NaN");
             markFailed(annotation, sentences);
             return;
         }
         try {
-            if (settings.scope == LazyLmSettings.Scope.SENTENCE) {
+            if (settings.config.scope() == ScoringConfig.Scope.SENTENCE) {
                 annotateSentences(annotation, sentences, text);
             } else {
                 annotateDocument(annotation, sentences, text);
@@ -281,7 +280,8 @@ public class LazyLmAnnotator implements Annotator {
                 segments[p + 1] = sentence;
                 lastPiece[sentence] = p + 1;
             }
-            int[] predictAfter = settings.topK > 0 ? Arrays.stream(lastPiece).filter(i -> i >= 0).toArray() : null;
+            int[] predictAfter = settings.config.topK() > 0 ? Arrays.stream(lastPiece).filter(i -> i >= 0).toArray()
+                    : null;
             SequenceScore score = scorer.score(new ScoringRequest(tokenizer.afterEndOfText(e.ids()), 1, segments,
                     predictAfter));
             // Pieces of each sentence, in one pass (segments never decrease).
@@ -298,15 +298,15 @@ public class LazyLmAnnotator implements Annotator {
                 int[] starts = pieces.stream().mapToInt(p -> e.charStart()[p]).toArray();
                 int[] ends = pieces.stream().mapToInt(p -> e.charEnd()[p]).toArray();
                 double[] logProbs = pieces.stream().mapToDouble(p -> score.logProbabilities()[p]).toArray();
-                AttentionStats stats = settings.attentionStats ? score.segmentAttention().get(s) : null;
+                AttentionStats stats = settings.config.attentionStats() ? score.segmentAttention().get(s) : null;
                 List<dev.lazyattention.eval.TokenPrediction> next = List.of();
-                if (settings.topK > 0 && lastPiece[s] >= 0) {
+                if (settings.config.topK() > 0 && lastPiece[s] >= 0) {
                     next = score.predictions().get(predictionIndex++);
                 }
                 int regionStart = s == 0 ? 0 : text.sentenceEnd(s - 1);
                 document.add(fillSentence(sentences.get(s), text, s, starts, ends, logProbs, regionStart, stats, next));
             }
-            if (settings.attentionStats) {
+            if (settings.config.attentionStats()) {
                 document.attention = score.attention();
             }
         }
@@ -332,7 +332,7 @@ public class LazyLmAnnotator implements Annotator {
                 .getBytes(StandardCharsets.UTF_8).length;
         t.attention = stats;
         t.writeSentence(sentence);
-        if (settings.topK > 0) {
+        if (settings.config.topK() > 0) {
             sentence.set(LazyLmAnnotations.SentenceNextTokens.class, next);
         }
         return t;
@@ -343,7 +343,7 @@ public class LazyLmAnnotator implements Annotator {
      * batches once the calling thread is interrupted.
      */
     private List<SequenceScore> scoreInParallel(List<ScoringRequest> requests) {
-        int parts = pool == null ? 1 : Math.min(settings.threads, requests.size());
+        int parts = pool == null ? 1 : Math.min(settings.config.nthreads(), requests.size());
         if (parts <= 1) {
             return scoreInBatches(requests, Thread.currentThread());
         }
@@ -375,7 +375,7 @@ public class LazyLmAnnotator implements Annotator {
     /** Scores a batch at a time; {@code owner} is the thread whose interruption cancels the work. */
     private List<SequenceScore> scoreInBatches(List<ScoringRequest> requests, Thread owner) {
         List<SequenceScore> scores = new ArrayList<>(requests.size());
-        for (int from = 0; from < requests.size(); from += settings.batchSize) {
+        for (int from = 0; from < requests.size(); from += settings.config.batchSize()) {
             if (owner.isInterrupted() || Thread.currentThread().isInterrupted()) {
                 throw new CancellationException("interrupted after " + from + " of " + requests.size() + " sentences");
             }
@@ -383,7 +383,8 @@ public class LazyLmAnnotator implements Annotator {
             if (hook != null) {
                 hook.run();
             }
-            scores.addAll(scorer.score(requests.subList(from, Math.min(requests.size(), from + settings.batchSize))));
+            int to = Math.min(requests.size(), from + settings.config.batchSize());
+            scores.addAll(scorer.score(requests.subList(from, to)));
         }
         return scores;
     }

@@ -7,8 +7,8 @@ import dev.lazyattention.names.ClosestName;
 import dev.lazyattention.train.TrainResult;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.Setting;
-import dev.lazyattention.train.SettingBinder;
+import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.Setting;
 import dev.lazyattention.train.TrainConfig;
 import edu.stanford.nlp.ling.CoreAnnotations;
 import edu.stanford.nlp.ling.CoreLabel;
@@ -53,7 +53,7 @@ import java.util.Properties;
  */
 public final class LazyLmTrainer {
 
-    public static final String PREFIX = SettingBinder.CORENLP_PREFIX;
+    public static final String PREFIX = "lazylm.train.";
 
     /** The trainer's own options besides the recipe's settings, as written after {@link #PREFIX}. */
     static final List<String> OWN_OPTIONS = List.of("output", "files", "valid", "annotators", "unit", "workDir");
@@ -82,7 +82,7 @@ public final class LazyLmTrainer {
 
     /** The CoreNLP property of a training setting. */
     public static String property(Setting<?> setting) {
-        return SettingBinder.FrontEnd.CORENLP.name(setting);
+        return TrainConfig.SETTINGS.name(FrontEnd.CORENLP, setting);
     }
 
     /** The recipe's settings these properties give (defaults for those not given). */
@@ -97,7 +97,7 @@ public final class LazyLmTrainer {
             base = base.toBuilder().set(TrainConfig.LANGUAGE, TrainConfig.LANGUAGE.parse(language, "tokenize.language"))
                     .build();
         }
-        return SettingBinder.bind(base, SettingBinder.FrontEnd.CORENLP, props::getProperty);
+        return TrainConfig.SETTINGS.bind(base, FrontEnd.CORENLP, props::getProperty);
     }
 
     /** Refuses a {@code lazylm.*} key that neither this trainer nor the annotator reads, naming the closest. */

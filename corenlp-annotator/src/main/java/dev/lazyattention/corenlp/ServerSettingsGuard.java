@@ -40,7 +40,7 @@ final class ServerSettingsGuard {
                     String name = key.substring(CUSTOM_CLASS.length());
                     LazyLmSettings parsed = new LazyLmSettings(name, serverProperties);
                     settings.put(name, parsed);
-                    maxTopK.put(name, parsed.maxTopK);
+                    maxTopK.put(name, parsed.config.maxTopK());
                 }
             }
         }

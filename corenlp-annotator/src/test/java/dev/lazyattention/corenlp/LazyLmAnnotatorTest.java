@@ -176,14 +176,14 @@ class LazyLmAnnotatorTest {
         for (CoreLabel t : big.get(CoreAnnotations.TokensAnnotation.class)) {
             assertTrue(t.get(LazyLmAnnotations.TokenLogProbability.class).isNaN(), t.word());
         }
-        assertMessage(() -> AnnotatorFixture.pipeline("maxDocumentChars", "-1"), "lazylm.maxDocumentChars=-1");
+        assertMessage(() -> AnnotatorFixture.pipeline("maxDocumentChars", "-1"), "lazylm.maxDocumentChars must be >= 1, got -1");
     }
 
     @Test
     void configurationErrorsNameThePropertyAndTheFile() throws IOException {
         java.util.Properties missing = AnnotatorFixture.props();
         missing.remove("lazylm.model");
-        assertMessage(() -> new StanfordCoreNLP(missing), "lazylm.model is required");
+        assertMessage(() -> new StanfordCoreNLP(missing), "lazylm.model must be given");
 
         Path corrupt = Files.createTempFile("corrupt", ".lazylm.zip");
         Files.writeString(corrupt, "not a model");

@@ -14,7 +14,7 @@ import dev.lazyattention.testing.SyntheticCorpus;
 import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.Setting;
+import dev.lazyattention.settings.Setting;
 import dev.lazyattention.train.TrainConfig;
 import edu.stanford.nlp.pipeline.Annotation;
 import java.io.IOException;

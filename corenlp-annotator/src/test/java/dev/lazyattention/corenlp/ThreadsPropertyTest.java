@@ -30,8 +30,8 @@ class ThreadsPropertyTest {
 
     @Test
     void theAnnotatorReadsThreadsAndRefusesBadCountsNamingIt() {
-        assertNull(new LazyLmSettings("lazylm", annotator()).intraOpThreads, "no value: the default rule");
-        assertEquals(3, new LazyLmSettings("lazylm", annotator("lazylm.threads", "3")).intraOpThreads);
+        assertNull(new LazyLmSettings("lazylm", annotator()).config.threads(), "no value: the default rule");
+        assertEquals(3, new LazyLmSettings("lazylm", annotator("lazylm.threads", "3")).config.threads());
         for (String bad : new String[] {"0", "-1", "two"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> new LazyLmSettings("lazylm", annotator("lazylm.threads", bad)));

@@ -37,6 +37,7 @@ import java.util.regex.Pattern;
  *   lm                                  LazyLanguageModel: the network's owner, with its tokenizer
  *   modelfile                           the .lazylm.zip container and its checks; modelfile.hf the Hugging Face folder
  *   tokenizer, model                    (model may use tokenizer; model.LazyLmBlock is the network)
+ *   settings                            tables of settings: parsing, checks, front ends' names, JSON, options
  *   engine, names                       the engine's runtime settings; the closest name for "did you mean"
  *   attention, util                     the block module (attention uses util)
  * </pre>
@@ -52,7 +53,8 @@ class ArchitectureTest {
 
     private static final String[] LM_PACKAGES = {
         "dev.lazyattention.attention..", "dev.lazyattention.util..", "dev.lazyattention.tokenizer..",
-        "dev.lazyattention.engine..", "dev.lazyattention.names..", "dev.lazyattention.model..",
+        "dev.lazyattention.engine..", "dev.lazyattention.names..", "dev.lazyattention.settings..",
+        "dev.lazyattention.model..",
         "dev.lazyattention.modelfile..", "dev.lazyattention.lm..", "dev.lazyattention.data..",
         "dev.lazyattention.eval..", "dev.lazyattention.generate..", "dev.lazyattention.train..",
         "dev.lazyattention.serving..",
@@ -104,7 +106,7 @@ class ArchitectureTest {
      * The layers, lowest first, each the packages {@code dev.lazyattention.<name>..}: a layer may be used only by
      * the layers after it (the adapters' rules below say which adapter may use which).
      */
-    static final List<String> LAYERS = List.of("util", "attention", "engine", "names", "tokenizer", "model",
+    static final List<String> LAYERS = List.of("util", "attention", "engine", "names", "settings", "tokenizer", "model",
             "modelfile", "lm", "data", "eval", "generate", "train", "serving", "corenlp", "opennlp", "spark", "cli", "lab");
 
     @ArchTest
@@ -152,6 +154,12 @@ class ArchitectureTest {
             .should().dependOnClassesThat()
             .resideInAnyPackage("edu.stanford..", "opennlp..", "org.apache.spark..", "ai.djl.pytorch..")
             .because("the block and the language model serve every toolkit, and the application chooses the engine");
+
+    @ArchTest
+    static final ArchRule theLibraryNamesPicocliOnlyForSettingOptions = noClasses()
+            .that().resideInAnyPackage(LM_PACKAGES).and().doNotHaveSimpleName("SettingOptions")
+            .should().dependOnClassesThat().resideInAPackage("picocli..")
+            .because("picocli is an optional dependency of lazyattention-lm, for applications that parse with it");
 
     @ArchTest
     static final ArchRule blockModuleNeedsOnlyJavaAndDjl = classes()

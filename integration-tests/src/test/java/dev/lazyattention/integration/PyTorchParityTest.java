@@ -20,7 +20,7 @@ import dev.lazyattention.opennlp.LazyAttentionModel;
 import dev.lazyattention.testing.SyntheticCorpus;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.SettingBinder;
+import dev.lazyattention.settings.FrontEnd;
 import dev.lazyattention.train.TrainConfig;
 import edu.stanford.nlp.ling.CoreAnnotations;
 import edu.stanford.nlp.ling.CoreLabel;
@@ -95,8 +95,8 @@ class PyTorchParityTest {
                 "steps", "12", "learningRate", "0.01", "warmupSteps", "1"));
         given.putAll(Map.of("batchSize", "4", "gradAccum", "1", "seed", "5", "device", "cpu", "progress", "false",
                 "evalEvery", "0", "checkpointEvery", "0"));
-        TrainConfig settings = SettingBinder.bind(TrainConfig.DEFAULTS, SettingBinder.FrontEnd.CORENLP,
-                name -> given.get(name.substring(SettingBinder.CORENLP_PREFIX.length())));
+        TrainConfig settings = TrainConfig.SETTINGS.bind(TrainConfig.DEFAULTS, FrontEnd.CORENLP,
+                name -> given.get(name.substring("lazylm.train.".length())));
         try (TrainedModel trained = TrainingRecipe.of(settings).train(corpus, null, dir.resolve("java-" + variant.id()))) {
             return trained.release();
         }

@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.cli.CommandRun;
 import dev.lazyattention.cli.Main;
-import dev.lazyattention.cli.SettingOptions;
+import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.SettingOptions;
 import dev.lazyattention.lab.bench.BenchCommand;
 import dev.lazyattention.lab.experiment.ExperimentCommand;
 import dev.lazyattention.train.TrainConfig;
@@ -90,7 +91,7 @@ class LabCommandsTest {
     @Test
     void theSettingsStartFromTheSettingsTypesDefaults() {
         CommandSpec experiment = parsed("experiment", "--out", "o");
-        assertEquals(TrainConfig.DEFAULTS, SettingOptions.read(experiment, TrainConfig.DEFAULTS));
+        assertEquals(TrainConfig.DEFAULTS, SettingOptions.read(experiment, FrontEnd.CLI, TrainConfig.builder()));
         assertNull(experiment.findOption("--attention"), "--variants chooses the attention");
         // Hand-written options of a setting take the settings type's default.
         assertEquals(TrainConfig.PRESET.defaultValue(), parsed("bench").findOption("--preset").defaultValue());

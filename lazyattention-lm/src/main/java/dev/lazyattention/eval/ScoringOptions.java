@@ -49,9 +49,10 @@ public record ScoringOptions(int windowLength, int stride, int batchSize, boolea
         this(windowLength, stride, batchSize, attentionStats, topK, 0);
     }
 
-    /** Windows of the model's context length, stride half of it, 8 sequences per pass, no extras. */
+    /** Windows of the model's context length, stride half of it, {@link ScoringConfig}'s batch, no extras. */
     public static ScoringOptions defaults(int contextLength) {
-        return new ScoringOptions(contextLength, Math.max(1, contextLength / 2), 8, false, 0);
+        return new ScoringOptions(contextLength, Math.max(1, contextLength / 2),
+                ScoringConfig.BATCH_SIZE.defaultValue(), false, 0);
     }
 
     public ScoringOptions withWindow(int length) {

@@ -6,18 +6,20 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.attention.LazyAttentionBlock;
+import dev.lazyattention.settings.InvalidSetting;
+import dev.lazyattention.settings.Setting;
+import dev.lazyattention.settings.SettingTable;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.RecordComponent;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Architecture of a {@link LazyLmBlock}: sizes, attention variant and its options. Immutable; every value is
- * checked when the record is made, with a message naming the field; {@code with*} copies derive variants.
- * Stored as {@code config.json} in the model file.
+ * checked when the record is made ({@link #SETTINGS}, then the sizes together), with a message naming the
+ * field; {@link #with} derives variants. Stored as {@code config.json} in the model file.
  *
  * <p>Presets: {@code tiny} (tests, trains in seconds, about 158 K parameters), {@code mini} (short CPU
  * experiments, about 1.0 M parameters with a 1024-token vocabulary, context 128), {@code small} (CPU
@@ -59,61 +61,59 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
-    /** @throws IllegalArgumentException naming the field, its value and the limit */
+    // The settings, in the order of the record's components; all but startToken are required.
+    public static final Setting<Integer> VOCAB_SIZE = Setting.whole("vocabSize", null, 2, SIZE_LIMIT,
+            "tokenizer size");
+    public static final Setting<Integer> NUM_LAYERS = Setting.whole("numLayers", null, 1, LAYER_LIMIT,
+            "decoder layers");
+    public static final Setting<Integer> HIDDEN_SIZE = Setting.whole("hiddenSize", null, 2, SIZE_LIMIT,
+            "hidden size");
+    public static final Setting<Integer> NUM_HEADS = Setting.whole("numHeads", null, 1, SIZE_LIMIT,
+            "attention heads, dividing hiddenSize into heads of even size (RoPE rotates pairs)");
+    public static final Setting<Integer> NUM_KV_HEADS = Setting.whole("numKvHeads", null, 1, SIZE_LIMIT,
+            "key/value heads for grouped-query attention, dividing numHeads");
+    public static final Setting<Integer> MLP_HIDDEN_SIZE = Setting.whole("mlpHiddenSize", null, 1, SIZE_LIMIT,
+            "width of the SwiGLU layer");
+    public static final Setting<Integer> CONTEXT_LENGTH = Setting.whole("contextLength", null, 2, CONTEXT_LIMIT,
+            "longest window the model sees");
+    public static final Setting<AttentionVariant> ATTENTION = Setting.of("attention", AttentionVariant.class, null,
+            "attention variant");
+    public static final Setting<Integer> BIAS_LENGTH = Setting.whole("biasLength", null, 1, CONTEXT_LIMIT,
+            "distances with a learned bias");
+    public static final Setting<Double> ROPE_BASE = Setting.of("ropeBase", Double.class, null, "RoPE base")
+            .checked(v -> v > 1 && !v.isInfinite() ? null : " must be a finite number > 1, got " + v);
+    public static final Setting<Float> TAU_INIT = Setting.of("tauInit", Float.class, null,
+            "initial Elastic-Softmax offset").checked(v -> Float.isFinite(v) ? null : " must be finite, got " + v);
+    public static final Setting<Float> BIAS_INIT_STD = Setting.number("biasInitStd", null, true,
+            Float.POSITIVE_INFINITY, "spread of the initial distance bias");
+    public static final Setting<Float> NORM_EPSILON = Setting.number("normEpsilon", null, false,
+            Float.POSITIVE_INFINITY, "RMSNorm epsilon");
+    public static final Setting<Boolean> START_TOKEN = Setting.of("startToken", Boolean.class, false,
+            "end-of-text token at position 0 of every window");
+
+    /** Every setting, in the order of the record's components (no front end sets them one by one). */
+    public static final SettingTable<LmConfig> SETTINGS = new SettingTable<>(LmConfig.class, Map.of(), List.of(
+            VOCAB_SIZE, NUM_LAYERS, HIDDEN_SIZE, NUM_HEADS, NUM_KV_HEADS, MLP_HIDDEN_SIZE, CONTEXT_LENGTH, ATTENTION,
+            BIAS_LENGTH, ROPE_BASE, TAU_INIT, BIAS_INIT_STD, NORM_EPSILON, START_TOKEN));
+
+    /** @throws InvalidSetting naming the field, its value and the rule */
     public LmConfig {
-        range("vocabSize", vocabSize, 2, SIZE_LIMIT);
-        range("numLayers", numLayers, 1, LAYER_LIMIT);
-        range("hiddenSize", hiddenSize, 2, SIZE_LIMIT);
-        range("numHeads", numHeads, 1, hiddenSize);
-        range("mlpHiddenSize", mlpHiddenSize, 1, SIZE_LIMIT);
-        range("contextLength", contextLength, 2, SIZE_LIMIT);
-        range("biasLength", biasLength, 1, SIZE_LIMIT);
-        positions("contextLength", contextLength);
-        positions("biasLength", biasLength);
-        if (hiddenSize % numHeads != 0) {
-            throw new IllegalArgumentException("hiddenSize " + hiddenSize + " is not divisible by numHeads " + numHeads);
+        SETTINGS.check(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
+                attention, biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
+        if (hiddenSize % numHeads != 0 || (hiddenSize / numHeads) % 2 != 0) {
+            throw new InvalidSetting(NUM_HEADS, " " + numHeads + " does not divide hiddenSize " + hiddenSize
+                    + " into heads of even size");
         }
-        if ((hiddenSize / numHeads) % 2 != 0) {
-            throw new IllegalArgumentException(
-                    "head size hiddenSize/numHeads = " + hiddenSize / numHeads + " must be even for RoPE");
-        }
-        range("numKvHeads", numKvHeads, 1, numHeads);
         if (numHeads % numKvHeads != 0) {
-            throw new IllegalArgumentException(
-                    "numHeads " + numHeads + " is not divisible by numKvHeads " + numKvHeads);
-        }
-        if (attention == null) {
-            throw new IllegalArgumentException("attention variant must be set");
-        }
-        if (!(ropeBase > 1) || Double.isInfinite(ropeBase)) {
-            throw new IllegalArgumentException("ropeBase must be a finite number > 1, got " + ropeBase);
-        }
-        if (!Float.isFinite(tauInit) || !(biasInitStd >= 0) || Float.isInfinite(biasInitStd)
-                || !(normEpsilon > 0) || Float.isInfinite(normEpsilon)) {
-            throw new IllegalArgumentException("tauInit, biasInitStd and normEpsilon must be finite "
-                    + "(and the last two > 0 / >= 0), got " + tauInit + ", " + biasInitStd + ", " + normEpsilon);
-        }
-    }
-
-    private static void positions(String name, int value) {
-        if (value > CONTEXT_LIMIT) {
-            throw new IllegalArgumentException(name + " " + value + " exceeds " + CONTEXT_LIMIT
-                    + ", the positions a LazyAttentionBlock accepts (its attention masks and scores grow"
-                    + " with the square of the context)");
-        }
-    }
-
-    private static void range(String name, int value, int min, int max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(
-                    name + " = " + value + " is outside the accepted range [" + min + ", " + max + "]");
+            throw new InvalidSetting(NUM_KV_HEADS, " " + numKvHeads + " does not divide numHeads " + numHeads);
         }
     }
 
     /**
-     * A named preset ({@code tiny}, {@code mini}, {@code small}, {@code base}). The {@code with*} copies change
-     * one component each and are checked like any new configuration, so sizes that depend on each other (heads
-     * dividing the hidden size, key/value heads dividing the heads) change in an order where each step is valid.
+     * A named preset ({@code tiny}, {@code mini}, {@code small}, {@code base}). {@link #with} changes one
+     * component at a time and checks the result like any new configuration, so sizes that depend on each other
+     * (heads dividing the hidden size, key/value heads dividing the heads) change in an order where each step
+     * is valid.
      */
     public static LmConfig preset(String name) {
         return switch (name == null ? "" : name.trim().toLowerCase(Locale.ROOT)) {
@@ -138,76 +138,9 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
         return (hiddenSize * 8 / 3 + 15) / 16 * 16;
     }
 
-    public LmConfig withVocabSize(int v) {
-        return new LmConfig(v, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength, attention,
-                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
-    }
-
-    public LmConfig withNumLayers(int v) {
-        return new LmConfig(vocabSize, v, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength, attention,
-                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
-    }
-
-    public LmConfig withHiddenSize(int v) {
-        return new LmConfig(vocabSize, numLayers, v, numHeads, numKvHeads, mlpHiddenSize, contextLength,
-                attention, biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
-    }
-
-    public LmConfig withNumHeads(int v) {
-        return new LmConfig(vocabSize, numLayers, hiddenSize, v, numKvHeads, mlpHiddenSize, contextLength, attention,
-                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
-    }
-
-    /** Key/value heads for grouped-query attention, dividing numHeads. */
-    public LmConfig withNumKvHeads(int v) {
-        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, v, mlpHiddenSize, contextLength, attention,
-                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
-    }
-
-    public LmConfig withMlpHiddenSize(int v) {
-        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, v, contextLength, attention,
-                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
-    }
-
-    public LmConfig withContextLength(int v) {
-        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, v, attention,
-                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
-    }
-
-    public LmConfig withAttention(AttentionVariant v) {
-        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength, v,
-                biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
-    }
-
-    public LmConfig withBiasLength(int v) {
-        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
-                attention, v, ropeBase, tauInit, biasInitStd, normEpsilon, startToken);
-    }
-
-    public LmConfig withRopeBase(double v) {
-        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
-                attention, biasLength, v, tauInit, biasInitStd, normEpsilon, startToken);
-    }
-
-    public LmConfig withTauInit(float v) {
-        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
-                attention, biasLength, ropeBase, v, biasInitStd, normEpsilon, startToken);
-    }
-
-    public LmConfig withBiasInitStd(float v) {
-        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
-                attention, biasLength, ropeBase, tauInit, v, normEpsilon, startToken);
-    }
-
-    public LmConfig withNormEpsilon(float v) {
-        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
-                attention, biasLength, ropeBase, tauInit, biasInitStd, v, startToken);
-    }
-
-    /** Inputs begin with the end-of-text token at position 0 of every window. */
-    public LmConfig withStartToken(boolean v) {
-        return new LmConfig(vocabSize, numLayers, hiddenSize, numHeads, numKvHeads, mlpHiddenSize, contextLength,
-                attention, biasLength, ropeBase, tauInit, biasInitStd, normEpsilon, v);
+    /** A copy with one component changed, checked like a new configuration. */
+    public <T> LmConfig with(Setting<T> setting, T value) {
+        return SETTINGS.builder(this).set(setting, value).build();
     }
 
     public int headDim() {
@@ -237,8 +170,7 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
         JsonObject o = new JsonObject();
         o.addProperty("format", FORMAT_VERSION);
         o.addProperty("architecture", ARCHITECTURE);
-        GSON.toJsonTree(this).getAsJsonObject().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
-        o.addProperty("attention", attention.id());
+        SETTINGS.toJson(this).entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
         if (!startToken) {
             o.remove("startToken"); // written only when on: a missing key reads as false
         }
@@ -246,7 +178,8 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
     }
 
     /**
-     * Reads {@code config.json}: every component by its name, {@code startToken} false when absent.
+     * Reads {@code config.json}: its format and architecture, then every component strictly by its type
+     * ({@link SettingTable#fromJson}), {@code startToken} false when absent.
      *
      * @param source names the file in error messages
      * @throws IllegalArgumentException naming the source and the bad field
@@ -258,54 +191,19 @@ public record LmConfig(int vocabSize, int numLayers, int hiddenSize, int numHead
         } catch (JsonParseException | IllegalStateException e) {
             throw new IllegalArgumentException(source + ": not a JSON object (" + e.getMessage() + ")", e);
         }
-        int format = (int) read(o, "format", int.class, source);
-        if (format < 1 || format > FORMAT_VERSION) {
-            throw new IllegalArgumentException(
-                    source + ": format " + format + " is not supported (this library reads 1 to " + FORMAT_VERSION + ")");
+        JsonElement format = o.remove("format");
+        double version = format != null && format.isJsonPrimitive() && format.getAsJsonPrimitive().isNumber()
+                ? format.getAsDouble() : 0;
+        if (version < 1 || version > FORMAT_VERSION || version != Math.rint(version)) {
+            throw new IllegalArgumentException(source + ": format " + format + " is not supported (this library "
+                    + "reads 1 to " + FORMAT_VERSION + ")");
         }
-        Object architecture = read(o, "architecture", String.class, source);
-        if (!ARCHITECTURE.equals(architecture)) {
-            throw new IllegalArgumentException(source + ": architecture '" + architecture + "' is not " + ARCHITECTURE);
+        JsonElement architecture = o.remove("architecture");
+        if (architecture == null || !architecture.isJsonPrimitive()
+                || !ARCHITECTURE.equals(architecture.getAsString())) {
+            throw new IllegalArgumentException(source + ": architecture " + architecture + " is not " + ARCHITECTURE);
         }
-        RecordComponent[] components = LmConfig.class.getRecordComponents();
-        Object[] values = new Object[components.length];
-        Class<?>[] types = new Class<?>[components.length];
-        for (int i = 0; i < components.length; i++) {
-            types[i] = components[i].getType();
-            String name = components[i].getName();
-            values[i] = name.equals("startToken") && !o.has(name) ? false : read(o, name, types[i], source);
-        }
-        try {
-            return LmConfig.class.getDeclaredConstructor(types).newInstance(values);
-        } catch (InvocationTargetException e) {
-            throw new IllegalArgumentException(source + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** One field of a {@code config.json}, strictly of its type: no text for a number, no 64.5 for an int. */
-    private static Object read(JsonObject o, String name, Class<?> type, String source) {
-        JsonElement e = o.get(name);
-        if (e == null || e.isJsonNull()) {
-            throw new IllegalArgumentException(source + ": missing field '" + name + "'");
-        }
-        JsonPrimitive p = e.isJsonPrimitive() ? e.getAsJsonPrimitive() : null;
-        if (p != null && (type == boolean.class ? p.isBoolean() : type.isPrimitive() ? p.isNumber() : p.isString())) {
-            double number = p.isNumber() ? p.getAsDouble() : 0;
-            if (type == int.class && (number != Math.rint(number) || Math.abs(number) > Integer.MAX_VALUE)) {
-                throw new IllegalArgumentException(source + ": field '" + name + "' must be an integer, got " + e);
-            }
-            try {
-                return type == int.class ? (Object) (int) number : type == double.class ? (Object) number
-                        : type == float.class ? (Object) (float) number : type == boolean.class ? (Object) p.getAsBoolean()
-                        : type == AttentionVariant.class ? AttentionVariant.parse(p.getAsString()) : p.getAsString();
-            } catch (IllegalArgumentException x) {
-                throw new IllegalArgumentException(source + ": field '" + name + "': " + x.getMessage(), x);
-            }
-        }
-        throw new IllegalArgumentException(source + ": field '" + name + "' must be "
-                + (type == boolean.class ? "true or false" : type.isPrimitive() ? "a number" : "a string") + ", got " + e);
+        return SETTINGS.fromJson(o, source);
     }
 
     @Override

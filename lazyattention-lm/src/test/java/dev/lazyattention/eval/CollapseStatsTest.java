@@ -89,7 +89,7 @@ class CollapseStatsTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void theScorersCollapseIsThatOfTheReferenceHiddenStates(boolean startToken) {
-        LmConfig config = TinyModels.config(AttentionVariant.LAZY).withStartToken(startToken);
+        LmConfig config = TinyModels.config(AttentionVariant.LAZY).with(LmConfig.START_TOKEN, startToken);
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, TinyModels.tokenizer(), Device.cpu(), 11)) {
             ReferenceLm reference = ReferenceLm.of(lm);
             Random random = new Random(3);

@@ -53,7 +53,7 @@ class StartTokenScoringPathsTest {
 
     @BeforeAll
     static void trainOnce() throws IOException {
-        LmConfig config = TinyModels.config(AttentionVariant.SOFTMAX).withStartToken(true);
+        LmConfig config = TinyModels.config(AttentionVariant.SOFTMAX).with(LmConfig.START_TOKEN, true);
         try (LazyLanguageModel fresh = LazyLanguageModel.create(config, TinyModels.tokenizer(), Device.cpu(), 3)) {
             new LmTrainer(TinyModels.quickOptions(30).build(), dir.resolve("run")).train(fresh,
                     TinyModels.trainCorpus().tokens(fresh.tokenizer()), TinyModels.validCorpus().tokens(fresh.tokenizer()));

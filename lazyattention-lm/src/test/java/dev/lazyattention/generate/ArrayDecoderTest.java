@@ -39,7 +39,7 @@ class ArrayDecoderTest {
     }
 
     private static LmConfig config(AttentionVariant variant, int kvHeads, int context) {
-        return TinyModels.config(variant).withNumKvHeads(kvHeads).withContextLength(context);
+        return TinyModels.config(variant).with(LmConfig.NUM_KV_HEADS, kvHeads).with(LmConfig.CONTEXT_LENGTH, context);
     }
 
     @ParameterizedTest

@@ -65,7 +65,7 @@ class GenerationTest {
 
     @Test
     void aModelWithAStartTokenSeesItBeforeEverySlidWindow() {
-        LmConfig config = TinyModels.config(AttentionVariant.SOFTMAX).withStartToken(true);
+        LmConfig config = TinyModels.config(AttentionVariant.SOFTMAX).with(LmConfig.START_TOKEN, true);
         try (LazyLanguageModel model = LazyLanguageModel.create(config, TinyModels.tokenizer(), Device.cpu(), 11)) {
             ReferenceLm reference = ReferenceLm.of(model);
             int eos = model.tokenizer().endOfTextId();

@@ -22,8 +22,8 @@ class StartTokenConfigTest {
             + "  \"normEpsilon\": 1.0E-5\n}";
 
     private static LmConfig tiny(boolean startToken) {
-        return LmConfig.preset("tiny").withAttention(dev.lazyattention.attention.AttentionVariant.SOFTMAX)
-                .withStartToken(startToken);
+        return LmConfig.preset("tiny").with(LmConfig.ATTENTION, dev.lazyattention.attention.AttentionVariant.SOFTMAX)
+                .with(LmConfig.START_TOKEN, startToken);
     }
 
     @Test
@@ -42,7 +42,7 @@ class StartTokenConfigTest {
         assertTrue(read.startToken());
         assertEquals(tiny(true), read);
         assertFalse(tiny(true).equals(tiny(false)));
-        assertTrue(read.withNumLayers(3).startToken(), "a with* copy keeps it");
+        assertTrue(read.with(LmConfig.NUM_LAYERS, 3).startToken(), "a with* copy keeps it");
     }
 
     @Test

@@ -17,10 +17,11 @@ import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
+import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.SettingTable;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.tokenizer.BpeTrainer;
 import dev.lazyattention.train.LmTrainer;
-import dev.lazyattention.train.SettingBinder;
 import dev.lazyattention.train.TrainConfig;
 
 import java.io.IOException;
@@ -53,8 +54,8 @@ public final class TinyModels {
 
     /** The tiny preset with this tokenizer's vocabulary and the given variant. */
     public static LmConfig config(AttentionVariant variant) {
-        return LmConfig.preset("tiny").withVocabSize(tokenizer().vocabSize()).withContextLength(32).withBiasLength(16)
-                .withAttention(variant);
+        return LmConfig.preset("tiny").with(LmConfig.VOCAB_SIZE, tokenizer().vocabSize()).with(LmConfig.CONTEXT_LENGTH, 32).with(LmConfig.BIAS_LENGTH, 16)
+                .with(LmConfig.ATTENTION, variant);
     }
 
     /** An untrained tiny model on the CPU. */
@@ -63,7 +64,7 @@ public final class TinyModels {
     }
 
     /** Options for a short, quiet training run, to adjust and build. */
-    public static TrainConfig.Builder quickOptions(int steps) {
+    public static SettingTable<TrainConfig>.Builder quickOptions(int steps) {
         return TrainConfig.builder().set(STEPS, steps).set(BATCH_SIZE, 8)
                 .set(GRAD_ACCUM, 1).set(LEARNING_RATE, 3e-3f).set(WARMUP_STEPS, 5)
                 .set(EVAL_EVERY, 0).set(EVAL_WINDOWS, 8).set(CHECKPOINT_EVERY, 0)
@@ -97,8 +98,8 @@ public final class TinyModels {
     /** {@link #recipeSettingsText} as settings. */
     public static TrainConfig recipeSettings(int steps) {
         java.util.Map<String, String> text = recipeSettingsText(steps);
-        return SettingBinder.bind(TrainConfig.DEFAULTS, SettingBinder.FrontEnd.CORENLP,
-                name -> text.get(name.substring(SettingBinder.CORENLP_PREFIX.length())));
+        return TrainConfig.SETTINGS.bind(TrainConfig.DEFAULTS, FrontEnd.CORENLP,
+                name -> text.get(name.substring("lazylm.train.".length())));
     }
 
     /** Trains a tiny model for {@code steps} steps into {@code folder}; returns the model file. */

@@ -12,6 +12,8 @@ import com.google.gson.JsonParser;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.model.LmConfig;
+import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.Setting;
 import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.names.ClosestName;
 import java.io.IOException;
@@ -34,14 +36,14 @@ class TrainConfigTest {
     void theTableListsEveryComponentOnceInOrderWithAKeyADefaultAndAMeaning() {
         List<String> components = Arrays.stream(TrainConfig.class.getRecordComponents())
                 .map(RecordComponent::getName).toList();
-        assertEquals(components, SETTINGS.stream().map(Setting::name).toList());
+        assertEquals(components, SETTINGS.settings().stream().map(Setting::name).toList());
         Set<String> keys = new HashSet<>();
         for (Setting<?> s : SETTINGS) {
             assertTrue(keys.add(s.key().toLowerCase(java.util.Locale.ROOT)), "one setting per key: " + s);
             assertTrue(s.key().matches("[a-z][a-zA-Z0-9]*"), s.key());
             assertFalse(s.meaning().isBlank(), s + " has a meaning");
             assertFalse(s.defaultText() == null || s.defaultText().isBlank(), s + " has a default");
-            assertEquals(s.defaultValue(), s.get(DEFAULTS), s + " holds its default");
+            assertEquals(s.defaultValue(), SETTINGS.get(DEFAULTS, s), s + " holds its default");
             if (s.defaultValue() != null) {
                 assertEquals(s.defaultValue(), s.parse(s.defaultText(), s.key()), "default written out reads back");
             }
@@ -85,7 +87,7 @@ class TrainConfigTest {
                 () -> DEFAULTS.toBuilder().set(NUM_LAYERS, 0).build()).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DEFAULTS.toBuilder().set(BETA2, 1f).build())
                 .getMessage().startsWith("beta2 must be a finite number >= 0 and < 1"));
-        assertEquals("batchSize must not be null", assertThrows(IllegalArgumentException.class,
+        assertEquals("batchSize must be given: windows per forward pass", assertThrows(IllegalArgumentException.class,
                 () -> DEFAULTS.toBuilder().set(BATCH_SIZE, null).build()).getMessage());
         // The canonical constructor checks as the builder does.
         assertThrows(IllegalArgumentException.class, () -> new TrainConfig("small", AttentionVariant.LAZY, null,
@@ -101,7 +103,7 @@ class TrainConfigTest {
         assertTrue(refused(LEARNING_RATE, "NaN", "--learning-rate").startsWith("--learning-rate must be"));
         assertTrue(refused(BETA2, "1", "--beta2").contains("< 1"));
         assertTrue(refused(PRESET, "huge", "--preset").contains("Unknown preset 'huge'"));
-        assertTrue(refused(ATTENTION, "sparse", "--attention").contains("Unknown attention variant 'sparse'"));
+        assertTrue(refused(ATTENTION, "sparse", "--attention").contains("expected one of lazy, softmax"));
         assertTrue(refused(ON_NAN, "ignore", "--on-nan").contains("expected stop or skip"));
         assertTrue(refused(PROGRESS, "maybe", "lazylm.progress").contains("expected true or false"));
         assertTrue(refused(DEVICE, "tpu", "lazylm.device").startsWith("lazylm.device=tpu"));
@@ -116,7 +118,7 @@ class TrainConfigTest {
     @Test
     void settingsThatDoNotFitTogetherAreRefusedNamingTheFrontEndsKey() {
         IllegalArgumentException heads = assertThrows(IllegalArgumentException.class,
-                () -> builder().set(PRESET, "tiny").set(NUM_HEADS, 3).build(s -> "--" + s.key()));
+                () -> builder().set(PRESET, "tiny").set(NUM_HEADS, 3).build(FrontEnd.CLI));
         assertTrue(heads.getMessage().startsWith("--preset tiny with the settings given: "), heads.getMessage());
         IllegalArgumentException window = assertThrows(IllegalArgumentException.class,
                 () -> builder().set(PRESET, "tiny").set(CONTEXT_LENGTH, 32).set(SEQUENCE_LENGTH, 33).build());
@@ -127,8 +129,8 @@ class TrainConfigTest {
     void theArchitectureIsThePresetWithTheOverrides() {
         TrainConfig tiny = builder().set(PRESET, "tiny").set(CONTEXT_LENGTH, 32)
                 .set(ATTENTION, AttentionVariant.SOFTMAX).build();
-        assertEquals(LmConfig.preset("tiny").withVocabSize(300).withContextLength(32).withBiasLength(32)
-                .withAttention(AttentionVariant.SOFTMAX), tiny.config(300));
+        assertEquals(LmConfig.preset("tiny").with(LmConfig.VOCAB_SIZE, 300).with(LmConfig.CONTEXT_LENGTH, 32).with(LmConfig.BIAS_LENGTH, 32)
+                .with(LmConfig.ATTENTION, AttentionVariant.SOFTMAX), tiny.config(300));
         LmConfig wide = builder().set(PRESET, "tiny").set(HIDDEN_SIZE, 96).set(BIAS_LENGTH, 8).build().config(300);
         assertEquals(96, wide.hiddenSize());
         assertEquals((96 * 8 / 3 + 15) / 16 * 16, wide.mlpHiddenSize(), "the MLP width follows the hidden size");
@@ -148,10 +150,10 @@ class TrainConfigTest {
     }
 
     /** Every component under its own name; the unset computed ones left out. */
-    static final String QUICK_JSON = "{\"preset\":\"small\",\"attention\":\"LAZY\",\"startToken\":false,"
+    static final String QUICK_JSON = "{\"preset\":\"small\",\"attention\":\"lazy\",\"startToken\":false,"
             + "\"steps\":3,\"batchSize\":8,\"gradAccum\":1,\"learningRate\":0.003,\"warmupSteps\":5,"
             + "\"weightDecay\":0.1,\"beta1\":0.9,\"beta2\":0.95,\"epsilon\":1.0E-8,\"gradientClip\":1.0,\"seed\":7,"
-            + "\"onNan\":\"STOP\",\"evalEvery\":0,\"evalWindows\":8,\"checkpointEvery\":0,\"logEvery\":1,"
+            + "\"onNan\":\"stop\",\"evalEvery\":0,\"evalWindows\":8,\"checkpointEvery\":0,\"logEvery\":1,"
             + "\"validationAttentionStats\":false,\"progress\":false,\"language\":\"und\"}";
 
     @Test
@@ -167,13 +169,15 @@ class TrainConfigTest {
     @Test
     void missingJsonFieldsTakeTheirDefaultAndBadOrUnknownOnesAreRefused() {
         assertEquals(DEFAULTS.toBuilder().set(STEPS, 7).build(), TrainConfig.fromJson("{\"steps\":7}"));
-        assertEquals("training configuration field progressBar is unknown; did you mean progress?",
+        assertEquals("training configuration: field 'progressBar' is unknown; did you mean 'progress'?",
                 assertThrows(IllegalArgumentException.class,
                         () -> TrainConfig.fromJson("{\"progressBar\":false}")).getMessage());
         assertThrows(IllegalArgumentException.class, () -> TrainConfig.fromJson("null"));
         assertThrows(IllegalArgumentException.class, () -> TrainConfig.fromJson("{\"steps\":\"many\"}"));
-        assertEquals("steps must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
+        assertEquals("training configuration: steps must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
                 () -> TrainConfig.fromJson("{\"steps\":0}")).getMessage());
+        assertEquals("training configuration: field 'steps' must be a whole number, got 2.5", assertThrows(
+                IllegalArgumentException.class, () -> TrainConfig.fromJson("{\"steps\":2.5}")).getMessage());
     }
 
     @Test

@@ -17,7 +17,9 @@ import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -115,6 +117,15 @@ public abstract class LazyAttentionCmdLineTool extends BasicCmdLineTool {
                         + ClosestName.closest(args[i], known) + "?\n" + getHelp(), null);
             }
         }
+    }
+
+    /** The {@code -name value} pairs of {@code args}. */
+    protected static Map<String, String> arguments(String[] args) {
+        Map<String, String> pairs = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            pairs.put(args[i], args[i + 1]);
+        }
+        return pairs;
     }
 
     /** The argument every tool takes for libtorch's intra-op threads. */

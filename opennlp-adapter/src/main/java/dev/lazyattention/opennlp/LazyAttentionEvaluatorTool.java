@@ -2,10 +2,13 @@ package dev.lazyattention.opennlp;
 
 import dev.lazyattention.eval.CorpusEvaluator;
 import dev.lazyattention.eval.EvalResult;
+import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.engine.DjlSetup;
+import dev.lazyattention.engine.EngineThreads;
+import dev.lazyattention.settings.FrontEnd;
 import opennlp.tools.cmdline.ArgumentParser.OptionalParameter;
 import opennlp.tools.cmdline.ArgumentParser.ParameterDescription;
 
@@ -25,7 +28,8 @@ import java.util.Locale;
  * java -cp ... dev.lazyattention.opennlp.LazyAttentionEvaluatorTool -model en.lazylm.zip -data a.txt,b.txt [-window 256]
  * </pre>
  *
- * <p>The files are read as the trainer reads them (UTF-8, {@code .gz} allowed, a document per paragraph);
+ * <p>{@code -model}, {@code -window} and {@code -threads} are the OpenNLP column of {@link
+ * ScoringConfig#SETTINGS}, read with its checks and defaults. The files are read as the trainer reads them (UTF-8, {@code .gz} allowed, a document per paragraph);
  * every document is scored from its first token after {@code <|endoftext|>}, in sliding windows. Prints one
  * {@code name value} line each for {@code documents}, {@code tokens}, {@code bytes}, {@code loss} (mean
  * nats per token), {@code perplexity} and {@code bitsPerByte} (total negative log-likelihood over the UTF-8
@@ -75,7 +79,14 @@ public final class LazyAttentionEvaluatorTool extends LazyAttentionCmdLineTool {
     public void run(String[] args) {
         refuseUnknownArguments(args, Params.class);
         Params params = validateAndParseParams(args, Params.class);
-        applyThreads(params.getThreads());
+        ScoringConfig config;
+        try {
+            config = ScoringConfig.SETTINGS.builder().read(FrontEnd.OPENNLP, arguments(args)::get)
+                    .build(FrontEnd.OPENNLP);
+        } catch (IllegalArgumentException e) {
+            throw argumentError(e.getMessage(), e);
+        }
+        EngineThreads.apply(config.threads(), 1, THREADS);
         checkInput("model", params.getModel());
         List<Path> files = new ArrayList<>();
         for (String name : params.getData().split(",")) {
@@ -96,10 +107,7 @@ public final class LazyAttentionEvaluatorTool extends LazyAttentionCmdLineTool {
         }
         try (LazyAttentionModel model = loadModel(params.getModel())) {
             LazyLanguageModel lm = model.languageModel();
-            ScoringOptions options = ScoringOptions.defaults(lm.config().contextLength());
-            if (params.getWindow() != null) {
-                options = options.withWindow(params.getWindow());
-            }
+            ScoringOptions options = config.options(lm.config().contextLength(), "-window");
             EvalResult result = new CorpusEvaluator(lm, options).evaluate(corpus);
             out.printf(Locale.ROOT, "documents %d%n", corpus.documents().size());
             out.printf(Locale.ROOT, "tokens %d%n", result.tokens());

@@ -2,9 +2,8 @@ package dev.lazyattention.opennlp;
 
 import dev.lazyattention.engine.EngineThreads;
 import dev.lazyattention.names.ClosestName;
-import dev.lazyattention.train.Setting;
-import dev.lazyattention.train.SettingBinder;
-import dev.lazyattention.train.SettingBinder.FrontEnd;
+import dev.lazyattention.settings.Setting;
+import dev.lazyattention.settings.FrontEnd;
 import dev.lazyattention.train.TrainConfig;
 import opennlp.tools.util.TrainingParameters;
 
@@ -20,7 +19,7 @@ import java.util.Set;
 /**
  * The {@link TrainingParameters} that {@link LazyAttentionModel#train} understands, read and checked before
  * any work starts, and mapped onto the {@link TrainConfig} of the {@link dev.lazyattention.train.TrainingRecipe}
- * by {@link SettingBinder} ({@link FrontEnd#OPENNLP}): OpenNLP's own {@code Iterations} (or {@code
+ * by its table ({@link FrontEnd#OPENNLP}): OpenNLP's own {@code Iterations} (or {@code
  * lazylm.steps}; when both are given they must agree) is the number of steps; every other setting is {@code
  * lazylm.<key>}, with the recipe's default (docs/settings.md lists them). The language is {@code train}'s
  * argument. Besides the recipe's settings:
@@ -40,7 +39,7 @@ import java.util.Set;
 public final class OpenNlpTrainingParameters {
 
     /** OpenNLP's iteration count: the number of optimizer steps. */
-    public static final String ITERATIONS = SettingBinder.ITERATIONS;
+    public static final String ITERATIONS = "Iterations";
     /** Namespace of this model's parameters. */
     public static final String NAMESPACE = "lazylm";
     public static final String OUTPUT_DIR = "lazylm.outputDir";
@@ -62,7 +61,7 @@ public final class OpenNlpTrainingParameters {
         threads = threadCount == null ? null : EngineThreads.parse(threadCount.toString(), THREADS);
         // Now: checking lazylm.device below starts the engine, which reads the count once.
         EngineThreads.apply(threads, 1, THREADS);
-        recipe = SettingBinder.bind(TrainConfig.DEFAULTS, FrontEnd.OPENNLP, name -> name.equals(ITERATIONS)
+        recipe = TrainConfig.SETTINGS.bind(TrainConfig.DEFAULTS, FrontEnd.OPENNLP, name -> name.equals(ITERATIONS)
                 ? top.get(ITERATIONS) : own.get(name.substring(NAMESPACE.length() + 1)));
         outputDir = folder(own.get("outputDir"));
     }
@@ -79,7 +78,7 @@ public final class OpenNlpTrainingParameters {
 
     /** Refuses an unknown {@code lazylm.} name, or a near miss of {@code Iterations}, naming the closest. */
     private static void refuseUnknown(Map<String, Object> top, Map<String, Object> own) {
-        List<String> known = new ArrayList<>(SettingBinder.names(FrontEnd.OPENNLP));
+        List<String> known = new ArrayList<>(TrainConfig.SETTINGS.names(FrontEnd.OPENNLP));
         known.remove(ITERATIONS);
         known.add(OUTPUT_DIR);
         known.add(THREADS);
@@ -101,7 +100,7 @@ public final class OpenNlpTrainingParameters {
 
     /** The OpenNLP parameter of a recipe setting, or null for the language (an argument of {@code train}). */
     public static String parameter(Setting<?> setting) {
-        return FrontEnd.OPENNLP.name(setting);
+        return TrainConfig.SETTINGS.names(FrontEnd.OPENNLP, setting).stream().findFirst().orElse(null);
     }
 
     /** The recipe's settings these parameters give (defaults for those not given). */

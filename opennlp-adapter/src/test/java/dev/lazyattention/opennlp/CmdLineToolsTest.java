@@ -1,11 +1,13 @@
 package dev.lazyattention.opennlp;
 
 import ai.djl.Device;
+import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.eval.CorpusEvaluator;
 import dev.lazyattention.eval.EvalResult;
 import dev.lazyattention.eval.ScoringOptions;
 import dev.lazyattention.data.TextCorpus;
 import dev.lazyattention.lm.LazyLanguageModel;
+import dev.lazyattention.settings.FrontEnd;
 import dev.lazyattention.testing.SyntheticCorpus;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -58,6 +60,15 @@ class CmdLineToolsTest {
                 "lazylm.vocabSize=300", "lazylm.batchSize=4", "lazylm.gradAccum=1", "lazylm.device=cpu",
                 "lazylm.progress=false", ""));
         return params;
+    }
+
+    @Test
+    void theEvaluatorsArgumentsAreTheOpenNlpColumnOfTheScoringTable() {
+        List<String> declared = java.util.Arrays.stream(LazyAttentionEvaluatorTool.Params.class.getMethods())
+                .map(m -> "-" + Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4)).toList();
+        List<String> table = ScoringConfig.SETTINGS.names(FrontEnd.OPENNLP);
+        assertEquals(List.of("-model", "-threads", "-window"), table.stream().sorted().toList());
+        assertTrue(declared.containsAll(table), declared.toString());
     }
 
     @Test

@@ -8,8 +8,8 @@ import dev.lazyattention.modelfile.ModelFileFormat;
 import dev.lazyattention.testing.SyntheticCorpus;
 import dev.lazyattention.testing.TinyModels;
 import dev.lazyattention.train.LmTrainer;
-import dev.lazyattention.train.Setting;
-import dev.lazyattention.train.SettingBinder;
+import dev.lazyattention.settings.Setting;
+import dev.lazyattention.settings.FrontEnd;
 import dev.lazyattention.train.TrainConfig;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
@@ -158,7 +158,10 @@ class TrainingTest {
     @Test
     void theStepsAreOpenNlpsOwnIterationsParameter() {
         assertEquals(TrainingParameters.ITERATIONS_PARAM, OpenNlpTrainingParameters.ITERATIONS);
-        assertEquals(SettingBinder.OPENNLP_PREFIX, OpenNlpTrainingParameters.NAMESPACE + ".");
+        assertEquals(List.of(TrainingParameters.ITERATIONS_PARAM, OpenNlpTrainingParameters.NAMESPACE + ".steps"),
+                TrainConfig.SETTINGS.names(FrontEnd.OPENNLP, TrainConfig.STEPS));
+        assertEquals(OpenNlpTrainingParameters.NAMESPACE + ".seed",
+                TrainConfig.SETTINGS.name(FrontEnd.OPENNLP, TrainConfig.SEED));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.lazyattention.spark;
 
+import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.eval.ScoringRequest;
 import dev.lazyattention.eval.SequenceScore;
 import dev.lazyattention.eval.SequenceScorer;
@@ -32,7 +33,7 @@ public final class DocumentBatchScorer {
     private final int maxDocumentChars;
 
     public DocumentBatchScorer(LazyLanguageModel model, ScoringConfig config, OutputLevel level) {
-        this.scorer = new SequenceScorer(model, config.scoringOptions(model.config().contextLength()));
+        this.scorer = new SequenceScorer(model, config.options(model.config().contextLength(), "window"));
         this.tokenizer = model.tokenizer();
         this.splitter = level.scoresSentences() ? SentenceSplitter.create(config) : null;
         this.level = level;

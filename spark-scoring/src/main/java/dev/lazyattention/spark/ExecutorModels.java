@@ -1,7 +1,7 @@
 package dev.lazyattention.spark;
 
+import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.lm.LazyLanguageModel;
-import dev.lazyattention.engine.DeviceChoice;
 import dev.lazyattention.engine.DjlSetup;
 import dev.lazyattention.engine.EngineThreads;
 
@@ -29,23 +29,21 @@ final class ExecutorModels {
     private ExecutorModels() {}
 
     /**
-     * The model at {@code modelPath} (resolved by {@link ModelLocation}) on {@code device}, loaded on first use.
-     * Before the first model of the JVM loads, libtorch's intra-op threads are fixed: {@code threads}, else
-     * the executor's cores divided by its concurrent tasks ({@link TaskSlots}).
-     *
-     * @param threads {@link ScoringConfig#threads()}, or null for the default rule
+     * The model of {@code config} (its path resolved by {@link ModelLocation}) on its device, loaded on first
+     * use. Before the first model of the JVM loads, libtorch's intra-op threads are fixed: {@link
+     * ScoringConfig#threads()}, else the executor's cores divided by its concurrent tasks ({@link TaskSlots}).
      * @throws ModelNotFoundException if the file is nowhere to be found
      * @throws UncheckedIOException if the file cannot be read or is not a valid model file (the message names it)
      */
-    static LazyLanguageModel get(String modelPath, String device, Integer threads) {
-        Path file = ModelLocation.resolve(modelPath).toAbsolutePath().normalize();
-        return MODELS.computeIfAbsent(file + "@" + device, key -> {
+    static LazyLanguageModel get(ScoringConfig config) {
+        Path file = ModelLocation.resolve(config.model()).toAbsolutePath().normalize();
+        return MODELS.computeIfAbsent(file + "@" + config.device(), key -> {
             TaskSlots.Budget budget = TaskSlots.ofThisExecutor(EngineThreads.cores());
-            EngineThreads.apply(threads, budget.tasks(), budget.cores(), "threads");
+            EngineThreads.apply(config.threads(), budget.tasks(), budget.cores(), "threads");
             try {
-                return LazyLanguageModel.load(file, DeviceChoice.resolve(device, "device"));
+                return LazyLanguageModel.load(file, config.resolvedDevice("device"));
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot load model " + modelPath + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("cannot load model " + config.model() + ": " + e.getMessage(), e);
             }
         });
     }

@@ -1,5 +1,6 @@
 package dev.lazyattention.spark;
 
+import dev.lazyattention.eval.ScoringConfig;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -65,7 +66,7 @@ public final class LazyLmScoring {
      *     (checked here, before any task runs)
      */
     public static Dataset<Row> score(Dataset<Row> docs, String textColumn, ScoringConfig cfg, OutputLevel level) {
-        if (level.scoresSentences() && cfg.splitter() == SentenceSplitting.CORENLP) {
+        if (level.scoresSentences() && cfg.splitter() == ScoringConfig.SentenceSplitting.CORENLP) {
             CoreNlpSentenceSplitter.requireOnClassPath();
         }
         ScoreRows rows = new ScoreRows(docs.schema(), textColumn, level, cfg.attentionStats());

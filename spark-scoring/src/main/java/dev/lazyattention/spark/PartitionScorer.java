@@ -1,5 +1,6 @@
 package dev.lazyattention.spark;
 
+import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.lm.LazyLanguageModel;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
@@ -36,7 +37,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
         if (!input.hasNext()) {
             return Collections.emptyIterator();
         }
-        LazyLanguageModel model = ExecutorModels.get(config.modelPath(), config.device(), config.threads());
+        LazyLanguageModel model = ExecutorModels.get(config);
         DocumentBatchScorer scorer = new DocumentBatchScorer(model, config, level);
         return new Iterator<>() {
             private final ArrayDeque<Row> ready = new ArrayDeque<>();

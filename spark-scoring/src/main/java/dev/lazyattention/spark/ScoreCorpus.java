@@ -1,8 +1,11 @@
 package dev.lazyattention.spark;
 
 import dev.lazyattention.engine.DjlSetup;
-import dev.lazyattention.engine.EngineThreads;
 import dev.lazyattention.engine.MissingEngineException;
+import dev.lazyattention.eval.ScoringConfig;
+import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.SettingOptions;
+import dev.lazyattention.eval.ScoringConfig;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -11,6 +14,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -31,13 +36,18 @@ import java.util.concurrent.Callable;
  * Exit status 0 on success, 1 on failure (the message names the file or option), 2 for a usage error.
  */
 @Command(name = "ScoreCorpus", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+        modelTransformer = ScoreCorpus.Settings.class,
         description = "Scores documents and sentences of a Spark source with a Lazy Attention model (.lazylm.zip).")
 public final class ScoreCorpus implements Callable<Integer> {
 
-    @Option(names = "--model", required = true,
-            description = "the .lazylm.zip (or a model folder): a path every executor can read, or the name of a file "
-                    + "shipped with --files")
-    String model;
+    /** Adds an option for every scoring setting the Spark job takes. */
+    static final class Settings implements IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            return SettingOptions.addTo(spec, FrontEnd.SPARK, ScoringConfig.SETTINGS.builder(),
+                    ScoringConfig.SETTINGS.settings(FrontEnd.SPARK));
+        }
+    }
 
     @Option(names = "--input", required = true, split = ",",
             description = "input paths (comma-separated), or the table name for --format table")
@@ -67,49 +77,6 @@ public final class ScoreCorpus implements Callable<Integer> {
             description = "documents, sentences, or both (a row per document with an array of its sentences)")
     String level;
 
-    @Option(names = "--splitter", defaultValue = "jdk",
-            description = "sentence splitter: jdk (java.text.BreakIterator) or corenlp (tokenize,ssplit; GPL-3.0, "
-                    + "needs CoreNLP on the class path)")
-    String splitter;
-
-    @Option(names = "--language", defaultValue = "en",
-            description = "BCP 47 language of the jdk splitter's rules")
-    String language;
-
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N")
-    String device;
-
-    private Integer threads;
-
-    @Option(names = "--threads", paramLabel = "N",
-            description = "threads libtorch may use in one operation on each executor (default: the executor's "
-                    + "cores / its concurrent tasks, at least 1)")
-    void setThreads(String text) {
-        try {
-            threads = EngineThreads.parse(text, "--threads");
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
-    }
-
-    @Option(names = "--window", defaultValue = "0",
-            description = "tokens per forward window, 0 for the model's context length")
-    int window;
-
-    @Option(names = "--batch-size", defaultValue = "16", description = "windows per forward pass")
-    int batchSize;
-
-    @Option(names = "--documents-per-batch", defaultValue = "64",
-            description = "documents a task scores together")
-    int documentsPerBatch;
-
-    @Option(names = "--max-document-chars", defaultValue = "10000000",
-            description = "longer documents get an error instead of scores")
-    int maxDocumentChars;
-
-    @Option(names = "--attention-stats", description = "add the sparsity and sinkMass columns (slower)")
-    boolean attentionStats;
-
     @Option(names = "--partitions", defaultValue = "0",
             description = "repartition the input into this many partitions first, 0 to keep its own")
     int partitions;
@@ -119,7 +86,7 @@ public final class ScoreCorpus implements Callable<Integer> {
     String master;
 
     @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    CommandSpec spec;
 
     private final SparkSession session;
 
@@ -157,8 +124,7 @@ public final class ScoreCorpus implements Callable<Integer> {
         ScoringConfig cfg;
         OutputLevel outputLevel;
         try {
-            cfg = new ScoringConfig(model, device, window, batchSize, documentsPerBatch, attentionStats,
-                    SentenceSplitting.parse(splitter), language, maxDocumentChars, threads);
+            cfg = SettingOptions.read(spec, FrontEnd.SPARK, ScoringConfig.SETTINGS.builder());
             outputLevel = OutputLevel.parse(level);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);

@@ -1,5 +1,6 @@
 package dev.lazyattention.spark;
 
+import dev.lazyattention.eval.ScoringConfig;
 import java.util.List;
 
 /**

@@ -1,5 +1,6 @@
 package dev.lazyattention.spark;
 
+import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.testing.HostileText;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -31,7 +32,7 @@ class BadInputTest {
     @BeforeAll
     static void setUp() {
         spark = LocalSpark.session();
-        cfg = ScoringConfig.of(TestModel.file().toString()).withMaxDocumentChars(MAX_CHARS).withDocumentsPerBatch(8);
+        cfg = ScoringConfig.of(TestModel.file().toString()).with(ScoringConfig.MAX_DOCUMENT_CHARS, MAX_CHARS).with(ScoringConfig.DOCUMENTS_PER_BATCH, 8);
     }
 
     @Test

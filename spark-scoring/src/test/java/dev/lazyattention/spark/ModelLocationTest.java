@@ -2,6 +2,7 @@ package dev.lazyattention.spark;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.lm.LazyLanguageModel;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;

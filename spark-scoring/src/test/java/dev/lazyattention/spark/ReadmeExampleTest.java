@@ -2,6 +2,7 @@ package dev.lazyattention.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.eval.SequenceScore;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -24,7 +25,8 @@ class ReadmeExampleTest {
         ScoringConfig cfg = ScoringConfig.of(modelFile);                     // shipped with --files, or a shared path
         Dataset<Row> documents = LazyLmScoring.scoreDocuments(docs, "text", cfg);
         Dataset<Row> sentences = LazyLmScoring.scoreSentences(docs, "text", cfg);
-        Dataset<Row> both = LazyLmScoring.scoreDocumentsAndSentences(docs, "text", cfg.withAttentionStats(true));
+        ScoringConfig stats = cfg.with(ScoringConfig.ATTENTION_STATS, true);  // adds the sparsity and sinkMass columns
+        Dataset<Row> both = LazyLmScoring.scoreDocumentsAndSentences(docs, "text", stats);
         return List.of(documents, sentences, both);
     }
 

@@ -1,5 +1,8 @@
 package dev.lazyattention.spark;
 
+import dev.lazyattention.eval.ScoringConfig;
+import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.Setting;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -96,6 +99,25 @@ class ScoreCorpusTest {
         } finally {
             System.setErr(saved);
         }
+    }
+
+    @Test
+    void theScoringOptionsAreTheSparkColumnOfTheTable() {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream help = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(help, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, ScoreCorpus.run(null, "--help"));
+        } finally {
+            System.setOut(saved);
+        }
+        String usage = help.toString(StandardCharsets.UTF_8);
+        for (Setting<?> s : ScoringConfig.SETTINGS.settings(FrontEnd.SPARK)) {
+            String option = ScoringConfig.SETTINGS.name(FrontEnd.SPARK, s);
+            assertTrue(usage.contains(option), option + " in\n" + usage);
+        }
+        assertTrue(usage.contains("Windows per forward pass (default: 16)."), usage);
+        assertTrue(usage.contains("--no-attention-stats"), usage);
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -1,5 +1,6 @@
 package dev.lazyattention.spark;
 
+import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.eval.SequenceScore;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -40,7 +41,7 @@ class ScoringEqualsSingleMachineTest {
         texts = new ArrayList<>(Corpora.paragraphs(300, 11));
         texts.add("Fox.");                                           // one piece-ish document
         texts.add(String.join(" ", Corpora.paragraphs(6, 12)));      // many windows
-        cfg = ScoringConfig.of(TestModel.file().toString()).withDocumentsPerBatch(16);
+        cfg = ScoringConfig.of(TestModel.file().toString()).with(ScoringConfig.DOCUMENTS_PER_BATCH, 16);
     }
 
     @Test
@@ -116,7 +117,7 @@ class ScoringEqualsSingleMachineTest {
     void attentionStatsEqualTheSingleMachineOnes() {
         List<String> some = texts.subList(0, 12);
         List<Row> rows = LazyLmScoring.scoreDocuments(Corpora.frame(spark, some, 2), "text",
-                cfg.withAttentionStats(true)).collectAsList();
+                cfg.with(ScoringConfig.ATTENTION_STATS, true)).collectAsList();
         assertEquals(some.size(), rows.size());
         for (Row row : rows) {
             SequenceScore expected = TestModel.score(some.get(row.getInt(0)), true);

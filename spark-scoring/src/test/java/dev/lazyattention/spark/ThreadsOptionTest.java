@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lazyattention.eval.ScoringConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -36,9 +37,10 @@ class ThreadsOptionTest {
     @Test
     void theConfigurationRefusesCountsBelowOne() {
         assertNull(ScoringConfig.of("m.lazylm.zip").threads(), "the default rule");
-        assertEquals(2, ScoringConfig.of("m.lazylm.zip").withThreads(2).withBatchSize(4).threads());
+        assertEquals(2, ScoringConfig.of("m.lazylm.zip").with(ScoringConfig.THREADS, 2)
+                .with(ScoringConfig.BATCH_SIZE, 4).threads());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ScoringConfig.of("m.lazylm.zip").withThreads(0));
+                () -> ScoringConfig.of("m.lazylm.zip").with(ScoringConfig.THREADS, 0));
         assertTrue(e.getMessage().startsWith("threads must be >= 1"), e.getMessage());
     }
 

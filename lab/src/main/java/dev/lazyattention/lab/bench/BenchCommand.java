@@ -358,7 +358,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void score() {
-        LmConfig config = LmConfig.preset(preset).withVocabSize(tokenizer.vocabSize());
+        LmConfig config = LmConfig.preset(preset).with(LmConfig.VOCAB_SIZE, tokenizer.vocabSize());
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             List<ScoringRequest> requests = new ArrayList<>();
             int[] tokens = randomTokens(64 * config.contextLength(), 3);
@@ -394,7 +394,7 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("libtorchIntraOpThreads", DecodeBench.libtorch("getNumThreads", new Class<?>[0]));
         v.put("arrayDecoderThreads", "1 in arrayTokensPerSecond, 2 in arrayTwoThreadsTokensPerSecond (generate uses as many as libtorch was given, at most one per query head)");
-        LmConfig config = LmConfig.preset(preset).withVocabSize(tokenizer.vocabSize());
+        LmConfig config = LmConfig.preset(preset).with(LmConfig.VOCAB_SIZE, tokenizer.vocabSize());
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             int[] prompt = randomTokens(config.contextLength() - DecodeBench.STEPS, 5);
             v.put(preset, bench.engineAgainstArrays(lm, prompt));
@@ -429,8 +429,8 @@ public final class BenchCommand implements Callable<Integer> {
     /** One 4096-token document, attention whole against 512 queries at a time, --repeat times each. */
     private void chunked() {
         int length = 4096;
-        LmConfig config = LmConfig.preset(preset).withVocabSize(tokenizer.vocabSize()).withContextLength(length)
-                .withBiasLength(256);
+        LmConfig config = LmConfig.preset(preset).with(LmConfig.VOCAB_SIZE, tokenizer.vocabSize()).with(LmConfig.CONTEXT_LENGTH, length)
+                .with(LmConfig.BIAS_LENGTH, 256);
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             ScoringRequest request = new ScoringRequest(randomTokens(length, 9), 1);
             ScoringOptions whole = new ScoringOptions(length, length / 2, 1, false, 0);
@@ -476,7 +476,7 @@ public final class BenchCommand implements Callable<Integer> {
      * the speedup is the median of each turn's ratio.
      */
     private void corenlp() throws Exception {
-        LmConfig config = LmConfig.preset(preset).withVocabSize(tokenizer.vocabSize());
+        LmConfig config = LmConfig.preset(preset).with(LmConfig.VOCAB_SIZE, tokenizer.vocabSize());
         Path dir = Files.createTempDirectory("lazyattn-bench");
         try {
             Path model = dir.resolve("model.lazylm.zip");

@@ -3,7 +3,8 @@ package dev.lazyattention.lab.experiment;
 import com.google.gson.JsonParser;
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.cli.Json;
-import dev.lazyattention.cli.SettingOptions;
+import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.SettingOptions;
 import dev.lazyattention.cli.TextInputs;
 import dev.lazyattention.cli.ThreadsOption;
 import dev.lazyattention.cli.TrainingFiles;
@@ -21,7 +22,7 @@ import dev.lazyattention.train.LmTrainer;
 import dev.lazyattention.train.TrainResult;
 import dev.lazyattention.train.TrainedModel;
 import dev.lazyattention.train.TrainingRecipe;
-import dev.lazyattention.train.Setting;
+import dev.lazyattention.settings.Setting;
 import dev.lazyattention.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
@@ -55,8 +56,8 @@ public final class ExperimentCommand implements Callable<Integer> {
     static final class Settings implements IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            return SettingOptions.addTo(spec, TrainConfig.DEFAULTS,
-                    SettingOptions.allBut(TrainConfig.ATTENTION));
+            return SettingOptions.addTo(spec, FrontEnd.CLI, TrainConfig.builder(),
+                    SettingOptions.allBut(TrainConfig.SETTINGS, TrainConfig.ATTENTION));
         }
     }
 
@@ -111,7 +112,7 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        settings = experimentSettings(SettingOptions.read(spec, TrainConfig.DEFAULTS), s -> SettingOptions.given(spec, s));
+        settings = experimentSettings(SettingOptions.read(spec, FrontEnd.CLI, TrainConfig.builder()), s -> SettingOptions.given(spec, FrontEnd.CLI, TrainConfig.SETTINGS, s));
         List<Run> list = runs();
         if (!reportOnly) {
             run(list);
@@ -140,7 +141,7 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     /** The experiment's own cadence where none was given: 20 validations with attention statistics, 10 checkpoints. */
     static TrainConfig experimentSettings(TrainConfig given, Predicate<Setting<?>> isGiven) {
-        TrainConfig.Builder b = given.toBuilder();
+        var b = given.toBuilder();
         if (!isGiven.test(TrainConfig.EVAL_EVERY)) {
             b.set(TrainConfig.EVAL_EVERY, Math.max(1, given.steps() / 20));
         }
@@ -215,7 +216,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (Files.exists(dir.resolve(LmTrainer.MODEL_FILE))) {
                 result = null;
             } else if (Files.exists(dir.resolve(LmTrainer.CHECKPOINT_FILE))) {
-                result = recipe.resume(dir, SettingOptions.given(spec, TrainConfig.STEPS) ? settings.steps() : null,
+                result = recipe.resume(dir, SettingOptions.given(spec, FrontEnd.CLI, TrainConfig.SETTINGS, TrainConfig.STEPS) ? settings.steps() : null,
                         train, valid);
             } else {
                 try (TrainedModel trained = recipe.train(tokenizer, trainTokens, validTokens, dir)) {

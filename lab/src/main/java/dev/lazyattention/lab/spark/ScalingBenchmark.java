@@ -5,7 +5,7 @@ import dev.lazyattention.engine.DjlSetup;
 import dev.lazyattention.lm.LazyLanguageModel;
 import dev.lazyattention.spark.LazyLmScoring;
 import dev.lazyattention.spark.OutputLevel;
-import dev.lazyattention.spark.ScoringConfig;
+import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.tokenizer.BpeTokenizer;
 import dev.lazyattention.train.TrainingRecipe;
 import dev.lazyattention.train.TrainConfig;
@@ -90,8 +90,8 @@ public final class ScalingBenchmark implements Callable<Integer> {
     public Integer call() throws IOException {
         List<String> texts = readDocuments();
         Path modelFile = model != null ? model : freshModel(texts);
-        ScoringConfig cfg = ScoringConfig.of(modelFile.toString()).withDevice("cpu").withBatchSize(batchSize)
-                .withDocumentsPerBatch(documentsPerBatch);
+        ScoringConfig cfg = ScoringConfig.of(modelFile.toString()).with(ScoringConfig.DEVICE, "cpu").with(ScoringConfig.BATCH_SIZE, batchSize)
+                .with(ScoringConfig.DOCUMENTS_PER_BATCH, documentsPerBatch);
         OutputLevel outputLevel = OutputLevel.parse(level);
         long chars = texts.stream().mapToLong(String::length).sum();
         System.out.printf(Locale.ROOT, "documents=%d meanChars=%.1f model=%s level=%s OMP_NUM_THREADS=%s%n",
@@ -170,7 +170,7 @@ public final class ScalingBenchmark implements Callable<Integer> {
 
     /** The training recipe's tokenizer and fresh model of the preset, on the CPU, without training. */
     private Path freshModel(List<String> texts) throws IOException {
-        TrainConfig.Builder settings = TrainConfig.builder().set(TrainConfig.PRESET, preset)
+        var settings = TrainConfig.builder().set(TrainConfig.PRESET, preset)
                 .set(TrainConfig.DEVICE, "cpu").set(TrainConfig.VOCAB_SIZE, vocab);
         TrainingRecipe recipe = TrainingRecipe.of(settings.build());
         BpeTokenizer tokenizer = recipe.tokenizer(TextCorpus.of(texts, input.toString()));

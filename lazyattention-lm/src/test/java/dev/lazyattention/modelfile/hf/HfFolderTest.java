@@ -40,7 +40,7 @@ class HfFolderTest {
     @ParameterizedTest
     @EnumSource(AttentionVariant.class)
     void everyVariantWithGqaAndTheStartTokenComesBackExactly(AttentionVariant variant) throws IOException {
-        LmConfig config = TinyModels.config(variant).withStartToken(variant.ordinal() % 2 == 0);
+        LmConfig config = TinyModels.config(variant).with(LmConfig.START_TOKEN, variant.ordinal() % 2 == 0);
         assertTrue(config.numKvHeads() < config.numHeads(), "grouped-query attention");
         try (LazyLanguageModel lm = HfTesting.randomised(config, 5)) {
             Path folder = dir.resolve(variant.id());

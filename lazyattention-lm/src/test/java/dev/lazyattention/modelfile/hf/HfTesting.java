@@ -53,7 +53,7 @@ final class HfTesting {
     /** {@code config} with the settings a llama folder does not carry at their defaults. */
     static LmConfig withoutLazySettings(LmConfig config) {
         LmConfig d = LmConfig.preset("tiny");
-        return config.withBiasLength(config.contextLength()).withTauInit(d.tauInit())
-                .withBiasInitStd(d.biasInitStd());
+        return config.with(LmConfig.BIAS_LENGTH, config.contextLength()).with(LmConfig.TAU_INIT, d.tauInit())
+                .with(LmConfig.BIAS_INIT_STD, d.biasInitStd());
     }
 }

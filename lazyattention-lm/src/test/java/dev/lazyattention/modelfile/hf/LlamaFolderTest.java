@@ -118,7 +118,7 @@ class LlamaFolderTest {
         "sliding_window; 4096; sliding_window 4096 is not supported (our attention sees the whole context)",
         "head_dim; 32; head_dim 32 is not hidden_size / num_attention_heads (64 / 4)",
         "hidden_act; \"gelu\"; hidden_act \"gelu\" is not supported (our MLP is SwiGLU with silu)",
-        "max_position_embeddings; 131072; max_position_embeddings 131072 exceeds 8192",
+        "max_position_embeddings; 131072; max_position_embeddings must be <= 8192, got 131072",
         "bos_token_id; 7; the text boundary token id 7 (bos_token_id/eos_token_id) is not the tokenizer's special token",
     })
     void whatOurNetworkCannotComputeIsRefusedByKeyAndValue(String key, String value, String message)

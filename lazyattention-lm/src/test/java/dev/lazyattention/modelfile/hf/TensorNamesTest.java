@@ -21,15 +21,15 @@ import org.junit.jupiter.api.Test;
 class TensorNamesTest {
 
     /** GQA, a bias length unlike the context, an MLP width unlike the others: every symbol has its own value. */
-    static final LmConfig CONFIG = LmConfig.preset("tiny").withVocabSize(300).withNumLayers(1).withHiddenSize(48)
-            .withNumHeads(4).withNumKvHeads(2).withMlpHiddenSize(80).withContextLength(32).withBiasLength(16);
+    static final LmConfig CONFIG = LmConfig.preset("tiny").with(LmConfig.VOCAB_SIZE, 300).with(LmConfig.NUM_LAYERS, 1).with(LmConfig.HIDDEN_SIZE, 48)
+            .with(LmConfig.NUM_HEADS, 4).with(LmConfig.NUM_KV_HEADS, 2).with(LmConfig.MLP_HIDDEN_SIZE, 80).with(LmConfig.CONTEXT_LENGTH, 32).with(LmConfig.BIAS_LENGTH, 16);
 
     @Test
     void theCodesTableIsTheDesignsTable() throws IOException {
         Map<String, Shape> design = designTable(Files.readString(Path.of("..", "docs", "design.md")));
         Map<String, Shape> code = new LinkedHashMap<>();
         for (AttentionVariant variant : AttentionVariant.values()) {
-            for (TensorNames.Entry e : TensorNames.of(CONFIG.withAttention(variant))) {
+            for (TensorNames.Entry e : TensorNames.of(CONFIG.with(LmConfig.ATTENTION, variant))) {
                 code.put(e.name().replace("layers.0.", "layers.N."), e.shape());
             }
         }
@@ -39,7 +39,7 @@ class TensorNamesTest {
     @Test
     void everyParameterOfEveryVariantHasATensor() {
         for (AttentionVariant variant : AttentionVariant.values()) {
-            LmConfig config = CONFIG.withAttention(variant);
+            LmConfig config = CONFIG.with(LmConfig.ATTENTION, variant);
             List<String> names = new ArrayList<>();
             TensorNames.of(config).forEach(e -> names.add(e.parameter()));
             dev.lazyattention.model.LazyLmBlock block = new dev.lazyattention.model.LazyLmBlock(config);

@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lazyattention.attention.AttentionVariant;
-import dev.lazyattention.train.SettingBinder.FrontEnd;
+import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.Setting;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The binder: every front end reads every setting under its own names; docs/settings.md is its table. */
-class SettingBinderTest {
+/** The training settings' table: every front end reads every setting under its own names; docs/settings.md shows it. */
+class TrainConfigFrontEndsTest {
 
     /** A value other than the default for each setting, as a front end gets it, and the value it means. */
     static final Map<String, List<Object>> GIVEN = Map.ofEntries(
@@ -56,25 +57,26 @@ class SettingBinderTest {
 
     @Test
     void everyFrontEndReadsEverySettingUnderEachOfItsNames() {
-        assertEquals(TrainConfig.SETTINGS.size(), GIVEN.size(), "a value for every setting");
+        assertEquals(TrainConfig.SETTINGS.settings().size(), GIVEN.size(), "a value for every setting");
         int read = 0;
         for (FrontEnd frontEnd : FrontEnd.values()) {
             for (Setting<?> s : TrainConfig.SETTINGS) {
                 List<Object> given = GIVEN.get(s.key());
-                assertNotEquals(given.get(1), s.get(TrainConfig.DEFAULTS), s + ": a value other than the default");
-                for (String name : frontEnd.names(s)) {
-                    TrainConfig config = SettingBinder.bind(TrainConfig.DEFAULTS, frontEnd,
+                assertNotEquals(given.get(1), TrainConfig.SETTINGS.get(TrainConfig.DEFAULTS, s),
+                        s + ": a value other than the default");
+                for (String name : TrainConfig.SETTINGS.names(frontEnd, s)) {
+                    TrainConfig config = TrainConfig.SETTINGS.bind(TrainConfig.DEFAULTS, frontEnd,
                             n -> n.equals(name) ? given.get(0) : null);
-                    assertEquals(given.get(1), s.get(config), frontEnd + " " + name);
+                    assertEquals(given.get(1), TrainConfig.SETTINGS.get(config, s), frontEnd + " " + name);
                     assertEquals(TrainConfig.DEFAULTS, config.toBuilder().set(cast(s), s.defaultValue()).build(),
                             frontEnd + " " + name + " changes nothing else");
                     read++;
                 }
             }
         }
-        assertEquals(3 * TrainConfig.SETTINGS.size() + 5 + 1 + 1 - 1, read,
-                "CLI aliases --hidden, --context, --seq-len, --lr, --warmup and --no-progress; OpenNLP's "
-                        + "lazylm.steps beside Iterations; no OpenNLP language");
+        assertEquals(3 * TrainConfig.SETTINGS.settings().size() + 5 + 1 - 1, read,
+                "CLI aliases --hidden, --context, --seq-len, --lr and --warmup; OpenNLP's lazylm.steps beside "
+                        + "Iterations; no OpenNLP language; Spark does not train");
     }
 
     @SuppressWarnings("unchecked")
@@ -84,47 +86,50 @@ class SettingBinderTest {
 
     @Test
     void theFrontEndsNamesAreThoseUsersKnow() {
-        assertEquals(List.of("--learning-rate", "--lr"), FrontEnd.CLI.names(TrainConfig.LEARNING_RATE));
-        assertEquals(List.of("--layers"), FrontEnd.CLI.names(TrainConfig.NUM_LAYERS));
-        assertEquals(List.of("--progress", "--no-progress"), FrontEnd.CLI.names(TrainConfig.PROGRESS));
-        assertEquals(List.of("lazylm.train.kvHeads"), FrontEnd.CORENLP.names(TrainConfig.NUM_KV_HEADS));
-        assertEquals(List.of("Iterations", "lazylm.steps"), FrontEnd.OPENNLP.names(TrainConfig.STEPS));
-        assertEquals(List.of("lazylm.gradAccum"), FrontEnd.OPENNLP.names(TrainConfig.GRAD_ACCUM));
-        assertEquals(List.of(), FrontEnd.OPENNLP.names(TrainConfig.LANGUAGE));
+        assertEquals(List.of("--learning-rate", "--lr"), names(FrontEnd.CLI, TrainConfig.LEARNING_RATE));
+        assertEquals(List.of("--layers"), names(FrontEnd.CLI, TrainConfig.NUM_LAYERS));
+        assertEquals(List.of("--progress"), names(FrontEnd.CLI, TrainConfig.PROGRESS));
+        assertEquals(List.of("lazylm.train.kvHeads"), names(FrontEnd.CORENLP, TrainConfig.NUM_KV_HEADS));
+        assertEquals(List.of("Iterations", "lazylm.steps"), names(FrontEnd.OPENNLP, TrainConfig.STEPS));
+        assertEquals(List.of("lazylm.gradAccum"), names(FrontEnd.OPENNLP, TrainConfig.GRAD_ACCUM));
+        assertEquals(List.of(), names(FrontEnd.OPENNLP, TrainConfig.LANGUAGE));
+        assertEquals(List.of(), TrainConfig.SETTINGS.names(FrontEnd.SPARK));
+    }
+
+    private static List<String> names(FrontEnd frontEnd, Setting<?> s) {
+        return TrainConfig.SETTINGS.names(frontEnd, s);
     }
 
     @Test
     void aBadValueOrTwoDifferentValuesAreRefusedUnderTheFrontEndsName() {
         assertEquals("--steps must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
-                () -> SettingBinder.bind(TrainConfig.DEFAULTS, FrontEnd.CLI, n -> n.equals("--steps") ? "0" : null))
+                () -> TrainConfig.SETTINGS.bind(TrainConfig.DEFAULTS, FrontEnd.CLI, n -> n.equals("--steps") ? "0" : null))
                 .getMessage());
         IllegalArgumentException together = assertThrows(IllegalArgumentException.class,
-                () -> SettingBinder.bind(TrainConfig.DEFAULTS, FrontEnd.CORENLP, n -> switch (n) {
+                () -> TrainConfig.SETTINGS.bind(TrainConfig.DEFAULTS, FrontEnd.CORENLP, n -> switch (n) {
                     case "lazylm.train.preset" -> "tiny";
                     case "lazylm.train.sequenceLength" -> "65";
                     default -> null;
                 }));
         assertEquals("lazylm.train.sequenceLength 65 is longer than the context length 64", together.getMessage());
         IllegalArgumentException two = assertThrows(IllegalArgumentException.class,
-                () -> SettingBinder.bind(TrainConfig.DEFAULTS, FrontEnd.OPENNLP,
+                () -> TrainConfig.SETTINGS.bind(TrainConfig.DEFAULTS, FrontEnd.OPENNLP,
                         n -> n.equals("Iterations") ? 5 : n.equals("lazylm.steps") ? "6" : null));
         assertTrue(two.getMessage().startsWith("Iterations and lazylm.steps say the same thing and differ"),
                 two.getMessage());
-        assertEquals(5, SettingBinder.bind(TrainConfig.DEFAULTS, FrontEnd.OPENNLP,
+        assertEquals(5, TrainConfig.SETTINGS.bind(TrainConfig.DEFAULTS, FrontEnd.OPENNLP,
                 n -> n.equals("Iterations") ? 5 : n.equals("lazylm.steps") ? "5" : null).steps(), "agreeing names");
     }
 
     @Test
-    void docsSettingsMdIsTheBindersTable() throws IOException {
-        Path page = projectRoot().resolve("docs/settings.md");
-        assertTrue(Files.isRegularFile(page), "write it with SettingBinder.main(" + page + ")");
-        assertEquals(SettingBinder.settingsPage(), Files.readString(page, StandardCharsets.UTF_8),
-                "docs/settings.md differs from the settings table; write it anew with SettingBinder.main(" + page
-                        + ")");
+    void docsSettingsMdShowsTheTable() throws IOException {
+        String page = Files.readString(projectRoot().resolve("docs/settings.md"), StandardCharsets.UTF_8);
+        String table = TrainConfig.SETTINGS.markdownTable();
+        assertTrue(page.contains(table), "docs/settings.md lacks the training settings' table, which is now:\n" + table);
         for (Setting<?> s : TrainConfig.SETTINGS) {
-            assertTrue(SettingBinder.markdownTable().contains("| " + s.key() + " | `" + s.name() + "` | "), s.key());
+            assertTrue(table.contains("| " + s.key() + " | `" + s.name() + "` | "), s.key());
         }
-        assertFalse(SettingBinder.markdownTable().contains("null"));
+        assertFalse(table.contains("null"));
     }
 
     static Path projectRoot() {
