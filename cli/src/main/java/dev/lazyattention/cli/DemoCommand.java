@@ -69,8 +69,8 @@ final class DemoCommand implements Callable<Integer> {
     static final class Settings implements IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            return SettingOptions.addTo(spec, FrontEnd.CLI, DEMO.toBuilder(), List.of(TrainConfig.STEPS, TrainConfig.ATTENTION,
-                    TrainConfig.SEED, TrainConfig.START_TOKEN, TrainConfig.DEVICE,
+            return SettingOptions.addTo(spec, FrontEnd.CLI, DEMO.toBuilder(), List.of(TrainConfig.STEPS,
+                    TrainConfig.ATTENTION, TrainConfig.SEED, TrainConfig.START_TOKEN, TrainConfig.DEVICE,
                     TrainConfig.PROGRESS));
         }
     }

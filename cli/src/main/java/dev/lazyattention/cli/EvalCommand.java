@@ -35,8 +35,9 @@ final class EvalCommand implements Callable<Integer> {
     static final class Settings implements IModelTransformer {
         @Override
         public CommandSpec transform(CommandSpec spec) {
-            return SettingOptions.addTo(spec, FrontEnd.CLI, defaults(), List.of(ScoringConfig.MODEL, ScoringConfig.WINDOW,
-                    ScoringConfig.STRIDE, ScoringConfig.BATCH_SIZE, ScoringConfig.ATTENTION_STATS));
+            return SettingOptions.addTo(spec, FrontEnd.CLI, defaults(), List.of(ScoringConfig.MODEL,
+                    ScoringConfig.WINDOW, ScoringConfig.STRIDE, ScoringConfig.BATCH_SIZE,
+                    ScoringConfig.ATTENTION_STATS));
         }
     }
 

@@ -78,8 +78,8 @@ final class TrainCommand implements Callable<Integer> {
                 .optListener(new Report()).build();
         TrainResult result;
         if (resume) {
-            result = recipe.resume(out, SettingOptions.given(spec, FrontEnd.CLI, TrainConfig.SETTINGS, TrainConfig.STEPS) ? settings.steps() : null, train,
-                    valid);
+            boolean moreSteps = SettingOptions.given(spec, FrontEnd.CLI, TrainConfig.SETTINGS, TrainConfig.STEPS);
+            result = recipe.resume(out, moreSteps ? settings.steps() : null, train, valid);
         } else {
             try (TrainedModel trained = recipe.train(train, valid, out)) {
                 result = trained.result();

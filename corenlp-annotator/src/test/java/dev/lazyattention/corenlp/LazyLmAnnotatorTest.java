@@ -176,7 +176,8 @@ class LazyLmAnnotatorTest {
         for (CoreLabel t : big.get(CoreAnnotations.TokensAnnotation.class)) {
             assertTrue(t.get(LazyLmAnnotations.TokenLogProbability.class).isNaN(), t.word());
         }
-        assertMessage(() -> AnnotatorFixture.pipeline("maxDocumentChars", "-1"), "lazylm.maxDocumentChars must be >= 1, got -1");
+        assertMessage(() -> AnnotatorFixture.pipeline("maxDocumentChars", "-1"),
+                "lazylm.maxDocumentChars must be >= 1, got -1");
     }
 
     @Test

@@ -74,7 +74,7 @@ public final class SettingTable<C extends Record> implements Iterable<Setting<?>
         return settings.iterator();
     }
 
-    /** {@code frontEnd}'s names for {@code s}, the first its own and the others accepted alike; none if it takes none. */
+    /** {@code frontEnd}'s names for {@code s}: the first its own, the others accepted alike; none if it takes none. */
     public List<String> names(FrontEnd frontEnd, Setting<?> s) {
         List<String> own = s.names().get(frontEnd);
         return own != null ? own : spellings.containsKey(frontEnd)
@@ -172,8 +172,8 @@ public final class SettingTable<C extends Record> implements Iterable<Setting<?>
         for (Map.Entry<String, JsonElement> field : o.entrySet()) {
             int i = names.indexOf(field.getKey());
             if (i < 0) {
-                throw new IllegalArgumentException(source + ": field '" + field.getKey() + "' is unknown; did you mean '"
-                        + ClosestName.closest(field.getKey(), names) + "'?");
+                throw new IllegalArgumentException(source + ": field '" + field.getKey()
+                        + "' is unknown; did you mean '" + ClosestName.closest(field.getKey(), names) + "'?");
             }
             b.values[i] = field.getValue().isJsonNull() ? null : value(settings.get(i), field.getValue(), source);
         }

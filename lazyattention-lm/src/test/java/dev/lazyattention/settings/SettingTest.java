@@ -40,13 +40,15 @@ class SettingTest {
                 refused(Setting.of("n", Integer.class, 1, "m"), "3000000000"));
         assertEquals("--x=fast: expected a number", refused(Setting.of("x", Double.class, 1.0, "m"), "fast"));
         assertEquals("--b=yes: expected true or false", refused(Setting.of("b", Boolean.class, false, "m"), "yes"));
-        assertEquals("--e=slow: expected fast_and_loose or safe", refused(Setting.of("e", Mode.class, null, "m"), "slow"));
+        assertEquals("--e=slow: expected fast_and_loose or safe", refused(Setting.of("e", Mode.class, null, "m"),
+                "slow"));
         assertEquals("--n must be >= 2, got 1", refused(Setting.whole("n", 2, 2, 9, "m"), "1"));
         assertEquals("--x must be a finite number > 0 and < 1.0, got 1.0",
                 refused(Setting.number("x", 0.5f, false, 1f, "m"), "1"));
         assertEquals("--x must be a finite number >= 0, got Infinity",
                 refused(Setting.number("x", 0f, true, Float.POSITIVE_INFINITY, "m"), "Infinity"));
-        assertEquals("--s is empty; leave it out for the default", refused(Setting.of("s", String.class, "a", "m"), " "));
+        assertEquals("--s is empty; leave it out for the default", refused(Setting.of("s", String.class, "a", "m"),
+                " "));
     }
 
     private static String refused(Setting<?> s, String text) {

@@ -54,7 +54,8 @@ public final class TinyModels {
 
     /** The tiny preset with this tokenizer's vocabulary and the given variant. */
     public static LmConfig config(AttentionVariant variant) {
-        return LmConfig.preset("tiny").with(LmConfig.VOCAB_SIZE, tokenizer().vocabSize()).with(LmConfig.CONTEXT_LENGTH, 32).with(LmConfig.BIAS_LENGTH, 16)
+        return LmConfig.preset("tiny").with(LmConfig.VOCAB_SIZE, tokenizer().vocabSize())
+                .with(LmConfig.CONTEXT_LENGTH, 32).with(LmConfig.BIAS_LENGTH, 16)
                 .with(LmConfig.ATTENTION, variant);
     }
 

@@ -103,7 +103,8 @@ class TrainConfigFrontEndsTest {
     @Test
     void aBadValueOrTwoDifferentValuesAreRefusedUnderTheFrontEndsName() {
         assertEquals("--steps must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
-                () -> TrainConfig.SETTINGS.bind(TrainConfig.DEFAULTS, FrontEnd.CLI, n -> n.equals("--steps") ? "0" : null))
+                () -> TrainConfig.SETTINGS.bind(TrainConfig.DEFAULTS, FrontEnd.CLI,
+                        n -> n.equals("--steps") ? "0" : null))
                 .getMessage());
         IllegalArgumentException together = assertThrows(IllegalArgumentException.class,
                 () -> TrainConfig.SETTINGS.bind(TrainConfig.DEFAULTS, FrontEnd.CORENLP, n -> switch (n) {
@@ -125,7 +126,8 @@ class TrainConfigFrontEndsTest {
     void docsSettingsMdShowsTheTable() throws IOException {
         String page = Files.readString(projectRoot().resolve("docs/settings.md"), StandardCharsets.UTF_8);
         String table = TrainConfig.SETTINGS.markdownTable();
-        assertTrue(page.contains(table), "docs/settings.md lacks the training settings' table, which is now:\n" + table);
+        assertTrue(page.contains(table),
+                "docs/settings.md lacks the training settings' table, which is now:\n" + table);
         for (Setting<?> s : TrainConfig.SETTINGS) {
             assertTrue(table.contains("| " + s.key() + " | `" + s.name() + "` | "), s.key());
         }

@@ -129,7 +129,8 @@ class TrainConfigTest {
     void theArchitectureIsThePresetWithTheOverrides() {
         TrainConfig tiny = builder().set(PRESET, "tiny").set(CONTEXT_LENGTH, 32)
                 .set(ATTENTION, AttentionVariant.SOFTMAX).build();
-        assertEquals(LmConfig.preset("tiny").with(LmConfig.VOCAB_SIZE, 300).with(LmConfig.CONTEXT_LENGTH, 32).with(LmConfig.BIAS_LENGTH, 32)
+        assertEquals(LmConfig.preset("tiny").with(LmConfig.VOCAB_SIZE, 300).with(LmConfig.CONTEXT_LENGTH, 32)
+                .with(LmConfig.BIAS_LENGTH, 32)
                 .with(LmConfig.ATTENTION, AttentionVariant.SOFTMAX), tiny.config(300));
         LmConfig wide = builder().set(PRESET, "tiny").set(HIDDEN_SIZE, 96).set(BIAS_LENGTH, 8).build().config(300);
         assertEquals(96, wide.hiddenSize());

@@ -54,7 +54,8 @@ class TrainingRecipeTest {
         // The same run spelt out: a 300-token BPE, the tiny preset at context 32 with the start token, seed 11,
         // the options given.
         BpeTokenizer tokenizer = new BpeTrainer(300).train(corpus.documents());
-        LmConfig config = LmConfig.preset("tiny").with(LmConfig.VOCAB_SIZE, tokenizer.vocabSize()).with(LmConfig.CONTEXT_LENGTH, 32)
+        LmConfig config = LmConfig.preset("tiny").with(LmConfig.VOCAB_SIZE, tokenizer.vocabSize())
+                .with(LmConfig.CONTEXT_LENGTH, 32)
                 .with(LmConfig.BIAS_LENGTH, 32).with(LmConfig.START_TOKEN, true);
         TrainConfig options = TrainConfig.builder().set(STEPS, 3).set(BATCH_SIZE, 4).set(GRAD_ACCUM, 2)
                 .set(LEARNING_RATE, 0.003f).set(WARMUP_STEPS, 1).set(WEIGHT_DECAY, 0.05f).set(SEED, 11L)

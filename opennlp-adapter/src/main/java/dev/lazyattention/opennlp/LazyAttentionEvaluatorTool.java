@@ -29,8 +29,9 @@ import java.util.Locale;
  * </pre>
  *
  * <p>{@code -model}, {@code -window} and {@code -threads} are the OpenNLP column of {@link
- * ScoringConfig#SETTINGS}, read with its checks and defaults. The files are read as the trainer reads them (UTF-8, {@code .gz} allowed, a document per paragraph);
- * every document is scored from its first token after {@code <|endoftext|>}, in sliding windows. Prints one
+ * ScoringConfig#SETTINGS}, read with its checks and defaults. The files are read as the trainer reads them
+ * (UTF-8, {@code .gz} allowed, a document per paragraph); every document is scored from its first token after
+ * {@code <|endoftext|>}, in sliding windows. Prints one
  * {@code name value} line each for {@code documents}, {@code tokens}, {@code bytes}, {@code loss} (mean
  * nats per token), {@code perplexity} and {@code bitsPerByte} (total negative log-likelihood over the UTF-8
  * bytes, in bits: comparable across tokenizers).

@@ -32,7 +32,8 @@ class BadInputTest {
     @BeforeAll
     static void setUp() {
         spark = LocalSpark.session();
-        cfg = ScoringConfig.of(TestModel.file().toString()).with(ScoringConfig.MAX_DOCUMENT_CHARS, MAX_CHARS).with(ScoringConfig.DOCUMENTS_PER_BATCH, 8);
+        cfg = ScoringConfig.of(TestModel.file().toString()).with(ScoringConfig.MAX_DOCUMENT_CHARS, MAX_CHARS)
+                .with(ScoringConfig.DOCUMENTS_PER_BATCH, 8);
     }
 
     @Test

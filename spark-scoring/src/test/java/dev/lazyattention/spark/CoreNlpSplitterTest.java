@@ -26,7 +26,8 @@ class CoreNlpSplitterTest {
         List<String> texts = new ArrayList<>(Corpora.paragraphs(12, 31));
         texts.add("Dr. Smith sees the dog.  The U.S.A. farmer finds it (near the river)! Does the cat agree?");
         List<Row> rows = LazyLmScoring.scoreDocumentsAndSentences(Corpora.frame(LocalSpark.session(), texts, 2),
-                "text", ScoringConfig.of(TestModel.file().toString()).with(ScoringConfig.SPLITTER, ScoringConfig.SentenceSplitting.CORENLP))
+                "text", ScoringConfig.of(TestModel.file().toString()).with(ScoringConfig.SPLITTER,
+                        ScoringConfig.SentenceSplitting.CORENLP))
                 .collectAsList();
 
         Properties props = new Properties();

@@ -429,7 +429,8 @@ public final class BenchCommand implements Callable<Integer> {
     /** One 4096-token document, attention whole against 512 queries at a time, --repeat times each. */
     private void chunked() {
         int length = 4096;
-        LmConfig config = LmConfig.preset(preset).with(LmConfig.VOCAB_SIZE, tokenizer.vocabSize()).with(LmConfig.CONTEXT_LENGTH, length)
+        LmConfig config = LmConfig.preset(preset).with(LmConfig.VOCAB_SIZE, tokenizer.vocabSize())
+                .with(LmConfig.CONTEXT_LENGTH, length)
                 .with(LmConfig.BIAS_LENGTH, 256);
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer, device.resolve(), 1)) {
             ScoringRequest request = new ScoringRequest(randomTokens(length, 9), 1);

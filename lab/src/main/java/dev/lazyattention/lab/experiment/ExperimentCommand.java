@@ -112,7 +112,8 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        settings = experimentSettings(SettingOptions.read(spec, FrontEnd.CLI, TrainConfig.builder()), s -> SettingOptions.given(spec, FrontEnd.CLI, TrainConfig.SETTINGS, s));
+        settings = experimentSettings(SettingOptions.read(spec, FrontEnd.CLI, TrainConfig.builder()),
+                s -> SettingOptions.given(spec, FrontEnd.CLI, TrainConfig.SETTINGS, s));
         List<Run> list = runs();
         if (!reportOnly) {
             run(list);
@@ -216,8 +217,8 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (Files.exists(dir.resolve(LmTrainer.MODEL_FILE))) {
                 result = null;
             } else if (Files.exists(dir.resolve(LmTrainer.CHECKPOINT_FILE))) {
-                result = recipe.resume(dir, SettingOptions.given(spec, FrontEnd.CLI, TrainConfig.SETTINGS, TrainConfig.STEPS) ? settings.steps() : null,
-                        train, valid);
+                boolean moreSteps = SettingOptions.given(spec, FrontEnd.CLI, TrainConfig.SETTINGS, TrainConfig.STEPS);
+                result = recipe.resume(dir, moreSteps ? settings.steps() : null, train, valid);
             } else {
                 try (TrainedModel trained = recipe.train(tokenizer, trainTokens, validTokens, dir)) {
                     result = trained.result();

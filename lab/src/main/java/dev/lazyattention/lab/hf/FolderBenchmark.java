@@ -87,8 +87,10 @@ public final class FolderBenchmark {
     }
 
     private static void writeLarge(Path dir) throws IOException {
-        LmConfig config = LmConfig.preset("small").with(LmConfig.VOCAB_SIZE, 4096).with(LmConfig.NUM_LAYERS, 10).with(LmConfig.HIDDEN_SIZE, 1024)
-                .with(LmConfig.NUM_HEADS, 16).with(LmConfig.NUM_KV_HEADS, 16).with(LmConfig.MLP_HIDDEN_SIZE, 2816).with(LmConfig.CONTEXT_LENGTH, 1024).with(LmConfig.BIAS_LENGTH, 1024);
+        LmConfig config = LmConfig.preset("small").with(LmConfig.VOCAB_SIZE, 4096).with(LmConfig.NUM_LAYERS, 10)
+                .with(LmConfig.HIDDEN_SIZE, 1024).with(LmConfig.NUM_HEADS, 16).with(LmConfig.NUM_KV_HEADS, 16)
+                .with(LmConfig.MLP_HIDDEN_SIZE, 2816).with(LmConfig.CONTEXT_LENGTH, 1024)
+                .with(LmConfig.BIAS_LENGTH, 1024);
         try (LazyLanguageModel lm = LazyLanguageModel.create(config, tokenizer(4096), Device.cpu(), 1)) {
             long start = System.nanoTime();
             lm.exportFolder(dir, DataType.FLOAT32);

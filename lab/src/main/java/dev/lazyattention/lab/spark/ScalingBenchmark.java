@@ -90,7 +90,8 @@ public final class ScalingBenchmark implements Callable<Integer> {
     public Integer call() throws IOException {
         List<String> texts = readDocuments();
         Path modelFile = model != null ? model : freshModel(texts);
-        ScoringConfig cfg = ScoringConfig.of(modelFile.toString()).with(ScoringConfig.DEVICE, "cpu").with(ScoringConfig.BATCH_SIZE, batchSize)
+        ScoringConfig cfg = ScoringConfig.of(modelFile.toString()).with(ScoringConfig.DEVICE, "cpu")
+                .with(ScoringConfig.BATCH_SIZE, batchSize)
                 .with(ScoringConfig.DOCUMENTS_PER_BATCH, documentsPerBatch);
         OutputLevel outputLevel = OutputLevel.parse(level);
         long chars = texts.stream().mapToLong(String::length).sum();

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 class TensorNamesTest {
 
     /** GQA, a bias length unlike the context, an MLP width unlike the others: every symbol has its own value. */
-    static final LmConfig CONFIG = LmConfig.preset("tiny").with(LmConfig.VOCAB_SIZE, 300).with(LmConfig.NUM_LAYERS, 1).with(LmConfig.HIDDEN_SIZE, 48)
-            .with(LmConfig.NUM_HEADS, 4).with(LmConfig.NUM_KV_HEADS, 2).with(LmConfig.MLP_HIDDEN_SIZE, 80).with(LmConfig.CONTEXT_LENGTH, 32).with(LmConfig.BIAS_LENGTH, 16);
+    static final LmConfig CONFIG = LmConfig.preset("tiny").with(LmConfig.VOCAB_SIZE, 300).with(LmConfig.NUM_LAYERS, 1)
+            .with(LmConfig.HIDDEN_SIZE, 48).with(LmConfig.NUM_HEADS, 4).with(LmConfig.NUM_KV_HEADS, 2)
+            .with(LmConfig.MLP_HIDDEN_SIZE, 80).with(LmConfig.CONTEXT_LENGTH, 32).with(LmConfig.BIAS_LENGTH, 16);
 
     @Test
     void theCodesTableIsTheDesignsTable() throws IOException {
