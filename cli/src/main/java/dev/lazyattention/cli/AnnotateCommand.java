@@ -4,10 +4,15 @@ import dev.lazyattention.corenlp.LazyLmAnnotator;
 import dev.lazyattention.corenlp.LazyLmConfigurationException;
 import dev.lazyattention.corenlp.LazyLmJsonOutputter;
 import dev.lazyattention.data.TextCorpus;
+import dev.lazyattention.eval.ScoringConfig;
+import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.Setting;
+import dev.lazyattention.settings.SettingOptions;
 import edu.stanford.nlp.pipeline.Annotation;
 import edu.stanford.nlp.pipeline.StanfordCoreNLP;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,21 +28,27 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /** {@code lazyattn annotate}. */
-@Command(name = "annotate", mixinStandardHelpOptions = true,
+@Command(name = "annotate", mixinStandardHelpOptions = true, modelTransformer = AnnotateCommand.Settings.class,
         description = {"Run CoreNLP (tokenize, ssplit, lazylm) on a file or standard input (-) and print the JSON.",
             "Every token, sentence and the document get log-probability, surprisal, perplexity and bits per byte."})
 final class AnnotateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "FILE|DIR",
-            description = "A .lazylm.zip model file, or a model folder in Hugging Face's layout.")
-    Path modelFile;
+    /** Adds an option for the scoring settings annotate passes to the annotator besides --device and --threads. */
+    static final class Settings implements IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            return SettingOptions.addTo(spec, FrontEnd.CLI, ScoringConfig.SETTINGS.builder(), List.of(
+                    ScoringConfig.MODEL, ScoringConfig.WINDOW, ScoringConfig.STRIDE, ScoringConfig.BATCH_SIZE,
+                    ScoringConfig.ATTENTION_STATS, ScoringConfig.TOP_K, ScoringConfig.SCOPE));
+        }
+    }
 
     @Parameters(arity = "0..1", paramLabel = "FILE",
             description = "Text file (.txt or .txt.gz); - or none reads standard input.")
@@ -48,16 +59,6 @@ final class AnnotateCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
-
-    @Option(names = "--scope", defaultValue = "sentence", paramLabel = "sentence|document",
-            description = "Score each sentence alone or after the text before it (default: ${DEFAULT-VALUE}).")
-    String scope;
-
-    @Option(names = "--top-k", defaultValue = "0", paramLabel = "N", description = "Next-token predictions per sentence (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--attention-stats", description = "Add sparsity and sink mass per sentence and document.")
-    boolean attentionStats;
 
     @Option(names = "--compact", description = "One line of JSON instead of pretty printing.")
     boolean compact;
@@ -89,19 +90,21 @@ final class AnnotateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "Give the text file once: as FILE or as --file FILE, not both");
         }
+        // The text is within the limit already: the annotator must never fall back to NaN for its length.
+        ScoringConfig config = SettingOptions.read(spec, FrontEnd.CLI,
+                ScoringConfig.SETTINGS.builder().set(ScoringConfig.MAX_DOCUMENT_CHARS, maxChars));
         Path input = positional != null ? positional : file;
         String text = input == null || TextInputs.isStandardInput(input)
                 ? readStandardInput(System.in, maxChars) : readFile(input, maxChars);
         Properties p = new Properties();
         p.setProperty("annotators", "tokenize,ssplit,lazylm");
         p.setProperty("customAnnotatorClass.lazylm", LazyLmAnnotator.class.getName());
-        p.setProperty("lazylm.model", modelFile.toString());
-        p.setProperty("lazylm.device", device.device);
-        p.setProperty("lazylm.scope", scope);
-        p.setProperty("lazylm.topK", Integer.toString(topK));
-        p.setProperty("lazylm.attentionStats", Boolean.toString(attentionStats));
-        // The text is within the limit already: the annotator must never fall back to NaN for its length.
-        p.setProperty("lazylm.maxDocumentChars", Integer.toString(maxChars));
+        for (Setting<?> s : ScoringConfig.SETTINGS.settings(FrontEnd.CORENLP)) {
+            Object value = ScoringConfig.SETTINGS.get(config, s);
+            if (value != null) {
+                p.setProperty(ScoringConfig.SETTINGS.name(FrontEnd.CORENLP, s), Setting.textOf(value));
+            }
+        }
         p.setProperty("outputFormat", "custom");
         p.setProperty("customOutputter", LazyLmJsonOutputter.class.getName());
         p.setProperty("output.prettyPrint", Boolean.toString(!compact));
@@ -119,15 +122,12 @@ final class AnnotateCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The annotator's properties that this command sets from its options. */
-    private static final Map<String, String> OPTIONS = Map.of("lazylm.model", "--model", "lazylm.device", "--device",
-            "lazylm.scope", "--scope", "lazylm.topK", "--top-k", "lazylm.maxDocumentChars", "--max-chars");
-
-    /** The annotator's message with the properties named as this command's options. */
+    /** The annotator's message with its properties named as this command's options. */
     static String asOptions(String message) {
         String result = message;
-        for (Map.Entry<String, String> e : OPTIONS.entrySet()) {
-            result = result.replace(e.getKey() + "=", e.getValue() + "=");
+        for (Setting<?> s : ScoringConfig.SETTINGS.settings(FrontEnd.CLI)) {
+            result = result.replace(ScoringConfig.SETTINGS.name(FrontEnd.CORENLP, s) + "=",
+                    ScoringConfig.SETTINGS.name(FrontEnd.CLI, s) + "=");
         }
         return result;
     }

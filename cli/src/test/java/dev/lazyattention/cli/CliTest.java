@@ -235,6 +235,13 @@ class CliTest {
             assertEquals(0, same.code(), same.err());
             assertEquals(positional.out(), same.out());
         }
+        // The scoring options reach the annotator under its property names: two predictions after each sentence.
+        CommandRun topK = run("annotate", "--model", model.toString(), "--compact", "--top-k", "2", "--scope",
+                "document", "--batch-size", "1", "--window", "16", one.toString());
+        assertEquals(0, topK.code(), topK.err());
+        assertEquals(2, topK.out().split("\"nextTokens\":\\[", -1).length - 1, topK.out());
+        assertFails(run("annotate", "--model", model.toString(), "--window", "999", one.toString()),
+                "--window=999: must be in [2, 32], the model's context length");
 
         // Empty: the same refusal from a file and from standard input, in every command.
         Path empty = dir.resolve("blank.txt");

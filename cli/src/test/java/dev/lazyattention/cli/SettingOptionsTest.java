@@ -100,10 +100,13 @@ class SettingOptionsTest {
     }
 
     @Test
-    void evalTakesTheScoringTablesCliColumnWithItsDiagnosticsOn() {
+    void evalAndAnnotateTakeTheScoringTablesCliColumnEvalWithItsDiagnosticsOn() {
         CommandSpec eval = parsed("eval", "--model", "m.lazylm.zip", "t.txt");
+        CommandSpec annotate = parsed("annotate", "--model", "m.lazylm.zip", "t.txt");
         for (String name : ScoringConfig.SETTINGS.names(FrontEnd.CLI)) {
-            assertNotNull(eval.findOption(name), name + " is an option of lazyattn eval");
+            boolean sentences = name.equals("--top-k") || name.equals("--scope");
+            assertTrue(sentences || eval.findOption(name) != null, name + " is an option of lazyattn eval");
+            assertNotNull(annotate.findOption(name), name + " is an option of lazyattn annotate");
         }
         ScoringConfig config = SettingOptions.read(eval, FrontEnd.CLI, EvalCommand.defaults());
         assertEquals(ScoringConfig.of("m.lazylm.zip").with(ScoringConfig.ATTENTION_STATS, true), config);

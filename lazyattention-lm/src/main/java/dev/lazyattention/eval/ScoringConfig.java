@@ -20,8 +20,9 @@ import java.util.Map;
  * How a front end scores text: the model and where it runs, windows and batches, what is computed besides
  * log-probabilities, and the settings only one front end has (the CoreNLP annotator's scope, parallel scorers
  * and server bound; the Spark job's batches of documents and sentence splitter). {@link #SETTINGS} names each
- * setting for {@code lazyattn eval}, the CoreNLP annotator ({@code lazylm.<key>}), the OpenNLP evaluator
- * ({@code -<key>}) and the Spark job ({@code ScoreCorpus --kebab-case}); docs/settings.md shows the table.
+ * setting for {@code lazyattn eval} and {@code annotate}, the CoreNLP annotator ({@code lazylm.<key>}), the
+ * OpenNLP evaluator ({@code -<key>}) and the Spark job ({@code ScoreCorpus --kebab-case}); docs/settings.md
+ * shows the table.
  * Immutable and serializable: Spark ships it to every task. {@link #with} derives variants.
  *
  * @param model a {@code .lazylm.zip} or a model folder in Hugging Face's layout; for Spark a path every
@@ -74,11 +75,12 @@ public record ScoringConfig(String model, String device, Integer threads, Intege
     public static final Setting<Boolean> ATTENTION_STATS = Setting.of("attentionStats", Boolean.class, false,
             "also attention sparsity and sink mass, and with eval collapse, per text (slower)").as(OPENNLP);
     public static final Setting<Integer> TOP_K = Setting.whole("topK", 0, 0, MAX,
-            "next-token predictions after each sentence; 0: none").only(CORENLP);
+            "next-token predictions after each sentence; 0: none").as(OPENNLP).as(SPARK);
     public static final Setting<Integer> MAX_DOCUMENT_CHARS = Setting.whole("maxDocumentChars", 10_000_000, 1, MAX,
             "longer documents are not scored (NaN values or an error instead)").as(CLI).as(OPENNLP);
     public static final Setting<Scope> SCOPE = Setting.of("scope", Scope.class, Scope.SENTENCE,
-            "sentence: each sentence alone; document: after the preceding text of its document").only(CORENLP);
+            "sentence: each sentence alone; document: after the preceding text of its document").as(OPENNLP)
+            .as(SPARK);
     public static final Setting<Integer> NTHREADS = Setting.whole("nthreads", 1, 1, MAX,
             "threads scoring sentences in parallel").only(CORENLP);
     public static final Setting<Integer> MAX_TOP_K = Setting.whole("maxTopK", 10, 0, MAX,

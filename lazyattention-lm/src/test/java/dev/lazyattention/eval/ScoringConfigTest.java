@@ -61,7 +61,7 @@ class ScoringConfigTest {
                 }
             }
         }
-        assertEquals(7 + 12 + 3 + 11, read, "the CLI, CoreNLP, OpenNLP and Spark columns");
+        assertEquals(9 + 12 + 3 + 11, read, "the CLI, CoreNLP, OpenNLP and Spark columns");
     }
 
     @SuppressWarnings("unchecked")
@@ -76,7 +76,7 @@ class ScoringConfigTest {
         assertEquals(List.of("-model", "-threads", "-window"),
                 ScoringConfig.SETTINGS.names(FrontEnd.OPENNLP).stream().sorted().toList());
         assertEquals(List.of("--model", "--device", "--threads", "--window", "--stride", "--batch-size",
-                "--attention-stats"), ScoringConfig.SETTINGS.names(FrontEnd.CLI));
+                "--attention-stats", "--top-k", "--scope"), ScoringConfig.SETTINGS.names(FrontEnd.CLI));
     }
 
     @Test
