@@ -5,6 +5,7 @@ import static dev.lazyattention.settings.FrontEnd.CORENLP;
 import static dev.lazyattention.settings.FrontEnd.OPENNLP;
 
 import ai.djl.Device;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.lazyattention.attention.AttentionVariant;
@@ -243,8 +244,9 @@ public record TrainConfig(String preset, AttentionVariant attention, Integer voc
      */
     public static TrainConfig fromJson(String json) {
         try {
-            return SETTINGS.fromJson(JsonParser.parseString(json).getAsJsonObject(), "training configuration");
-        } catch (JsonParseException | IllegalStateException | NullPointerException e) {
+            JsonObject o = JsonParser.parseString(String.valueOf(json)).getAsJsonObject();
+            return SETTINGS.fromJson(o, "training configuration");
+        } catch (JsonParseException | IllegalStateException e) {
             throw new IllegalArgumentException("training configuration is not a JSON object: " + json, e);
         }
     }

@@ -2,7 +2,6 @@ package dev.lazyattention.opennlp;
 
 import dev.lazyattention.engine.EngineThreads;
 import dev.lazyattention.names.ClosestName;
-import dev.lazyattention.settings.Setting;
 import dev.lazyattention.settings.FrontEnd;
 import dev.lazyattention.train.TrainConfig;
 import opennlp.tools.util.TrainingParameters;
@@ -96,11 +95,6 @@ public final class OpenNlpTrainingParameters {
                         + ITERATIONS + "?");
             }
         }
-    }
-
-    /** The OpenNLP parameter of a recipe setting, or null for the language (an argument of {@code train}). */
-    public static String parameter(Setting<?> setting) {
-        return TrainConfig.SETTINGS.names(FrontEnd.OPENNLP, setting).stream().findFirst().orElse(null);
     }
 
     /** The recipe's settings these parameters give (defaults for those not given). */
