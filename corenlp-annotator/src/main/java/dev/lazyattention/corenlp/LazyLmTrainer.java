@@ -94,8 +94,7 @@ public final class LazyLmTrainer {
         TrainConfig base = TrainConfig.DEFAULTS;
         String language = props.getProperty("tokenize.language");
         if (props.getProperty(property(TrainConfig.LANGUAGE)) == null && language != null) {
-            base = base.toBuilder().set(TrainConfig.LANGUAGE, TrainConfig.LANGUAGE.parse(language, "tokenize.language"))
-                    .build();
+            base = base.with(TrainConfig.LANGUAGE, TrainConfig.LANGUAGE.parse(language, "tokenize.language"));
         }
         return TrainConfig.SETTINGS.bind(base, FrontEnd.CORENLP, props::getProperty);
     }

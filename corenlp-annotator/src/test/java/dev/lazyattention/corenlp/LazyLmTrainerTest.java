@@ -166,7 +166,7 @@ class LazyLmTrainerTest {
         p.setProperty("lazylm.train.output", dir.resolve("m.zip").toString());
         assertEquals(TrainConfig.DEFAULTS, new LazyLmTrainer(p).settings());
         p.setProperty("tokenize.language", "fr");
-        assertEquals(TrainConfig.DEFAULTS.toBuilder().set(TrainConfig.LANGUAGE, "fr").build(),
+        assertEquals(TrainConfig.DEFAULTS.with(TrainConfig.LANGUAGE, "fr"),
                 new LazyLmTrainer(p).settings());
         p.setProperty("lazylm.train.language", "de");
         assertEquals("de", new LazyLmTrainer(p).settings().language(), "the trainer's own property wins");

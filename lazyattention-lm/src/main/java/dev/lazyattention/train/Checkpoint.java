@@ -50,7 +50,7 @@ public final class Checkpoint implements AutoCloseable {
         state.addProperty("seed", options.seed());
         state.addProperty("elapsedSeconds", elapsedSeconds);
         // Without the device: a resumed run trains where it is resumed.
-        state.add("options", JsonParser.parseString(options.toBuilder().set(TrainConfig.DEVICE, null).build().toJson()));
+        state.add("options", JsonParser.parseString(options.with(TrainConfig.DEVICE, null).toJson()));
         byte[] moments;
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             moments = optimizer.exportState(manager).encode();

@@ -23,8 +23,8 @@ import java.util.Map;
  * One training run's configuration: the model (a preset with overrides), the optimisation, validation,
  * checkpoints and output, as {@link TrainingRecipe} and {@link LmTrainer} use it. A null component takes a
  * default computed from the others (see {@link #SETTINGS}' default texts). Every value is checked when the
- * record is made, with a message naming the setting; {@link #toBuilder()} derives variants. A checkpoint
- * stores the configuration as JSON ({@link #toJson()}), so that a resumed run uses the same one.
+ * record is made, with a message naming the setting; {@link #with} and {@link #toBuilder()} derive variants.
+ * A checkpoint stores the configuration as JSON ({@link #toJson()}), so that a resumed run uses the same one.
  *
  * <p>Common practice for small decoders as defaults: AdamW (0.9, 0.95), weight decay 0.1 on matrices, linear
  * warmup then cosine decay to a tenth of the peak rate, global gradient-norm clipping at 1.0.
@@ -178,6 +178,11 @@ public record TrainConfig(String preset, AttentionVariant attention, Integer voc
     /** A builder holding these values. */
     public SettingTable<TrainConfig>.Builder toBuilder() {
         return SETTINGS.builder(this);
+    }
+
+    /** A copy with one setting changed, checked like a new configuration. */
+    public <T> TrainConfig with(Setting<T> setting, T value) {
+        return SETTINGS.builder(this).set(setting, value).build();
     }
 
     /** The tokenizer size to train: {@link #vocabSize()} or the preset's. */

@@ -1,13 +1,12 @@
 package dev.lazyattention.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lazyattention.settings.FrontEnd;
-import dev.lazyattention.settings.Setting;
+import dev.lazyattention.settings.FrontEndReading;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -45,28 +44,8 @@ class ScoringConfigTest {
 
     @Test
     void everyFrontEndReadsEverySettingItTakesUnderEachOfItsNames() {
-        assertEquals(ScoringConfig.SETTINGS.settings().size(), GIVEN.size(), "a value for every setting");
-        int read = 0;
-        for (FrontEnd frontEnd : FrontEnd.values()) {
-            for (Setting<?> s : ScoringConfig.SETTINGS) {
-                List<Object> given = GIVEN.get(s.key());
-                assertNotEquals(given.get(1), ScoringConfig.SETTINGS.get(BASE, s), s + ": not the default");
-                for (String name : ScoringConfig.SETTINGS.names(frontEnd, s)) {
-                    ScoringConfig config = ScoringConfig.SETTINGS.bind(BASE, frontEnd,
-                            n -> n.equals(name) ? given.get(0) : null);
-                    assertEquals(given.get(1), ScoringConfig.SETTINGS.get(config, s), frontEnd + " " + name);
-                    assertEquals(BASE, ScoringConfig.SETTINGS.builder(config).set(cast(s), cast(s).defaultValue())
-                            .set(ScoringConfig.MODEL, BASE.model()).build(), frontEnd + " " + name + " alone");
-                    read++;
-                }
-            }
-        }
-        assertEquals(9 + 12 + 3 + 11, read, "the CLI, CoreNLP, OpenNLP and Spark columns");
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Setting<Object> cast(Setting<?> s) {
-        return (Setting<Object>) s;
+        assertEquals(9 + 12 + 3 + 11, FrontEndReading.eachNameAlone(ScoringConfig.SETTINGS, BASE, GIVEN),
+                "the CLI, CoreNLP, OpenNLP and Spark columns");
     }
 
     @Test

@@ -2,12 +2,12 @@ package dev.lazyattention.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lazyattention.attention.AttentionVariant;
 import dev.lazyattention.settings.FrontEnd;
+import dev.lazyattention.settings.FrontEndReading;
 import dev.lazyattention.settings.Setting;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,31 +57,10 @@ class TrainConfigFrontEndsTest {
 
     @Test
     void everyFrontEndReadsEverySettingUnderEachOfItsNames() {
-        assertEquals(TrainConfig.SETTINGS.settings().size(), GIVEN.size(), "a value for every setting");
-        int read = 0;
-        for (FrontEnd frontEnd : FrontEnd.values()) {
-            for (Setting<?> s : TrainConfig.SETTINGS) {
-                List<Object> given = GIVEN.get(s.key());
-                assertNotEquals(given.get(1), TrainConfig.SETTINGS.get(TrainConfig.DEFAULTS, s),
-                        s + ": a value other than the default");
-                for (String name : TrainConfig.SETTINGS.names(frontEnd, s)) {
-                    TrainConfig config = TrainConfig.SETTINGS.bind(TrainConfig.DEFAULTS, frontEnd,
-                            n -> n.equals(name) ? given.get(0) : null);
-                    assertEquals(given.get(1), TrainConfig.SETTINGS.get(config, s), frontEnd + " " + name);
-                    assertEquals(TrainConfig.DEFAULTS, config.toBuilder().set(cast(s), s.defaultValue()).build(),
-                            frontEnd + " " + name + " changes nothing else");
-                    read++;
-                }
-            }
-        }
-        assertEquals(3 * TrainConfig.SETTINGS.settings().size() + 5 + 1 - 1, read,
+        assertEquals(3 * TrainConfig.SETTINGS.settings().size() + 5 + 1 - 1,
+                FrontEndReading.eachNameAlone(TrainConfig.SETTINGS, TrainConfig.DEFAULTS, GIVEN),
                 "CLI aliases --hidden, --context, --seq-len, --lr and --warmup; OpenNLP's lazylm.steps beside "
                         + "Iterations; no OpenNLP language; Spark does not train");
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Setting<Object> cast(Setting<?> s) {
-        return (Setting<Object>) s;
     }
 
     @Test

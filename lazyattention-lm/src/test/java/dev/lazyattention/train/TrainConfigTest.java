@@ -62,7 +62,7 @@ class TrainConfigTest {
         assertEquals(0.001f, d.learningRate());
         assertEquals(0.001f / 10, d.resolvedMinLearningRate());
         assertEquals(100, d.resolvedWarmupSteps(), "a tenth of the steps");
-        assertEquals(200, d.toBuilder().set(STEPS, 5000).build().resolvedWarmupSteps(), "at most 200");
+        assertEquals(200, d.with(STEPS, 5000).resolvedWarmupSteps(), "at most 200");
         assertEquals(256, d.resolvedSequenceLength(256));
         assertEquals(0.1f, d.weightDecay());
         assertEquals(0.9f, d.beta1());
@@ -82,13 +82,13 @@ class TrainConfigTest {
     @Test
     void theRecordRefusesABadValueNamingTheSetting() {
         assertEquals("steps must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
-                () -> DEFAULTS.toBuilder().set(STEPS, 0).build()).getMessage());
+                () -> DEFAULTS.with(STEPS, 0)).getMessage());
         assertEquals("layers must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
-                () -> DEFAULTS.toBuilder().set(NUM_LAYERS, 0).build()).getMessage());
+                () -> DEFAULTS.with(NUM_LAYERS, 0)).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> DEFAULTS.toBuilder().set(BETA2, 1f).build())
                 .getMessage().startsWith("beta2 must be a finite number >= 0 and < 1"));
         assertEquals("batchSize must be given: windows per forward pass", assertThrows(IllegalArgumentException.class,
-                () -> DEFAULTS.toBuilder().set(BATCH_SIZE, null).build()).getMessage());
+                () -> DEFAULTS.with(BATCH_SIZE, null)).getMessage());
         // The canonical constructor checks as the builder does.
         assertThrows(IllegalArgumentException.class, () -> new TrainConfig("small", AttentionVariant.LAZY, null,
                 null, null, null, null, null, null, false, 1, 0, 1, null, 1e-3f, null, null, 0.1f, 0.9f, 0.95f,
@@ -140,12 +140,12 @@ class TrainConfigTest {
     }
 
     @Test
-    void configurationsAreValuesAndToBuilderDerivesVariants() {
+    void configurationsAreValuesAndWithDerivesVariants() {
         TrainConfig explicit = builder().set(STEPS, 1000).build();
         assertEquals(DEFAULTS, explicit);
         assertEquals(DEFAULTS.hashCode(), explicit.hashCode());
-        TrainConfig changed = explicit.toBuilder().set(STEPS, 5).build();
-        assertEquals(1000, explicit.steps(), "a builder from toBuilder leaves the original alone");
+        TrainConfig changed = explicit.with(STEPS, 5);
+        assertEquals(1000, explicit.steps(), "a copy leaves the original alone");
         assertEquals(5, changed.steps());
         assertNotEquals(DEFAULTS, changed);
     }
@@ -169,7 +169,7 @@ class TrainConfigTest {
 
     @Test
     void missingJsonFieldsTakeTheirDefaultAndBadOrUnknownOnesAreRefused() {
-        assertEquals(DEFAULTS.toBuilder().set(STEPS, 7).build(), TrainConfig.fromJson("{\"steps\":7}"));
+        assertEquals(DEFAULTS.with(STEPS, 7), TrainConfig.fromJson("{\"steps\":7}"));
         assertEquals("training configuration: field 'progressBar' is unknown; did you mean 'progress'?",
                 assertThrows(IllegalArgumentException.class,
                         () -> TrainConfig.fromJson("{\"progressBar\":false}")).getMessage());

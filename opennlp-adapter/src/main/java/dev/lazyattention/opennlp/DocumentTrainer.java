@@ -35,7 +35,7 @@ final class DocumentTrainer {
             throw new IllegalArgumentException("documents must not be null");
         }
         OpenNlpTrainingParameters settings = OpenNlpTrainingParameters.from(params);
-        TrainConfig recipe = settings.recipeSettings().toBuilder().set(TrainConfig.LANGUAGE, language.trim()).build();
+        TrainConfig recipe = settings.recipeSettings().with(TrainConfig.LANGUAGE, language.trim());
         TextCorpus corpus = TextCorpus.of(read(documents), "training documents");
         boolean temporary = settings.outputDir() == null;
         Path out = temporary ? Files.createTempDirectory("lazylm-opennlp-train-") : settings.outputDir();

@@ -187,7 +187,7 @@ class TrainingTest {
             assertEquals("en", model.languageModel().language());
             weights = ModelFile.read(out.resolve(LmTrainer.MODEL_FILE)).get(ModelFileFormat.PARAMETERS);
         }
-        try (TrainedModel direct = TrainingRecipe.of(TinyModels.recipeSettings(3).toBuilder().set(TrainConfig.LANGUAGE, "en").build())
+        try (TrainedModel direct = TrainingRecipe.of(TinyModels.recipeSettings(3).with(TrainConfig.LANGUAGE, "en"))
                 .train(TextCorpus.of(documents, "documents"), null, dir.resolve("direct"))) {
             assertArrayEquals(ModelFile.read(direct.result().model()).get(ModelFileFormat.PARAMETERS), weights);
         }
