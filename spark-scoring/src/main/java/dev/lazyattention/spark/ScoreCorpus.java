@@ -5,7 +5,6 @@ import dev.lazyattention.engine.MissingEngineException;
 import dev.lazyattention.eval.ScoringConfig;
 import dev.lazyattention.settings.FrontEnd;
 import dev.lazyattention.settings.SettingOptions;
-import dev.lazyattention.eval.ScoringConfig;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -50,39 +49,39 @@ public final class ScoreCorpus implements Callable<Integer> {
     }
 
     @Option(names = "--input", required = true, split = ",",
-            description = "input paths (comma-separated), or the table name for --format table")
+            description = "Input paths (comma-separated), or the table name for --format table.")
     List<String> input;
 
     @Option(names = "--format", defaultValue = "text",
-            description = "text (a document per line), parquet, json, table, or any Spark source name")
+            description = "Text (a document per line), parquet, json, table, or any Spark source name.")
     String format;
 
-    @Option(names = "--wholetext", description = "text format: a document per file instead of per line")
+    @Option(names = "--wholetext", description = "Text format: a document per file instead of per line.")
     boolean wholeText;
 
-    @Option(names = "--text-column", description = "the column to score (default: value for text, else text)")
+    @Option(names = "--text-column", description = "The column to score (default: value for text, else text).")
     String textColumn;
 
-    @Option(names = "--output", required = true, description = "output path")
+    @Option(names = "--output", required = true, description = "Output path.")
     String output;
 
     @Option(names = "--output-format", defaultValue = "parquet",
-            description = "parquet, json, orc, csv (not with --level both)")
+            description = "Parquet, json, orc, csv (not with --level both).")
     String outputFormat;
 
-    @Option(names = "--overwrite", description = "replace an existing output (default: fail if it exists)")
+    @Option(names = "--overwrite", description = "Replace an existing output (default: fail if it exists).")
     boolean overwrite;
 
     @Option(names = "--level", defaultValue = "both",
-            description = "documents, sentences, or both (a row per document with an array of its sentences)")
+            description = "Documents, sentences, or both (a row per document with an array of its sentences).")
     String level;
 
     @Option(names = "--partitions", defaultValue = "0",
-            description = "repartition the input into this many partitions first, 0 to keep its own")
+            description = "Repartition the input into this many partitions first, 0 to keep its own.")
     int partitions;
 
     @Option(names = "--master",
-            description = "Spark master when not started by spark-submit (default: spark.master, else local[*])")
+            description = "Spark master when not started by spark-submit (default: spark.master, else local[*]).")
     String master;
 
     @CommandLine.Spec
