@@ -73,13 +73,13 @@ public record ScoringConfig(String model, String device, Integer threads, Intege
     public static final Setting<Integer> BATCH_SIZE = Setting.whole("batchSize", 16, 1, MAX,
             "windows per forward pass").as(OPENNLP);
     public static final Setting<Boolean> ATTENTION_STATS = Setting.of("attentionStats", Boolean.class, false,
-            "also attention sparsity and sink mass, and with eval collapse, per text (slower)").as(OPENNLP);
+            "also report attention sparsity and sink mass (eval: and collapse); slower").as(OPENNLP);
     public static final Setting<Integer> TOP_K = Setting.whole("topK", 0, 0, MAX,
             "next-token predictions after each sentence; 0: none").as(OPENNLP).as(SPARK);
     public static final Setting<Integer> MAX_DOCUMENT_CHARS = Setting.whole("maxDocumentChars", 10_000_000, 1, MAX,
             "longer documents are not scored (NaN values or an error instead)").as(CLI).as(OPENNLP);
     public static final Setting<Scope> SCOPE = Setting.of("scope", Scope.class, Scope.SENTENCE,
-            "sentence: each sentence alone; document: after the preceding text of its document").as(OPENNLP)
+            "score each sentence alone (sentence) or after the text before it in its document (document)").as(OPENNLP)
             .as(SPARK);
     public static final Setting<Integer> NTHREADS = Setting.whole("nthreads", 1, 1, MAX,
             "threads scoring sentences in parallel").only(CORENLP);

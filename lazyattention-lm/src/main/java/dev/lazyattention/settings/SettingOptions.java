@@ -32,11 +32,12 @@ public final class SettingOptions {
             Collection<Setting<?>> settings) {
         for (Setting<?> s : settings) {
             Object value = base.get(s);
-            String description = Character.toUpperCase(s.meaning().charAt(0)) + s.meaning().substring(1)
-                    + " (default: " + (value == null ? s.defaultText() : Setting.textOf(value)) + ").";
+            boolean required = value == null && s.problem(null) != null;
+            String description = Character.toUpperCase(s.meaning().charAt(0)) + s.meaning().substring(1) + (required
+                    ? " (required)." : " (default: " + (value == null ? s.defaultText() : Setting.textOf(value)) + ").");
             List<String> names = base.table().names(frontEnd, s);
             OptionSpec.Builder o = OptionSpec.builder(names.toArray(new String[0])).description(description)
-                    .required(value == null && s.problem(null) != null);
+                    .required(required);
             spec.addOption(s.isSwitch() ? o.type(Boolean.class).arity("0..1").paramLabel("true|false").build()
                     : o.type(String.class).arity("1").paramLabel(s.label()).build());
             if (s.isSwitch()) {

@@ -214,8 +214,7 @@ public final class SettingTable<C extends Record> implements Iterable<Setting<?>
         List<FrontEnd> columns = Arrays.stream(FrontEnd.values())
                 .filter(f -> settings.stream().anyMatch(s -> !names(f, s).isEmpty())).toList();
         StringBuilder sb = new StringBuilder("| setting | record component |");
-        columns.forEach(f -> sb.append(' ').append(f == FrontEnd.CLI ? "CLI" : f == FrontEnd.CORENLP ? "CoreNLP"
-                : f == FrontEnd.OPENNLP ? "OpenNLP" : "Spark").append(" |"));
+        columns.forEach(f -> sb.append(' ').append(f.title()).append(" |"));
         sb.append(" default | meaning |\n|").append("---|".repeat(columns.size() + 4)).append('\n');
         for (Setting<?> s : settings) {
             sb.append("| ").append(s.key()).append(" | `").append(s.name()).append("` |");
@@ -278,9 +277,9 @@ public final class SettingTable<C extends Record> implements Iterable<Setting<?>
                     throw new IllegalArgumentException(String.join(" and ", found.keySet()) + " say the same thing "
                             + "and differ (" + String.join(", ", found.values()) + "); give one of them");
                 }
-                for (Map.Entry<String, String> first : found.entrySet()) {
+                if (!found.isEmpty()) {
+                    Map.Entry<String, String> first = found.entrySet().iterator().next();
                     values[i] = settings.get(i).parse(first.getValue(), first.getKey());
-                    break;
                 }
             }
             return this;
