@@ -22,8 +22,8 @@ import java.util.Map;
  * and server bound; the Spark job's batches of documents and sentence splitter). {@link #SETTINGS} names each
  * setting for {@code lazyattn eval} and {@code annotate}, the CoreNLP annotator ({@code lazylm.<key>}), the
  * OpenNLP evaluator ({@code -<key>}) and the Spark job ({@code ScoreCorpus --kebab-case}); docs/settings.md
- * shows the table.
- * Immutable and serializable: Spark ships it to every task. {@link #with} derives variants.
+ * shows the table. Immutable and serializable: Spark ships it to every task. {@link #with} derives variants;
+ * {@link #options} turns it into the {@link ScoringOptions} of a model.
  *
  * @param model a {@code .lazylm.zip} or a model folder in Hugging Face's layout; for Spark a path every
  *     executor can read, or the name of a file shipped with {@code spark-submit --files}
