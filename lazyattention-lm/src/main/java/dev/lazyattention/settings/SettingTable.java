@@ -23,6 +23,8 @@ import java.util.function.UnaryOperator;
  * their keys. It builds the record from values set by setting ({@link Builder}), reads a front end's values
  * under that front end's names with the same parsing, checks and defaults for all ({@link Builder#read}),
  * writes and strictly reads the record as JSON, and draws the table of every setting's names for the docs.
+ * Written here because no library binds one typed setting to command-line options, CoreNLP properties,
+ * OpenNLP parameters and JSON at once (picocli parses the options, Gson the JSON text).
  *
  * @param <C> the configuration record
  */
