@@ -103,7 +103,13 @@ public record ScoringConfig(String model, String device, Integer threads, Intege
     public ScoringConfig {
         SETTINGS.check(model, device, threads, window, stride, batchSize, attentionStats, topK, maxDocumentChars,
                 scope, nthreads, maxTopK, documentsPerBatch, splitter, language);
-        if (window != null && stride != null && stride >= window) {
+        if (window != null) {
+            checkStride(stride, window);
+        }
+    }
+
+    private static void checkStride(Integer stride, int window) {
+        if (stride != null && stride >= window) {
             throw new InvalidSetting(STRIDE, " " + stride + " must be shorter than the window " + window);
         }
     }
@@ -141,9 +147,7 @@ public record ScoringConfig(String model, String device, Integer threads, Intege
             throw new IllegalArgumentException(windowName + "=" + w + ": must be in [2, " + contextLength
                     + "], the model's context length");
         }
-        if (stride != null && stride >= w) {
-            throw new IllegalArgumentException("stride " + stride + " must be shorter than the window " + w);
-        }
+        checkStride(stride, w);
         return new ScoringOptions(w, stride == null ? Math.max(1, w / 2) : stride, batchSize, attentionStats, topK);
     }
 }

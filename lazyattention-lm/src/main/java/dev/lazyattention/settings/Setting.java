@@ -63,8 +63,10 @@ public record Setting<T>(String name, String key, String label, Class<T> type, T
     /** The same setting with {@code rule} as well (checked after any rule it has). */
     public Setting<T> checked(Function<T, String> rule) {
         Function<T, String> before = check;
-        return new Setting<>(name, key, label, type, defaultValue, defaultText, meaning,
-                v -> before.apply(v) != null ? before.apply(v) : rule.apply(v), names);
+        return new Setting<>(name, key, label, type, defaultValue, defaultText, meaning, v -> {
+            String problem = before.apply(v);
+            return problem != null ? problem : rule.apply(v);
+        }, names);
     }
 
     public Setting<T> labelled(String valueLabel) {

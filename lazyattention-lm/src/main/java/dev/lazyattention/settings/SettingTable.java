@@ -34,6 +34,7 @@ public final class SettingTable<C extends Record> implements Iterable<Setting<?>
     private final Map<FrontEnd, UnaryOperator<String>> spellings;
     private final Constructor<C> constructor;
     private final Method[] accessors;
+    private final boolean[] primitive;
 
     /**
      * @param spellings how a front end spells a key ({@link #kebab} for options); a front end missing here takes
@@ -55,6 +56,10 @@ public final class SettingTable<C extends Record> implements Iterable<Setting<?>
             throw new IllegalStateException(e);
         }
         accessors = Arrays.stream(components).map(RecordComponent::getAccessor).toArray(Method[]::new);
+        primitive = new boolean[components.length];
+        for (int i = 0; i < components.length; i++) {
+            primitive[i] = components[i].getType().isPrimitive();
+        }
     }
 
     /** {@code --learning-rate} of {@code learningRate}. */
@@ -292,10 +297,18 @@ public final class SettingTable<C extends Record> implements Iterable<Setting<?>
             return build(null);
         }
 
-        /** @throws IllegalArgumentException naming the first bad setting as {@code frontEnd} does */
+        /**
+         * Builds the record, whose compact constructor checks the values ({@link SettingTable#check}).
+         *
+         * @throws IllegalArgumentException naming the first bad setting as {@code frontEnd} does
+         */
         public C build(FrontEnd frontEnd) {
             try {
-                check(values);
+                for (int i = 0; i < values.length; i++) {
+                    if (values[i] == null && primitive[i]) {
+                        check(values); // here, not in the constructor: reflection cannot pass null as a primitive
+                    }
+                }
                 return constructor.newInstance(values);
             } catch (InvalidSetting e) {
                 throw renamed(e, frontEnd);
